@@ -1,0 +1,51 @@
+# l2lb: see README.md. Every target that needs tools depends on `setup`, which is idempotent.
+SHELL := /bin/bash
+NODES ?= 3
+export npm_config_nodedir := /usr
+export npm_config_loglevel := error
+NODE := node --enable-source-maps
+JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
+
+.PHONY: setup build test test-unit test-integration test-lab demo bench lint \
+        cluster-up cluster-down lab-up lab-down clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@npx tsc -p tsconfig.json
+	@if [ -f speaker/native/binding.gyp ]; then bash scripts/build-native.sh; fi
+
+test: build
+	@$(JEST) --selectProjects unit
+	@$(JEST) --selectProjects integration --runInBand
+	@$(JEST) --selectProjects lab --runInBand
+
+test-unit: build
+	@$(JEST) --selectProjects unit
+test-integration: build
+	@$(JEST) --selectProjects integration --runInBand
+test-lab: build
+	@$(JEST) --selectProjects lab --runInBand
+
+demo: build
+	@$(NODE) dist/e2e/demo/main.js
+
+bench: build
+	@$(NODE) dist/e2e/bench/main.js
+
+lint: setup
+	@npx eslint .
+
+cluster-up: build
+	@$(NODE) dist/e2e/testenv/cli.js up
+cluster-down:
+	@$(NODE) dist/e2e/testenv/cli.js down
+
+lab-up: build
+	@$(NODE) dist/e2e/lab/cli.js up --nodes $(NODES)
+lab-down:
+	@$(NODE) dist/e2e/lab/cli.js down
+
+clean:
+	rm -rf dist speaker/native/build .l2lb

@@ -1,0 +1,1 @@
+export default async function globalS(): Promise<void> { throw new Error('e2e/testenv: not built yet'); }

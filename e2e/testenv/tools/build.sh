@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the test tools (etcd, kube-apiserver, kube-controller-manager, helm) from the Go module
+# proxy, pinned by e2e/testenv/tools/versions.env, cached by version under $L2LB_CACHE
+# (default ~/.cache/l2lb). Idempotent: a tool whose binary is cached is not rebuilt.
+# Prints the bin directory of each tool on stdout as NAME=PATH lines when asked with --print.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=/dev/null
+source "$here/versions.env"
+cache=${L2LB_CACHE:-$HOME/.cache/l2lb}
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+export GOPATH=${GOPATH:-$cache/gopath} GOCACHE=${GOCACHE:-$cache/gocache}
+mkdir -p "$cache"
+
+say() { echo "[tools] $*" >&2; }
+
+kube_dir="$cache/kubernetes-$KUBERNETES_VERSION"
+etcd_dir="$cache/etcd-$ETCD_VERSION"
+helm_dir="$cache/helm-$HELM_VERSION"
+
+if [ "${1:-}" = "--print" ]; then
+  echo "KUBE_APISERVER=$kube_dir/bin/kube-apiserver"
+  echo "KUBE_CONTROLLER_MANAGER=$kube_dir/bin/kube-controller-manager"
+  echo "ETCD=$etcd_dir/bin/etcd"
+  echo "HELM=$helm_dir/bin/helm"
+  exit 0
+fi
+
+# go_module DIR NAME: a fresh tools module in DIR/src (outside the repository).
+go_module() {
+  rm -rf "$1/src"; mkdir -p "$1/src"
+  (cd "$1/src" && go mod init "l2lb.local/tools/$2" >/dev/null 2>&1)
+}
+
+build_kubernetes() {
+  [ -x "$kube_dir/bin/kube-apiserver" ] && [ -x "$kube_dir/bin/kube-controller-manager" ] && return 0
+  local t0=$SECONDS minor
+  say "building kube-apiserver + kube-controller-manager $KUBERNETES_VERSION (first time: 10-20 min)"
+  go_module "$kube_dir" kubernetes
+  cd "$kube_dir/src"
+  say "  1/4 downloading k8s.io/kubernetes@$KUBERNETES_VERSION module metadata"
+  local gomod
+  gomod=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  minor=${KUBERNETES_VERSION#v1.}
+  # Staging modules are required at v0.0.0: point each at its published v0.X.Y twin.
+  say "  2/4 pinning staging modules to v0.$minor"
+  go mod edit -require="k8s.io/kubernetes@$KUBERNETES_VERSION"
+  grep -E '^\s*k8s\.io/[a-z0-9-]+ v0\.0\.0\s*$' "$gomod" | awk '{print $1}' | sort -u | while read -r m; do
+    go mod edit -replace="$m=$m@v0.$minor"
+  done
+  printf 'package tools\nimport (\n _ "k8s.io/kubernetes/cmd/kube-apiserver"\n _ "k8s.io/kubernetes/cmd/kube-controller-manager"\n)\n' > tools.go
+  say "  3/4 resolving dependencies (go mod tidy)"
+  go mod tidy >/dev/null 2>&1 || go mod tidy
+  say "  4/4 compiling (the long part)"
+  local ld="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor%%.*}"
+  go build -ldflags "$ld" -o "$kube_dir/bin.tmp/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+  rm -rf "$kube_dir/bin"; mv "$kube_dir/bin.tmp" "$kube_dir/bin"
+  say "  kubernetes built in $((SECONDS - t0)) s"
+}
+
+build_simple() { # DIR NAME MODULE@VERSION PACKAGE BINARY
+  local dir=$1 name=$2 modver=$3 pkg=$4 bin=$5 t0=$SECONDS
+  [ -x "$dir/bin/$bin" ] && return 0
+  say "building $name ${modver#*@} (first time: a few minutes)"
+  go_module "$dir" "$name"
+  cd "$dir/src"
+  printf 'package tools\nimport _ "%s"\n' "$pkg" > tools.go
+  go get "$modver" >/dev/null 2>&1 || go get "$modver"
+  go mod tidy >/dev/null 2>&1 || go mod tidy
+  go build -ldflags "-s -w" -o "$dir/bin.tmp/$bin" "$pkg"
+  rm -rf "$dir/bin"; mv "$dir/bin.tmp" "$dir/bin"
+  say "  $name built in $((SECONDS - t0)) s"
+}
+
+only=${1:-all}
+case "$only" in
+  all|etcd) build_simple "$etcd_dir" etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" go.etcd.io/etcd/server/v3 etcd ;;&
+  all|kubernetes) build_kubernetes ;;&
+  all|helm) build_simple "$helm_dir" helm "helm.sh/helm/v3@$HELM_VERSION" helm.sh/helm/v3/cmd/helm helm ;;&
+  all|etcd|kubernetes|helm) ;;
+  *) echo "usage: build.sh [all|etcd|kubernetes|helm|--print]" >&2; exit 2 ;;
+esac
