@@ -1,0 +1,99 @@
+// Kubernetes Events (core/v1), as client-go's recorder writes them: one Event per distinct
+// (object, type, reason, message); a repeat within the window bumps count/lastTimestamp instead
+// of creating another object, so a retry loop cannot flood etcd. Failures are logged, never thrown:
+// an Event is a courtesy to the operator, not part of the control loop.
+import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import { describeApiError } from './client.js';
+
+export interface EventTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventSink {
+  event(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
+}
+
+interface Seen {
+  event: CoreV1Event;
+  at: number;
+}
+
+const repeatWindowMs = 10 * 60_000;
+const maxRemembered = 4096;
+
+export class EventRecorder implements EventSink {
+  private readonly api: CoreV1Api;
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(
+    kc: KubeConfig,
+    private readonly component: string,
+    private readonly host: string,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  async event(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+    const namespace = target.namespace ?? 'default';
+    const key = [target.kind, namespace, target.name, target.uid ?? '', type, reason, message].join('\u0000');
+    const now = this.now();
+    const stamp = new Date(now);
+    const previous = this.seen.get(key);
+    try {
+      if (previous && now - previous.at < repeatWindowMs) {
+        const body: CoreV1Event = { ...previous.event, count: (previous.event.count ?? 1) + 1, lastTimestamp: stamp };
+        delete body.metadata.resourceVersion; // Events allow unconditional updates
+        const updated = await this.api.replaceNamespacedEvent({ name: body.metadata.name!, namespace, body });
+        this.remember(key, updated, now);
+        return;
+      }
+      const body: CoreV1Event = {
+        metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace },
+        involvedObject: {
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          name: target.name,
+          namespace: target.namespace,
+          uid: target.uid,
+        },
+        type,
+        reason,
+        message,
+        count: 1,
+        firstTimestamp: stamp,
+        lastTimestamp: stamp,
+        source: { component: this.component, host: this.host },
+        reportingComponent: this.component,
+        reportingInstance: this.host,
+      };
+      const created = await this.api.createNamespacedEvent({ namespace, body });
+      this.remember(key, created, now);
+    } catch (err) {
+      this.seen.delete(key);
+      this.log.warn('eventFailed', 'could not record a Kubernetes Event', {
+        reason,
+        object: `${target.kind}/${namespace}/${target.name}`,
+        error: describeApiError(err),
+      });
+    }
+  }
+
+  private remember(key: string, event: CoreV1Event, at: number): void {
+    this.seen.delete(key);
+    this.seen.set(key, { event, at });
+    if (this.seen.size > maxRemembered) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// The HTTP endpoint every l2lb program serves: /metrics (Prometheus text format from a
+// prom-client Registry), /healthz (the process is alive and its loops turn), /readyz (it has
+// synced and can do its job). Probes are functions so each program defines what "ready" means.
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface Probe {
+  (): { ok: true } | { ok: false; reason: string };
+}
+
+export interface MetricsServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly registry: Registry;
+  readonly healthy: Probe;
+  readonly ready: Probe;
+}
+
+export async function startMetricsServer(opts: MetricsServerOptions): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      opts.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(`metrics failed: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
+      return;
+    }
+    const probe = path === '/healthz' ? opts.healthy : path === '/readyz' ? opts.ready : undefined;
+    if (!probe) {
+      res.writeHead(404).end('not found\n');
+      return;
+    }
+    const result = probe();
+    if (result.ok) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    else res.writeHead(503, { 'content-type': 'text/plain' }).end(`${result.reason}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
