@@ -16,7 +16,8 @@ say() { echo "[tools] $*" >&2; }
 
 kube_dir="$cache/kubernetes-$KUBERNETES_VERSION"
 etcd_dir="$cache/etcd-$ETCD_VERSION"
-helm_dir="$cache/helm-$HELM_VERSION"
+# -r2: built with version ldflags (helm version, default kube version for helm template).
+helm_dir="$cache/helm-$HELM_VERSION-r2"
 
 if [ "${1:-}" = "--print" ]; then
   echo "KUBE_APISERVER=$kube_dir/bin/kube-apiserver"
@@ -58,8 +59,8 @@ build_kubernetes() {
   say "  kubernetes built in $((SECONDS - t0)) s"
 }
 
-build_simple() { # DIR NAME MODULE@VERSION PACKAGE BINARY
-  local dir=$1 name=$2 modver=$3 pkg=$4 bin=$5 t0=$SECONDS
+build_simple() { # DIR NAME MODULE@VERSION PACKAGE BINARY [LDFLAGS]
+  local dir=$1 name=$2 modver=$3 pkg=$4 bin=$5 ldflags=${6:-} t0=$SECONDS
   [ -x "$dir/bin/$bin" ] && return 0
   say "building $name ${modver#*@} (first time: a few minutes)"
   go_module "$dir" "$name"
@@ -67,7 +68,7 @@ build_simple() { # DIR NAME MODULE@VERSION PACKAGE BINARY
   printf 'package tools\nimport _ "%s"\n' "$pkg" > tools.go
   go get "$modver" >/dev/null 2>&1 || go get "$modver"
   go mod tidy >/dev/null 2>&1 || go mod tidy
-  go build -ldflags "-s -w" -o "$dir/bin.tmp/$bin" "$pkg"
+  go build -ldflags "-s -w $ldflags" -o "$dir/bin.tmp/$bin" "$pkg"
   rm -rf "$dir/bin"; mv "$dir/bin.tmp" "$dir/bin"
   say "  $name built in $((SECONDS - t0)) s"
 }
@@ -76,7 +77,13 @@ only=${1:-all}
 case "$only" in
   all|etcd) build_simple "$etcd_dir" etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" go.etcd.io/etcd/server/v3 etcd ;;&
   all|kubernetes) build_kubernetes ;;&
-  all|helm) build_simple "$helm_dir" helm "helm.sh/helm/v3@$HELM_VERSION" helm.sh/helm/v3/cmd/helm helm ;;&
+  all|helm)
+    kminor=${KUBERNETES_VERSION#v1.}; kminor=${kminor%%.*}
+    helm_ld="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+      helm_ld="$helm_ld -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$kminor"
+    done
+    build_simple "$helm_dir" helm "helm.sh/helm/v3@$HELM_VERSION" helm.sh/helm/v3/cmd/helm helm "$helm_ld" ;;&
   all|etcd|kubernetes|helm) ;;
   *) echo "usage: build.sh [all|etcd|kubernetes|helm|--print]" >&2; exit 2 ;;
 esac
