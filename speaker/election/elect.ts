@@ -1,0 +1,65 @@
+// The election of DESIGN.md "Election" as one pure function: same facts in, same owners out, on
+// every speaker. No I/O, no clock, no randomness.
+import {
+  activeEndpoints,
+  excludedFromLoadBalancers,
+  networkUnavailable,
+  nodesWithActiveEndpoint,
+  poolNodeFilter,
+} from './eligibility.js';
+import { groupByIp } from './groups.js';
+import { rankCandidates } from './rank.js';
+import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceInfo } from './types.js';
+
+/** Per Service: either the nodes that may announce it, or why it is not announced at all. */
+type Wanted = { ok: true; nodes: Set<string> } | { ok: false; reason: ElectionReason };
+
+/** Nodes that exist, run a live speaker, and whose network is usable for load balancers. */
+function usableNodes(input: ElectionInput): NodeInfo[] {
+  return input.nodes.filter(
+    (n) =>
+      input.alivePeers.has(n.name) &&
+      !networkUnavailable(n) &&
+      (input.ignoreExcludeLabel === true || !excludedFromLoadBalancers(n)),
+  );
+}
+
+function wantedNodes(svc: ServiceInfo, input: ElectionInput, usable: readonly NodeInfo[]): Wanted {
+  const pool = svc.pool === null ? undefined : input.pools.find((p) => p.name === svc.pool);
+  if (!pool) return { ok: false, reason: 'noPool' };
+  const allowed = poolNodeFilter(pool, input.l2Advertisements);
+  if (!allowed) return { ok: false, reason: 'noL2Advertisement' };
+  const active = activeEndpoints(svc.endpoints);
+  if (active.length === 0) return { ok: false, reason: 'noEndpoints' };
+  const local = svc.externalTrafficPolicy === 'Local' ? nodesWithActiveEndpoint(active) : null;
+  const nodes = new Set<string>();
+  for (const n of usable) if (allowed(n) && (local === null || local.has(n.name))) nodes.add(n.name);
+  return { ok: true, nodes };
+}
+
+/**
+ * Owner of every Service, keyed by Service key. Services of a group that want announcing get the
+ * same owner, elected among the nodes all of them accept (in practice the same set: shared IPs
+ * need the same pool and compatible traffic policies). A member with, say, no endpoints does not
+ * veto the others: it simply is not announced.
+ */
+export function electAll(input: ElectionInput): Map<string, ElectionResult> {
+  const out = new Map<string, ElectionResult>();
+  const { groups, noIps, badIp } = groupByIp(input.services);
+  for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: [], keyIp: null });
+  for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: [], keyIp: null });
+
+  const usable = usableNodes(input);
+  for (const group of groups) {
+    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, input, usable) }));
+    const sets = wanted.flatMap(({ w }) => (w.ok ? [w.nodes] : []));
+    const common = sets.reduce<string[] | null>((acc, s) => (acc === null ? [...s] : acc.filter((n) => s.has(n))), null);
+    const candidates = common === null ? [] : rankCandidates(group.keyIp, common);
+    const owner = candidates[0] ?? null;
+    for (const { svc, w } of wanted) {
+      if (!w.ok) out.set(svc.key, { owner: null, reason: w.reason, candidates: [], keyIp: group.keyIp });
+      else out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+// Services that share an IP must elect together (one ARP answerer per IP), and every IP of a
+// dual-stack Service moves with the Service. So Services are grouped by the transitive closure
+// of "shares an IP", and each group hashes one key IP: the lowest of its members' first IPs
+// (IPv4 before IPv6). For a lone Service, or Services sharing the same IP list, that is simply
+// the Service's first IP, as MetalLB does; the minimum only decides the rare mixed case (an
+// IPv6-first Service sharing its IPv4 with an IPv4-only one) identically on every speaker.
+import { compareIp, formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
+import type { ServiceInfo } from './types.js';
+
+export interface ServiceGroup {
+  readonly keyIp: string;
+  readonly services: readonly ServiceInfo[];
+}
+
+export interface Grouping {
+  readonly groups: readonly ServiceGroup[];
+  /** Services left out: no IP, or an IP that does not parse. */
+  readonly noIps: readonly ServiceInfo[];
+  readonly badIp: readonly ServiceInfo[];
+}
+
+export function groupByIp(services: readonly ServiceInfo[]): Grouping {
+  const noIps: ServiceInfo[] = [];
+  const badIp: ServiceInfo[] = [];
+  const parsed: { svc: ServiceInfo; ips: IpAddress[] }[] = [];
+  for (const svc of services) {
+    if (svc.ips.length === 0) {
+      noIps.push(svc);
+      continue;
+    }
+    const ips: IpAddress[] = [];
+    for (const text of svc.ips) {
+      const r = parseIp(text);
+      if (!r.ok) break;
+      ips.push(r.value);
+    }
+    if (ips.length !== svc.ips.length) badIp.push(svc);
+    else parsed.push({ svc, ips });
+  }
+
+  // Union-find over service indexes, joined through the canonical text of each IP.
+  const parent = parsed.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      const p = parent[i] as number;
+      parent[i] = parent[p] as number;
+      i = p;
+    }
+    return i;
+  };
+  const firstHolder = new Map<string, number>();
+  parsed.forEach(({ ips }, i) => {
+    for (const ip of ips) {
+      const key = formatIp(ip);
+      const j = firstHolder.get(key);
+      if (j === undefined) firstHolder.set(key, i);
+      else parent[find(i)] = find(j);
+    }
+  });
+
+  const byRoot = new Map<number, { services: ServiceInfo[]; key: IpAddress }>();
+  parsed.forEach(({ svc, ips }, i) => {
+    const root = find(i);
+    const first = ips[0] as IpAddress;
+    const g = byRoot.get(root);
+    if (!g) byRoot.set(root, { services: [svc], key: first });
+    else {
+      g.services.push(svc);
+      if (compareIp(first, g.key) < 0) g.key = first;
+    }
+  });
+  const groups = [...byRoot.values()].map((g) => ({ keyIp: formatIp(g.key), services: g.services }));
+  return { groups, noIps, badIp };
+}
