@@ -1,20 +1,9 @@
 // Inputs and outputs of the election: plain data the speaker shell builds from its informers.
 // Only the fields the election reads, so the pure core stays independent of the Kubernetes client.
 
-/** A Kubernetes label selector (metav1.LabelSelector). Local until shared/api/ provides one. */
-export interface LabelSelectorRequirement {
-  readonly key: string;
-  /** In | NotIn | Exists | DoesNotExist; anything else matches nothing (fail closed). */
-  readonly operator: string;
-  readonly values?: readonly string[];
-}
+import type { LabelSelector, Labels } from '../../shared/api/types.js';
 
-export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: readonly LabelSelectorRequirement[];
-}
-
-export type Labels = Readonly<Record<string, string>>;
+export type { LabelSelector, Labels };
 
 export interface NodeInfo {
   readonly name: string;
