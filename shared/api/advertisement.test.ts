@@ -1,0 +1,42 @@
+import { advertisementSelectsNode, parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from './advertisement.js';
+import type { L2AdvertisementSpec } from './types.js';
+
+const adv = (spec: L2AdvertisementSpec): ParsedL2Advertisement => {
+  const p = parseL2Advertisement({ metadata: { name: 'adv' }, spec });
+  if (!p.ok) throw new Error(p.errors.join('; '));
+  return p.value;
+};
+const pool = (name: string, labels: Record<string, string> = {}, legacy = false) => ({ name, labels, announcedWithoutAdvertisement: legacy });
+
+describe('L2Advertisement', () => {
+  it('selects every pool when it names none', () => {
+    expect(poolIsAdvertised(pool('a'), [adv({})])).toBe(true);
+  });
+  it('selects by name or by label', () => {
+    const a = adv({ ipAddressPools: ['a'], ipAddressPoolSelectors: [{ matchLabels: { zone: 'x' } }] });
+    expect(poolIsAdvertised(pool('a'), [a])).toBe(true);
+    expect(poolIsAdvertised(pool('b', { zone: 'x' }), [a])).toBe(true);
+    expect(poolIsAdvertised(pool('c'), [a])).toBe(false);
+  });
+  it('no advertisement: only legacy pools are announced', () => {
+    expect(poolIsAdvertised(pool('a'), [])).toBe(false);
+    expect(poolIsAdvertised(pool('a', {}, true), [])).toBe(true);
+  });
+  it('node selectors', () => {
+    expect(advertisementSelectsNode(adv({}), {})).toBe(true);
+    const a = adv({ nodeSelectors: [{ matchLabels: { role: 'edge' } }] });
+    expect(advertisementSelectsNode(a, { role: 'edge' })).toBe(true);
+    expect(advertisementSelectsNode(a, { role: 'worker' })).toBe(false);
+  });
+  it('reports invalid and duplicate selectors', () => {
+    const p = parseL2Advertisement({
+      metadata: { name: 'x' },
+      spec: { ipAddressPools: ['a', 'a'], nodeSelectors: [{ matchExpressions: [{ key: 'k', operator: 'Bogus' }] }] },
+    });
+    expect(p).toEqual({
+      ok: false,
+      name: 'x',
+      errors: ['duplicate definition of ipAddressPools "a"', 'invalid nodeSelectors in L2Advertisement "x": "Bogus" is not a valid label selector operator'],
+    });
+  });
+});

@@ -1,0 +1,74 @@
+// L2Advertisement semantics, shared by the controller (to warn when a Service's pool is announced by
+// nobody: MetalLB users' most common trap) and the speaker (which nodes and interfaces announce).
+// As in MetalLB: no ipAddressPools and no ipAddressPoolSelectors selects every pool; no
+// nodeSelectors selects every node; no interfaces means every eligible interface.
+import { anySelectorMatches, parseSelector, type Selector } from './selector.js';
+import type { L2Advertisement, LabelSelector, Labels } from './types.js';
+
+export interface ParsedL2Advertisement {
+  readonly name: string;
+  readonly allPools: boolean;
+  readonly poolNames: ReadonlySet<string>;
+  readonly poolSelectors: readonly Selector[];
+  readonly nodeSelectors: readonly Selector[];
+  /** Empty: all interfaces. */
+  readonly interfaces: readonly string[];
+}
+
+export type L2AdvertisementVerdict =
+  | { ok: true; value: ParsedL2Advertisement }
+  | { ok: false; name: string; errors: string[] };
+
+function duplicates(xs: readonly string[], what: string, errors: string[]): void {
+  const seen = new Set<string>();
+  for (const x of xs) {
+    if (seen.has(x)) errors.push(`duplicate definition of ${what} ${JSON.stringify(x)}`);
+    seen.add(x);
+  }
+}
+
+export function parseL2Advertisement(adv: L2Advertisement): L2AdvertisementVerdict {
+  const name = adv.metadata.name ?? '';
+  const spec = adv.spec ?? {};
+  const errors: string[] = [];
+  const sels = (list: readonly LabelSelector[] | undefined, what: string): Selector[] => {
+    const out: Selector[] = [];
+    for (const s of list ?? []) {
+      const p = parseSelector(s);
+      if (p.ok) out.push(p.value);
+      else errors.push(`invalid ${what} in L2Advertisement ${JSON.stringify(name)}: ${p.error}`);
+    }
+    duplicates(out.map((s) => s.text), what, errors);
+    return out;
+  };
+  const poolNames = spec.ipAddressPools ?? [];
+  duplicates(poolNames, 'ipAddressPools', errors);
+  const poolSelectors = sels(spec.ipAddressPoolSelectors, 'ipAddressPoolSelectors');
+  const nodeSelectors = sels(spec.nodeSelectors, 'nodeSelectors');
+  if (errors.length > 0) return { ok: false, name, errors };
+  return {
+    ok: true,
+    value: {
+      name,
+      allPools: poolNames.length === 0 && poolSelectors.length === 0,
+      poolNames: new Set(poolNames),
+      poolSelectors,
+      nodeSelectors,
+      interfaces: spec.interfaces ?? [],
+    },
+  };
+}
+
+export const advertisementSelectsPool = (adv: ParsedL2Advertisement, pool: { name: string; labels: Labels }): boolean =>
+  adv.allPools || adv.poolNames.has(pool.name) || anySelectorMatches(adv.poolSelectors, pool.labels);
+
+export const advertisementSelectsNode = (adv: ParsedL2Advertisement, nodeLabels: Labels | undefined): boolean =>
+  adv.nodeSelectors.length === 0 || anySelectorMatches(adv.nodeSelectors, nodeLabels);
+
+/** Whether anyone will announce addresses of this pool (legacy layer2 AddressPools always are). */
+export function poolIsAdvertised(
+  pool: { name: string; labels: Labels; announcedWithoutAdvertisement: boolean },
+  advs: readonly ParsedL2Advertisement[],
+): boolean {
+  return pool.announcedWithoutAdvertisement || advs.some((a) => advertisementSelectsPool(a, pool));
+}
