@@ -1,0 +1,42 @@
+// Ethernet II framing (IEEE 802.3 with an EtherType >= 0x0600). 802.1Q tags never reach us:
+// AF_PACKET hands VLAN-tagged traffic to the VLAN device, so a tagged frame here is not ours.
+import { macFromBytes, type Mac } from './mac.js';
+import { accept, reject, type ParseResult } from './result.js';
+
+export const ETHERNET_HEADER_LENGTH = 14;
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_IPV6 = 0x86dd;
+
+export interface EthernetHeader {
+  readonly destination: Mac;
+  readonly source: Mac;
+  readonly ethertype: number;
+}
+
+export interface EthernetFrame extends EthernetHeader {
+  /** Everything after the header, including any padding up to the 60-byte minimum. */
+  readonly payload: Uint8Array;
+}
+
+export type EthernetDropReason = 'short-frame';
+
+export function parseEthernet(frame: Uint8Array): ParseResult<EthernetFrame, EthernetDropReason> {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return reject('short-frame');
+  return accept({
+    destination: macFromBytes(frame, 0),
+    source: macFromBytes(frame, 6),
+    ethertype: (frame[12]! << 8) | frame[13]!,
+    payload: frame.subarray(ETHERNET_HEADER_LENGTH),
+  });
+}
+
+export function marshalEthernet(header: EthernetHeader, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ETHERNET_HEADER_LENGTH + payload.length);
+  out.set(header.destination, 0);
+  out.set(header.source, 6);
+  out[12] = header.ethertype >> 8;
+  out[13] = header.ethertype & 0xff;
+  out.set(payload, ETHERNET_HEADER_LENGTH);
+  return out;
+}
