@@ -1,7 +1,7 @@
 // An informer that keeps going: client-node's informer relists on 410 Gone by itself, but on any
 // other error (API server restart, network failure, 403 while RBAC propagates) it emits `error`
 // and stops. This wrapper restarts it with backoff, forever, until stop() is called.
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { describeApiError } from './client.js';
@@ -16,6 +16,8 @@ export interface InformerSource<T extends KubernetesObject> {
   readonly path: string;
   readonly list: () => Promise<KubernetesListObject<T>>;
   readonly labelSelector?: string;
+  /** e.g. metadata.name=x: RBAC resourceNames allow list/watch only with this selector. */
+  readonly fieldSelector?: string;
 }
 
 export class RestartingInformer<T extends KubernetesObject> {
@@ -35,7 +37,7 @@ export class RestartingInformer<T extends KubernetesObject> {
     private readonly log: Logger,
     private readonly backoff: BackoffPolicy = defaultBackoff,
   ) {
-    this.inner = makeInformer<T>(kc, source.path, source.list, source.labelSelector);
+    this.inner = new ListWatch<T>(source.path, new Watch(kc), source.list, false, source.labelSelector, source.fieldSelector);
     this.inner.on('add', (o) => this.dispatch('add', o));
     this.inner.on('update', (o) => this.dispatch('update', o));
     this.inner.on('delete', (o) => this.dispatch('delete', o));
