@@ -1,0 +1,39 @@
+// The speakers authenticate heartbeats with an HMAC key from a Secret. The controller creates the
+// Secret once, with a random key, when it is missing; it never rotates or overwrites it (an
+// operator may supply their own key before installing, and rotating under running speakers would
+// split them into groups that cannot hear each other).
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { apiStatus } from '../shared/k8s/client.js';
+import type { Logger } from '../shared/log.js';
+
+export const HEARTBEAT_KEY_FIELD = 'key';
+/** 256 bits: the HMAC-SHA256 block-size recommendation is at least the hash length. */
+const keyBytes = 32;
+
+export type EnsureResult = 'exists' | 'created';
+
+export async function ensureHeartbeatSecret(kc: KubeConfig, namespace: string, name: string, log: Logger): Promise<EnsureResult> {
+  const api = kc.makeApiClient(CoreV1Api);
+  try {
+    await api.readNamespacedSecret({ name, namespace });
+    return 'exists';
+  } catch (err) {
+    if (apiStatus(err) !== 404) throw err;
+  }
+  try {
+    await api.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'l2lb', 'app.kubernetes.io/component': 'heartbeat' } },
+        type: 'Opaque',
+        data: { [HEARTBEAT_KEY_FIELD]: randomBytes(keyBytes).toString('base64') },
+      },
+    });
+  } catch (err) {
+    if (apiStatus(err) === 409) return 'exists'; // the other replica created it first
+    throw err;
+  }
+  log.info('heartbeatSecretCreated', 'created the speakers\' heartbeat key', { secret: `${namespace}/${name}` });
+  return 'created';
+}
