@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# l2lb: one image for both programs (l2lb-controller, l2lb-speaker).
+# Build: scripts/image.sh (or `docker build -t ghcr.io/l2lb/l2lb:$(version) .`).
+#
+# Stage 1 compiles TypeScript and the native addons (raw-socket from npm, speaker/native via
+# node-gyp) against the same Node.js and glibc as the runtime stage, then drops dev packages.
+# Stage 2 is node:20 slim with only what runs: dist/, bin/, production node_modules/ and the
+# compiled .node files. It runs as an unprivileged user (65532); the controller keeps it. The
+# speaker pod sets runAsUser 0 with every capability dropped except NET_RAW, because Kubernetes
+# only hands added capabilities to UID 0 (see docs/install.md, "Security").
+ARG NODE_VERSION=20
+
+FROM node:${NODE_VERSION}-bookworm AS build
+# The full node image already has python3, make and g++ for node-gyp; its headers are under
+# /usr/local (the repository's .npmrc points at /usr for the build machines, not for this image).
+ENV npm_config_nodedir=/usr/local npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund && test -f node_modules/raw-socket/build/Release/raw.node
+COPY tsconfig.json ./
+COPY shared/ shared/
+COPY controller/ controller/
+COPY speaker/ speaker/
+COPY bin/ bin/
+RUN npx tsc -p tsconfig.json \
+ && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete \
+ && if [ -f speaker/native/binding.gyp ]; then (cd speaker/native && npx node-gyp rebuild); fi \
+ && npm prune --omit=dev \
+ && mkdir -p /out \
+ && cp -r package.json dist bin node_modules /out/ \
+ && if [ -d speaker/native/build/Release ]; then \
+      mkdir -p /out/speaker/native/build/Release \
+      && cp speaker/native/build/Release/*.node /out/speaker/native/build/Release/; \
+    fi
+
+FROM node:${NODE_VERSION}-bookworm-slim
+LABEL org.opencontainers.image.title="l2lb" \
+      org.opencontainers.image.description="Layer 2 load balancing for bare-metal Kubernetes; a drop-in replacement for MetalLB's Layer 2 mode" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+COPY --from=build /out/ /app/
+RUN groupadd --gid 65532 l2lb \
+ && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin l2lb \
+ && ln -s /app/bin/l2lb-controller /usr/local/bin/l2lb-controller \
+ && ln -s /app/bin/l2lb-speaker /usr/local/bin/l2lb-speaker
+USER 65532:65532
+CMD ["l2lb-controller", "--help"]
