@@ -1,0 +1,127 @@
+// The Announcer: given the (VIP, interface) pairs this host owns, answer for exactly those, and
+// tell the network when one arrives: a takeover burst (at once, then every 1.1 s for 5 s, past
+// Linux's 1 s ARP locktime), then a refresh (default every 60 s) that keeps switch MAC tables
+// fresh. Losing a pair stops its answers at once: the owned set is swapped before anything else.
+import type { Registry } from 'prom-client';
+import { formatIp } from '../../shared/ip/address.js';
+import type { Logger } from '../../shared/log.js';
+import { OwnedSet, type OwnedPair } from '../responder/owned.js';
+import { InterfaceResponder } from './interface-responder.js';
+import type { InterfaceInfo, LinkFactory } from './links.js';
+import { Layer2Metrics } from './metrics.js';
+
+export interface AnnouncerOptions {
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly links: LinkFactory;
+  /** Name → index and MAC, looked up when an interface is first needed. */
+  readonly lookupInterface: (name: string) => InterfaceInfo | undefined;
+  readonly refreshIntervalMs?: number;
+  readonly burstIntervalMs?: number;
+  readonly burstDurationMs?: number;
+}
+
+export const DEFAULT_REFRESH_MS = 60_000;
+export const DEFAULT_BURST_INTERVAL_MS = 1_100;
+export const DEFAULT_BURST_DURATION_MS = 5_000;
+
+export class Announcer {
+  private ownedSet: OwnedSet = OwnedSet.empty;
+  private readonly responders = new Map<string, InterfaceResponder>();
+  private readonly bursts = new Map<string, NodeJS.Timeout>();
+  private readonly refresh: NodeJS.Timeout;
+  private readonly metrics: Layer2Metrics;
+  private closed = false;
+
+  constructor(private readonly opts: AnnouncerOptions) {
+    this.metrics = new Layer2Metrics(opts.registry);
+    this.refresh = setInterval(() => this.refreshAll(), opts.refreshIntervalMs ?? DEFAULT_REFRESH_MS);
+    this.refresh.unref();
+  }
+
+  get owned(): OwnedSet {
+    return this.ownedSet;
+  }
+
+  /**
+   * Replaces the owned set. Returns the problems (an unknown interface, a socket that would not
+   * open): pairs on such an interface are not answered, the others are.
+   */
+  setOwned(pairs: Iterable<OwnedPair>): { errors: string[] } {
+    if (this.closed) return { errors: ['announcer is closed'] };
+    const errors: string[] = [];
+    const before = new Map(this.ownedSet.pairs.map((p) => [OwnedSet.pairKey(p), p]));
+    const next = new OwnedSet(pairs);
+    const after = new Map(next.pairs.map((p) => [OwnedSet.pairKey(p), p]));
+    this.ownedSet = next;
+
+    for (const [key, p] of before) {
+      if (after.has(key)) continue;
+      this.stopBurst(key);
+      this.responders.get(p.interfaceName)?.unwatch(p.ip);
+      this.opts.log.info('announceStopped', 'no longer answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
+    }
+    for (const [key, p] of after) {
+      if (before.has(key)) continue;
+      const responder = this.responder(p.interfaceName, errors);
+      if (responder === undefined) continue;
+      responder.watch(p.ip);
+      this.startBurst(key, p, responder);
+      this.opts.log.info('announceStarted', 'answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
+    }
+    const needed = new Set(next.pairs.map((p) => p.interfaceName));
+    for (const [name, r] of this.responders) {
+      if (needed.has(name)) continue;
+      r.close();
+      this.responders.delete(name);
+    }
+    return { errors };
+  }
+
+  close(): void {
+    this.setOwned([]);
+    this.closed = true;
+    clearInterval(this.refresh);
+  }
+
+  private responder(name: string, errors: string[]): InterfaceResponder | undefined {
+    const existing = this.responders.get(name);
+    if (existing !== undefined) return existing;
+    const info = this.opts.lookupInterface(name);
+    if (info === undefined) {
+      errors.push(`interface ${name} not found`);
+      return undefined;
+    }
+    const opened = InterfaceResponder.open(info, this.opts.links, () => this.ownedSet, this.metrics, this.opts.log);
+    if (!opened.ok) {
+      errors.push(opened.error);
+      return undefined;
+    }
+    this.responders.set(name, opened.value);
+    return opened.value;
+  }
+
+  private startBurst(key: string, p: OwnedPair, responder: InterfaceResponder): void {
+    const interval = this.opts.burstIntervalMs ?? DEFAULT_BURST_INTERVAL_MS;
+    const rounds = Math.floor((this.opts.burstDurationMs ?? DEFAULT_BURST_DURATION_MS) / interval);
+    responder.announce(p.ip);
+    let sent = 0;
+    const timer = setInterval(() => {
+      responder.announce(p.ip);
+      if (++sent >= rounds) this.stopBurst(key);
+    }, interval);
+    timer.unref();
+    this.bursts.set(key, timer);
+  }
+
+  private stopBurst(key: string): void {
+    const t = this.bursts.get(key);
+    if (t === undefined) return;
+    clearInterval(t);
+    this.bursts.delete(key);
+  }
+
+  private refreshAll(): void {
+    for (const p of this.ownedSet.pairs) this.responders.get(p.interfaceName)?.announce(p.ip);
+  }
+}
