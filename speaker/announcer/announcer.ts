@@ -65,9 +65,10 @@ export class Announcer {
       if (before.has(key)) continue;
       const responder = this.responder(p.interfaceName, errors);
       if (responder === undefined) continue;
+      // Logged first: its timestamp marks the takeover (the lab measures client updates from it).
+      this.opts.log.info('announceStarted', 'answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
       responder.watch(p.ip);
       this.startBurst(key, p, responder);
-      this.opts.log.info('announceStarted', 'answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
     }
     const needed = new Set(next.pairs.map((p) => p.interfaceName));
     for (const [name, r] of this.responders) {

@@ -1,0 +1,63 @@
+// l2lb-announce: answer ARP/NDP for the given addresses from this host until interrupted (a
+// takeover burst first). Operators use it to check a network before installing l2lb (does the
+// switch learn us? do clients move?); the lab tests and benchmarks use it as the responder.
+import { Registry } from 'prom-client';
+import { UsageError, flagInt, flagString, type FlagSpec, type FlagValues } from '../../shared/cli/flags.js';
+import { runProgram } from '../../shared/cli/run.js';
+import { createLogger, isLogLevel } from '../../shared/log.js';
+import { Announcer } from '../announcer/announcer.js';
+import type { InterfaceInfo } from '../announcer/links.js';
+import { realLinks } from '../announcer/real-links.js';
+import { parseAnnounceAddresses } from './addresses.js';
+import { lookupInterface } from './lookup.js';
+
+export const announceFlags: FlagSpec[] = [
+  { name: 'interface', help: 'interface to announce on (e.g. eth0)', repeatable: true },
+  { name: 'ip', help: 'IPv4 or IPv6 address to answer for', repeatable: true },
+  { name: 'refresh-seconds', help: 'seconds between refresh announcements', default: '60' },
+  { name: 'log-level', help: 'debug, info, warn or error', default: 'info' },
+];
+
+async function main(flags: FlagValues): Promise<void> {
+  const level = flagString(flags, 'log-level') ?? 'info';
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be debug, info, warn or error, not ${JSON.stringify(level)}`);
+  const refreshSeconds = flagInt(flags, 'refresh-seconds', 1, 86_400) ?? 60;
+  const ifnames = flags.get('interface') ?? [];
+  if (ifnames.length === 0) throw new UsageError('--interface is required');
+  const ips = parseAnnounceAddresses(flags.get('ip') ?? []);
+  if (!ips.ok) throw new UsageError(ips.error);
+  const ifaces: InterfaceInfo[] = [];
+  for (const name of ifnames) {
+    const info = lookupInterface(name);
+    if (!info.ok) throw new UsageError(info.error);
+    ifaces.push(info.value);
+  }
+
+  const log = createLogger(level, { program: 'l2lb-announce' });
+  const announcer = new Announcer({
+    registry: new Registry(),
+    log,
+    links: realLinks(log),
+    lookupInterface: (name) => ifaces.find((i) => i.name === name),
+    refreshIntervalMs: refreshSeconds * 1000,
+  });
+  const { errors } = announcer.setOwned(ifaces.flatMap((i) => ips.value.map((ip) => ({ ip, interfaceName: i.name }))));
+  if (errors.length > 0) {
+    for (const e of errors) log.error('announceFailed', e);
+    announcer.close();
+    process.exitCode = 1;
+    return;
+  }
+  log.info('ready', 'announcing; stop with SIGINT or SIGTERM', { interfaces: ifnames, ips: flags.get('ip') });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info('stopping', 'withdrawing: no more answers from this host', { signal });
+      announcer.close();
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+await runProgram('l2lb-announce', 'Answers ARP (IPv4) and NDP (IPv6) for the given addresses from this host until interrupted.', announceFlags, main);
