@@ -1,0 +1,172 @@
+// AF_PACKET sockets from TypeScript: a thin, typed shell over the N-API addon in src/ (see
+// packet_socket.cc). Receiving is asynchronous (libuv polling in the addon); frames of one
+// wakeup arrive as a batch and are handed to the onFrame callbacks one by one.
+//
+// Errors from the kernel are Error objects with Node's system-error fields: `code` (the errno
+// name: EPERM without CAP_NET_RAW, ENODEV for a bad ifindex, ENETDOWN while the link is down,
+// EAGAIN/ENOBUFS when the transmit queue is full), `errno` (negative) and `syscall`.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateBpf, type BpfInstruction } from './bpf.js';
+
+export type { BpfInstruction } from './bpf.js';
+export { bpfArpFilter, bpfEthertypeFilter, bpfNeighborSolicitationFilter, ETHERTYPE_ARP, ETHERTYPE_IPV6, ETH_P_ALL } from './bpf.js';
+
+export interface PacketSocketOptions {
+  readonly ifindex: number;
+  /** Bound in the kernel: only frames of this ethertype reach the socket (ETH_P_ALL = 3: all). */
+  readonly ethertype: number;
+  /** Classic BPF run before queueing, e.g. bpfArpFilter({ requestsOnly: true }). */
+  readonly filter?: readonly BpfInstruction[];
+  /** SO_RCVBUF(FORCE): room for bursts while the event loop is busy. Default: the kernel's. */
+  readonly receiveBufferBytes?: number;
+}
+
+export interface PacketSocketStats {
+  /** Frames queued to this socket since the last stats() call. */
+  readonly packets: number;
+  /** Frames the kernel dropped because our receive buffer was full (since the last call). */
+  readonly drops: number;
+}
+
+export interface SystemError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+}
+
+/** Realm-independent (no instanceof): the addon's errors come from the main realm, tests run in vm contexts. */
+export function isSystemError(err: unknown): err is SystemError {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as Partial<Record<keyof SystemError, unknown>>;
+  return typeof e.message === 'string' && typeof e.code === 'string' && typeof e.syscall === 'string';
+}
+
+interface NativeSocket {
+  start(onFrames: (frames: Buffer[]) => void, onError: (err: Error) => void): void;
+  send(frame: Uint8Array): number;
+  stats(): PacketSocketStats;
+  ref(): void;
+  unref(): void;
+  close(): void;
+}
+type NativeCtor = new (ifindex: number, ethertype: number, filter?: BpfInstruction[], receiveBufferBytes?: number) => NativeSocket;
+
+export const ADDON_RELATIVE_PATH = 'speaker/native/build/Release/l2lb_packet.node';
+
+/** The repository (or image) root: the first directory upwards with a package.json. Works from
+ *  speaker/native/*.ts (ts-jest) and dist/speaker/native/*.js alike. */
+function addonPath(): string {
+  const override = process.env['L2LB_PACKET_ADDON'];
+  if (override) return override;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return join(dir, ADDON_RELATIVE_PATH);
+}
+
+let native: NativeCtor | undefined;
+function loadNative(): NativeCtor {
+  if (native) return native;
+  const path = addonPath();
+  if (!existsSync(path)) throw new Error(`the AF_PACKET addon is not built (${path}): run \`make build\` or scripts/build-native.sh`);
+  const mod: unknown = createRequire(import.meta.url)(path);
+  const ctor = (mod as { PacketSocket?: unknown }).PacketSocket;
+  if (typeof ctor !== 'function') throw new Error(`${path} does not export PacketSocket`);
+  native = ctor as NativeCtor;
+  return native;
+}
+
+export class PacketSocket {
+  private readonly frameHandlers: Array<(frame: Buffer) => void> = [];
+  private readonly errorHandlers: Array<(err: SystemError) => void> = [];
+  private started = false;
+  private closedFlag = false;
+
+  private constructor(
+    private readonly sock: NativeSocket,
+    readonly ifindex: number,
+    readonly ethertype: number,
+  ) {}
+
+  /** Opens, filters and binds synchronously (a few syscalls); throws a SystemError on failure. */
+  static open(opts: PacketSocketOptions): PacketSocket {
+    if (!Number.isInteger(opts.ifindex) || opts.ifindex <= 0) throw new RangeError(`ifindex must be a positive integer, not ${opts.ifindex}`);
+    if (!Number.isInteger(opts.ethertype) || opts.ethertype < 0 || opts.ethertype > 0xffff) throw new RangeError(`ethertype must be 0..0xffff, not ${opts.ethertype}`);
+    if (opts.filter) validateBpf(opts.filter);
+    const Ctor = loadNative();
+    const sock = new Ctor(opts.ifindex, opts.ethertype, opts.filter ? [...opts.filter] : undefined, opts.receiveBufferBytes);
+    return new PacketSocket(sock, opts.ifindex, opts.ethertype);
+  }
+
+  /** Every callback sees every frame (a fresh Buffer per frame). Receiving starts with the first. */
+  onFrame(cb: (frame: Buffer) => void): void {
+    this.assertOpen();
+    this.frameHandlers.push(cb);
+    if (this.started) return;
+    this.started = true;
+    this.sock.start(
+      (frames) => {
+        for (const f of frames) for (const h of this.frameHandlers) h(f);
+      },
+      (err) => this.emitError(err),
+    );
+  }
+
+  /**
+   * Receive errors: ENETDOWN when the link goes down (the socket recovers when it comes back up;
+   * after the interface is deleted it never does: reopen on the new ifindex). Without a
+   * handler an error is thrown (an uncaught exception), as an EventEmitter's 'error' is.
+   */
+  onError(cb: (err: SystemError) => void): void {
+    this.errorHandlers.push(cb);
+  }
+
+  /** Sends one whole Ethernet frame (destination MAC first) out of the bound interface. */
+  send(frame: Uint8Array): void {
+    this.assertOpen();
+    const sent = this.sock.send(frame);
+    if (sent !== frame.length) throw new Error(`short send: ${sent} of ${frame.length} bytes`);
+  }
+
+  stats(): PacketSocketStats {
+    this.assertOpen();
+    return this.sock.stats();
+  }
+
+  /** Like net.Socket: an unref'd receiving socket does not keep the process alive. */
+  unref(): void {
+    this.sock.unref();
+  }
+
+  ref(): void {
+    this.sock.ref();
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Idempotent. No callback runs after close() returns. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.frameHandlers.length = 0;
+    this.sock.close();
+  }
+
+  private emitError(err: Error): void {
+    const e = err as SystemError;
+    if (this.errorHandlers.length === 0) throw e;
+    for (const h of this.errorHandlers) h(e);
+  }
+
+  private assertOpen(): void {
+    if (this.closedFlag) throw new Error('PacketSocket is closed');
+  }
+}
