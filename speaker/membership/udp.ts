@@ -1,0 +1,209 @@
+// The heartbeat shell: UDP sockets, timers and metrics around HeartbeatProtocol. Everything that
+// decides lives in the pure core (membership.ts); this file only moves datagrams and time.
+//  - Time is performance.now() (monotonic): wall-clock steps never kill or revive a peer.
+//  - A heartbeat round goes out every intervalMs, and at once (at most every tickMs) when the
+//    membership changes or after a stall of our own, so views converge in one network delay
+//    instead of one interval (a returning node is taken back within milliseconds).
+//  - One socket per address family (udp4, udp6 v6-only); a family the host lacks is skipped.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../shared/log.js';
+import type { HeartbeatType } from './codec.js';
+import type { ExpectedPeer, MembershipChange } from './membership.js';
+import { membershipMetrics, type MembershipMetrics } from './metrics.js';
+import { HeartbeatProtocol, type Datagram, type RejectReason } from './protocol.js';
+
+export interface HeartbeatServiceOptions {
+  readonly self: string;
+  /** Shared key(s) from the Secret; the first signs, any verifies. */
+  readonly keys: readonly Uint8Array[];
+  /** UDP port to bind (0: any, for tests). Peers are sent to at their own listed port. */
+  readonly port: number;
+  /** Addresses to bind; default both wildcards. An unsupported family is skipped with a warning. */
+  readonly bindAddresses?: readonly string[];
+  readonly intervalMs?: number;
+  readonly deadAfterMs?: number;
+  readonly tickMs?: number;
+  readonly stallThresholdMs?: number;
+  readonly stallGraceMs?: number;
+  readonly verifySourceAddress?: boolean;
+  readonly registry: Registry;
+  readonly logger?: Logger;
+  readonly bootId?: string;
+  /** Monotonic milliseconds; default performance.now. */
+  readonly now?: () => number;
+}
+
+export interface HeartbeatServiceEvents {
+  change: [MembershipChange];
+}
+
+const LEAVING_COPIES = 3;
+const LEAVING_SPACING_MS = 5;
+const REJECT_LOG_EVERY_MS = 10_000;
+
+export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
+  readonly protocol: HeartbeatProtocol;
+  private readonly now: () => number;
+  private readonly intervalMs: number;
+  private readonly tickMs: number;
+  private readonly metrics: MembershipMetrics;
+  private readonly log: Logger | undefined;
+  private sockets: { v4?: Socket; v6?: Socket } = {};
+  private timers: NodeJS.Timeout[] = [];
+  private lastRoundAt = Number.NEGATIVE_INFINITY;
+  private seenStalls = 0;
+  private stopped = false;
+  private readonly lastRejectLog = new Map<RejectReason, number>();
+
+  private constructor(opts: HeartbeatServiceOptions) {
+    super();
+    this.now = opts.now ?? (() => performance.now());
+    this.intervalMs = opts.intervalMs ?? 100;
+    this.tickMs = opts.tickMs ?? Math.max(1, Math.min(10, this.intervalMs / 4));
+    this.log = opts.logger?.child({ component: 'membership' });
+    this.metrics = membershipMetrics(opts.registry);
+    this.protocol = new HeartbeatProtocol(
+      {
+        self: opts.self,
+        keys: opts.keys,
+        ...(opts.bootId === undefined ? {} : { bootId: opts.bootId }),
+        ...(opts.deadAfterMs === undefined ? {} : { deadAfterMs: opts.deadAfterMs }),
+        ...(opts.stallThresholdMs === undefined ? {} : { stallThresholdMs: opts.stallThresholdMs }),
+        ...(opts.stallGraceMs === undefined ? {} : { stallGraceMs: opts.stallGraceMs }),
+        ...(opts.verifySourceAddress === undefined ? {} : { verifySourceAddress: opts.verifySourceAddress }),
+      },
+      this.now(),
+    );
+  }
+
+  /** Binds the sockets and starts the timers. Rejects if no address could be bound. */
+  static async start(opts: HeartbeatServiceOptions): Promise<HeartbeatService> {
+    const svc = new HeartbeatService(opts);
+    await svc.bind(opts.bindAddresses ?? ['0.0.0.0', '::'], opts.port);
+    svc.timers.push(setInterval(() => svc.round(), svc.intervalMs));
+    svc.timers.push(setInterval(() => svc.apply(svc.protocol.membership.tick(svc.now())), svc.tickMs));
+    for (const t of svc.timers) t.unref();
+    return svc;
+  }
+
+  /** The speakers Kubernetes lists (speaker Pods: node name, host IP, heartbeat port). */
+  setPeers(peers: readonly ExpectedPeer[]): void {
+    const known = new Set(this.protocol.membership.peerAddresses().map((p) => p.name));
+    this.apply(this.protocol.membership.expected(peers, this.now()));
+    // Introduce ourselves to newcomers now rather than at the next interval.
+    if (peers.some((p) => p.name !== this.protocol.membership.self && !known.has(p.name))) this.round();
+  }
+
+  /** Alive speakers, this node included while others hear it. */
+  alive(): ReadonlySet<string> {
+    return this.protocol.membership.alive();
+  }
+
+  /** False until the alive set is meaningful; do not announce before (see Membership.settled). */
+  settled(): boolean {
+    return this.protocol.membership.settled(this.now());
+  }
+
+  /** Bound ports by family (for tests binding port 0). */
+  ports(): { v4?: number; v6?: number } {
+    const out: { v4?: number; v6?: number } = {};
+    if (this.sockets.v4) out.v4 = this.sockets.v4.address().port;
+    if (this.sockets.v6) out.v6 = this.sockets.v6.address().port;
+    return out;
+  }
+
+  /**
+   * Stops heartbeating. With leaving, peers are told first (a few copies, in case one is lost),
+   * so they move our VIPs at once instead of after deadAfter.
+   */
+  async stop(opts: { leaving: boolean }): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (opts.leaving) {
+      for (let i = 0; i < LEAVING_COPIES; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, LEAVING_SPACING_MS));
+        await Promise.all(this.protocol.outgoing(this.now(), 'leaving').map((d) => this.send(d)));
+      }
+    }
+    await Promise.all(Object.values(this.sockets).map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.sockets = {};
+  }
+
+  private async bind(addresses: readonly string[], port: number): Promise<void> {
+    for (const address of addresses) {
+      const family = isIPv6(address) ? 'v6' : 'v4';
+      const socket = createSocket(family === 'v6' ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind(port, address, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        socket.close();
+        this.log?.warn('heartbeatBindFailed', 'cannot listen for heartbeats on this address; family skipped', { address, port, error: err as Error });
+        continue;
+      }
+      socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+      socket.on('error', (err) => this.log?.error('heartbeatSocketError', 'heartbeat socket error', { address, error: err }));
+      this.sockets[family] = socket;
+    }
+    if (!this.sockets.v4 && !this.sockets.v6) throw new Error(`cannot bind heartbeat port ${port} on ${addresses.join(', ')}`);
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.stopped) return;
+    const now = this.now();
+    const r = this.protocol.incoming(msg, { host: rinfo.address, port: rinfo.port }, now);
+    if (r.ok) {
+      this.apply(r.changes);
+      return;
+    }
+    this.metrics.rejected.inc({ reason: r.reason });
+    // One line per reason per 10 s: a flood of forged packets must not become a flood of logs.
+    if (now - (this.lastRejectLog.get(r.reason) ?? Number.NEGATIVE_INFINITY) >= REJECT_LOG_EVERY_MS) {
+      this.lastRejectLog.set(r.reason, now);
+      this.log?.warn('heartbeatRejected', 'heartbeat dropped', { reason: r.reason, from: `${rinfo.address}:${rinfo.port}` });
+    }
+  }
+
+  /** Publishes changes, and after a change or a stall sends a round at once. */
+  private apply(changes: readonly MembershipChange[]): void {
+    if (this.stopped) return;
+    const m = this.protocol.membership;
+    const stalls = m.stalls();
+    const stalled = stalls !== this.seenStalls;
+    if (stalled) {
+      this.metrics.stalls.inc(stalls - this.seenStalls);
+      this.log?.warn('eventLoopStall', 'this speaker did not run for a while; peers get a grace period');
+    }
+    this.seenStalls = stalls;
+    for (const c of changes) {
+      if (!c.alive && c.cause === 'timeout' && c.silentForMs !== undefined) this.metrics.detectionSeconds.observe(c.silentForMs / 1000);
+      this.log?.info(c.alive ? 'peerAlive' : 'peerDead', c.alive ? 'speaker is alive' : 'speaker is dead', { ...c });
+      this.emit('change', c);
+    }
+    this.metrics.peersAlive.set([...m.alive()].filter((n) => n !== m.self).length);
+    if ((changes.length > 0 || stalled) && this.now() - this.lastRoundAt >= this.tickMs) this.round();
+  }
+
+  private round(type: HeartbeatType = 'alive'): void {
+    if (this.stopped) return;
+    this.lastRoundAt = this.now();
+    for (const d of this.protocol.outgoing(this.lastRoundAt, type)) void this.send(d);
+  }
+
+  /** Never rejects: a failed send is a lost heartbeat, which the protocol tolerates by design. */
+  private send(d: Datagram): Promise<void> {
+    const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => socket.send(d.bytes, d.to.port, d.to.host, () => resolve()));
+  }
+}
