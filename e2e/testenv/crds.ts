@@ -1,8 +1,9 @@
 // Installs the chart's CRDs (charts/l2lb/crds/*.yaml) and waits until the API server serves them.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiException, ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { rawJson, rawRequest, RawApiError } from './raw-api.js';
 import { waitFor } from './wait.js';
 
 export class CrdFileError extends Error {
@@ -30,25 +31,29 @@ function established(crd: V1CustomResourceDefinition): boolean {
   return (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
 }
 
-/** Creates each CRD or replaces the stored one, then waits for all to be Established. */
+const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/**
+ * Creates each CRD or replaces the stored one, then waits for all to be Established. Sent as raw
+ * JSON: client-node's typed serializer would drop `default`, `enum` and `x-kubernetes-*` fields.
+ */
 export async function installCrds(kc: KubeConfig, dir: string, timeoutMs = 30_000): Promise<string[]> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
   const crds = await loadCrds(dir);
   for (const crd of crds) {
     const name = crd.metadata?.name ?? '';
-    try {
-      await api.createCustomResourceDefinition({ body: crd });
-    } catch (e) {
-      if (!(e instanceof ApiException) || e.code !== 409) throw e;
-      const current = await api.readCustomResourceDefinition({ name });
-      const resourceVersion = current.metadata?.resourceVersion;
-      await api.replaceCustomResourceDefinition({ name, body: { ...crd, metadata: { ...crd.metadata, name, resourceVersion } } });
+    const res = await rawRequest(kc, 'POST', CRD_PATH, crd);
+    if (res.status === 409) {
+      const current = await rawJson<V1CustomResourceDefinition>(kc, 'GET', `${CRD_PATH}/${name}`);
+      const body = { ...crd, metadata: { ...crd.metadata, name, resourceVersion: current.metadata?.resourceVersion } };
+      await rawJson(kc, 'PUT', `${CRD_PATH}/${name}`, body);
+    } else if (res.status < 200 || res.status > 299) {
+      throw new RawApiError(res.status, res.body, `create CRD ${name}`);
     }
   }
   const names = crds.map((c) => c.metadata?.name ?? '');
   await waitFor(
     `CRDs ${names.join(', ')}`,
-    async () => (await Promise.all(names.map((name) => api.readCustomResourceDefinition({ name })))).every(established),
+    async () => (await Promise.all(names.map((name) => rawJson<V1CustomResourceDefinition>(kc, 'GET', `${CRD_PATH}/${name}`)))).every(established),
     { timeoutMs, intervalMs: 50 },
   );
   return names;
