@@ -1,0 +1,227 @@
+// One Service's reconcile as a decision: given the Service as last seen and the allocator, what the
+// status and the pool annotation should be, which Events to emit and what to log. The I/O shell
+// applies it (one status+annotation write, the Events, the log lines) and nothing else, so every
+// rule lives here or in the allocator. The order of checks is MetalLB's convergeBalancer.
+import { ANNOTATION, DEPRECATED_ANNOTATION_PREFIX, type Labels } from '../../shared/api/types.js';
+import { formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
+import type { Allocator } from '../allocator/allocator.js';
+import { deprecationWarnings, quoteIps, readServiceRequest, serviceKey, type ServiceLike } from '../allocator/request.js';
+
+export interface ServiceEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface LogEntry {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly event: string;
+  readonly msg: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** What l2lb owns on a Service: status.loadBalancer.ingress and one annotation. */
+export interface OwnedState {
+  readonly ingress: readonly { readonly ip: string }[];
+  /** undefined: the annotation must be absent. */
+  readonly pool: string | undefined;
+}
+
+export interface ServiceDecision {
+  readonly key: string;
+  /** Present when the Service's owned state must change; write status and annotation together. */
+  readonly write?: OwnedState;
+  readonly events: readonly ServiceEvent[];
+  readonly logs: readonly LogEntry[];
+  /** Addresses were freed: Services waiting for an address should be reconciled again. */
+  readonly retryPending: boolean;
+  /** The Service waits for an address (allocation failed); retry when addresses free up. */
+  readonly pending: boolean;
+  /** Set when the Service's pool is announced by no L2Advertisement (also emitted on a write). */
+  readonly unannounced?: string;
+}
+
+export interface ReconcileContext {
+  /** --lb-class: undefined or '' serves Services without spec.loadBalancerClass. */
+  readonly lbClass?: string;
+  /** Labels of the Service's Namespace (serviceAllocation.namespaceSelectors). */
+  readonly namespaceLabels: Labels;
+  /** Whether some L2Advertisement (or a legacy layer2 AddressPool) announces the pool. */
+  readonly poolAdvertised: (pool: string) => boolean;
+}
+
+const q = JSON.stringify;
+
+/** MetalLB's filterByLoadBalancerClass, inverted: does this controller serve the Service? */
+export function servedByClass(serviceClass: string | undefined, lbClass: string | undefined): boolean {
+  if (serviceClass === undefined || serviceClass === '') return lbClass === undefined || lbClass === '';
+  return serviceClass === lbClass;
+}
+
+function currentState(svc: ServiceLike): { ips: IpAddress[]; bad?: string; owned: OwnedState } {
+  const ingress = (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip !== undefined && i.ip !== '');
+  const ips: IpAddress[] = [];
+  let bad: string | undefined;
+  for (const i of ingress) {
+    const p = parseIp(i.ip!);
+    if (p.ok) ips.push(p.value);
+    else bad ??= `invalid IP ${q(i.ip)} in status.loadBalancer.ingress`;
+  }
+  const pool = svc.metadata?.annotations?.[ANNOTATION.ipAllocatedFromPool];
+  return { ips, ...(bad ? { bad } : {}), owned: { ingress: ingress.map((i) => ({ ip: i.ip! })), pool } };
+}
+
+const sameOwned = (a: OwnedState, b: OwnedState): boolean =>
+  a.pool === b.pool && a.ingress.length === b.ingress.length && a.ingress.every((x, i) => x.ip === b.ingress[i]!.ip);
+
+const sameIpSet = (a: readonly IpAddress[], b: readonly IpAddress[]): boolean =>
+  a.length === b.length && a.every((x) => b.some((y) => x.family === y.family && x.value === y.value));
+
+const CLEARED: OwnedState = { ingress: [], pool: undefined };
+
+export function reconcileService(key: string, svc: ServiceLike | undefined, alloc: Allocator, ctx: ReconcileContext): ServiceDecision {
+  const events: ServiceEvent[] = [];
+  const logs: LogEntry[] = [];
+  const heldBefore = alloc.get(key)?.ips ?? [];
+  const done = (desired: OwnedState | undefined, current: OwnedState | undefined, pending: boolean, unannounced?: string): ServiceDecision => {
+    const write = desired !== undefined && current !== undefined && !sameOwned(desired, current) ? desired : undefined;
+    const all = [...events];
+    if (write !== undefined && svc !== undefined) {
+      // Like MetalLB, deprecations are reported when l2lb changes the Service, not on every resync.
+      for (const k of Object.keys(svc.metadata?.annotations ?? {}).filter((a) => a.startsWith(DEPRECATED_ANNOTATION_PREFIX)).sort()) {
+        logs.push({ level: 'warn', event: 'deprecatedAnnotation', msg: 'The used annotation is deprecated. Support might get removed in future versions', fields: { annotation: k } });
+      }
+      for (const m of deprecationWarnings(readServiceRequest(svc))) all.push({ type: 'Warning', reason: 'deprecatedAnnotation', message: m });
+      if (unannounced !== undefined) all.push({ type: 'Warning', reason: 'NotAnnounced', message: unannounced });
+    }
+    const now = alloc.get(key)?.ips ?? [];
+    const released = heldBefore.some((x) => !now.some((y) => x.family === y.family && x.value === y.value));
+    return {
+      key,
+      ...(write ? { write } : {}),
+      events: all,
+      logs,
+      retryPending: released,
+      pending,
+      ...(unannounced !== undefined ? { unannounced } : {}),
+    };
+  };
+
+  if (svc === undefined) {
+    if (alloc.release(key)) logs.push({ level: 'info', event: 'serviceDeleted', msg: 'service deleted' });
+    return done(undefined, undefined, false);
+  }
+  const cur = currentState(svc);
+  if (!servedByClass(svc.spec?.loadBalancerClass, ctx.lbClass)) {
+    // Another implementation's Service: never touch it.
+    alloc.release(key);
+    return done(undefined, undefined, false);
+  }
+  if (svc.spec?.type !== 'LoadBalancer') {
+    if (alloc.release(key) || cur.owned.ingress.length > 0 || cur.owned.pool !== undefined) {
+      logs.push({ level: 'debug', event: 'clearAssignment', msg: 'not a LoadBalancer', fields: { reason: 'notLoadBalancer' } });
+    }
+    // Only clear what l2lb wrote: a non-LoadBalancer Service with our annotation.
+    return done(cur.owned.pool !== undefined ? CLEARED : undefined, cur.owned, false);
+  }
+
+  const req = readServiceRequest(svc, ctx.namespaceLabels);
+  const clear = (reason: string, event?: ServiceEvent): void => {
+    alloc.release(key);
+    logs.push({ level: 'info', event: 'clearAssignment', msg: reason });
+    if (event) events.push(event);
+  };
+
+  if (req.family === undefined) {
+    clear('No ClusterIPs');
+    events.push({ type: 'Warning', reason: 'AllocationFailed', message: `Failed to allocate IP for ${q(key)}: ${req.familyError}` });
+    return done(CLEARED, cur.owned, true);
+  }
+
+  let ips: readonly IpAddress[] = cur.ips;
+  if (cur.bad !== undefined) {
+    clear(cur.bad);
+    ips = [];
+  }
+  if (ips.length > 0) {
+    const adopted = alloc.adopt(req, ips);
+    if (!adopted.ok) {
+      clear('current IP not allowed by config, clearing', {
+        type: 'Normal',
+        reason: 'ClearAssignment',
+        message: `current IP for ${q(key)} not allowed by config, will attempt for new IP assignment: ${adopted.reason}`,
+      });
+      ips = [];
+    }
+  }
+  if (ips.length > 0 && req.desiredPool !== undefined && alloc.get(key)?.pool !== req.desiredPool) {
+    clear('user requested a different pool than the one currently assigned', {
+      type: 'Normal',
+      reason: 'ClearAssignment',
+      message: `current IP for ${q(key)} is from pool ${q(alloc.get(key)?.pool ?? '')}, but metallb.io/address-pool requests ${q(req.desiredPool)}: will attempt for new IP assignment`,
+    });
+    ips = [];
+  }
+  if (ips.length > 0 && req.requestError !== undefined) {
+    // Keep the current address: a typo in an annotation must not take a working IP away.
+    events.push({ type: 'Warning', reason: 'LoadBalancerFailed', message: `invalid requested loadbalancer IPs: ${req.requestError}` });
+    return done(undefined, cur.owned, false);
+  }
+  if (ips.length > 0 && req.requestedIps.length > 0 && !sameIpSet(ips, req.requestedIps)) {
+    clear('user requested a different IP than the one currently assigned', {
+      type: 'Normal',
+      reason: 'ClearAssignment',
+      message: `current IP for ${q(key)} is ${quoteIps(ips)}, but ${quoteIps(req.requestedIps)} is requested: will attempt for new IP assignment`,
+    });
+    ips = [];
+  }
+
+  if (ips.length === 1 && req.policy === 'PreferDualStack' && req.family === 'dual') {
+    const more = alloc.assignAdditionalFamily(req);
+    if (more.ok) {
+      const added = more.ips[1]!;
+      ips = more.ips;
+      logs.push({ level: 'info', event: 'ipAllocated', msg: 'Additional IP address assigned by controller', fields: { ip: formatIp(added) } });
+      events.push({ type: 'Normal', reason: 'IPAllocated', message: `Assigned additional IP ${q(formatIp(added))}` });
+    } else {
+      events.push({ type: 'Normal', reason: 'AdditionalAssignFailed', message: `cannot assign additional IP in PreferDualStack: ${more.reason}` });
+    }
+  }
+
+  if (ips.length === 0) {
+    const r = alloc.assign(req);
+    if (!r.ok) {
+      logs.push({ level: 'error', event: 'allocationFailed', msg: 'IP allocation failed', fields: { op: 'allocateIPs', error: r.reason } });
+      events.push({ type: 'Warning', reason: 'AllocationFailed', message: `Failed to allocate IP for ${q(key)}: ${r.reason}` });
+      return done(CLEARED, cur.owned, true);
+    }
+    ips = r.ips;
+    logs.push({ level: 'info', event: 'ipAllocated', msg: 'IP address assigned by controller', fields: { ip: ips.map(formatIp) } });
+    events.push({ type: 'Normal', reason: 'IPAllocated', message: `Assigned IP ${quoteIps(ips)}` });
+  }
+
+  const pool = alloc.get(key)!.pool;
+  const unannounced = ctx.poolAdvertised(pool)
+    ? undefined
+    : `IP ${quoteIps(ips)} from pool ${q(pool)} is not announced: no L2Advertisement selects pool ${q(pool)}, so no node answers ARP/NDP for it`;
+  return done({ ingress: ips.map((ip) => ({ ip: formatIp(ip) })), pool }, cur.owned, false, unannounced);
+}
+
+/**
+ * The order a (re)starting controller reconciles Services in: those that already have addresses
+ * first, so each keeps its own (DESIGN rule 6); then the waiting ones, oldest first.
+ */
+export function resyncOrder<S extends ServiceLike>(services: readonly S[]): S[] {
+  const created = (s: ServiceLike): number => {
+    const t = s.metadata?.creationTimestamp;
+    const ms = t === undefined ? NaN : t instanceof Date ? t.getTime() : Date.parse(t);
+    return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+  };
+  const hasIp = (s: ServiceLike): boolean => (s.status?.loadBalancer?.ingress ?? []).some((i) => i.ip);
+  return [...services].sort(
+    (a, b) =>
+      Number(hasIp(b)) - Number(hasIp(a)) ||
+      created(a) - created(b) ||
+      (serviceKey(a.metadata) < serviceKey(b.metadata) ? -1 : serviceKey(a.metadata) > serviceKey(b.metadata) ? 1 : 0),
+  );
+}
