@@ -311,4 +311,16 @@ describe('HeartbeatProtocol: bytes in, rejections counted', () => {
     expect(b.incoming(second.bytes, from('a'), 100).ok).toBe(true);
     expect(b.incoming(firstToB.bytes, from('a'), 101)).toEqual({ ok: false, reason: 'replay' });
   });
+
+  it('keeps sending when there are more peers than a view may carry', () => {
+    const many: ExpectedPeer[] = Array.from({ length: 250 }, (_, i) => ({ name: `n${i}`, host: `10.1.${i >> 8}.${i & 255}`, port: 7946 }));
+    const a = new HeartbeatProtocol({ self: 'a', bootId: boot('a'), keys: [KEY], verifySourceAddress: false }, 0);
+    a.membership.expected([...many, ...PEERS], 0);
+    many.forEach((p, i) => expect(a.membership.receive(hb(p.name, 0, { bootId: boot('1') }), p, i % 50).ok).toBe(true));
+    const out = a.outgoing(60);
+    expect(out).toHaveLength(252);
+    const b = make('b');
+    const toB = out.find((d) => d.to.name === 'b');
+    expect(toB && b.incoming(toB.bytes, from('a'), 61).ok).toBe(true);
+  });
 });

@@ -3,7 +3,7 @@
 // reason. The UDP shell and the lossy-network simulation both drive this same object, so the
 // simulation tests the real codec and the real rules.
 import { randomBytes } from 'node:crypto';
-import { decodeHeartbeat, encodeHeartbeat, type DecodeRejection, type HeartbeatType } from './codec.js';
+import { decodeHeartbeat, encodeHeartbeat, MAX_VIEW_ENTRIES, type DecodeRejection, type HeartbeatType } from './codec.js';
 import { Membership, type ExpectedPeer, type MembershipChange, type MembershipOptions, type PeerAddress, type ReceiveRejection } from './membership.js';
 
 export type RejectReason = DecodeRejection | ReceiveRejection;
@@ -42,7 +42,9 @@ export class HeartbeatProtocol {
    */
   outgoing(now: number, type: HeartbeatType = 'alive'): Datagram[] {
     const m = this.membership;
-    const enc = encodeHeartbeat({ type, node: m.self, bootId: m.bootId, seq: this.seq++, view: type === 'alive' ? m.view(now) : [] }, this.keys[0] as Uint8Array);
+    // Past the codec's bound, the freshest entries matter most; sending nothing would kill us.
+    const view = type === 'alive' ? m.view(now).sort((x, y) => x.ageMs - y.ageMs).slice(0, MAX_VIEW_ENTRIES) : [];
+    const enc = encodeHeartbeat({ type, node: m.self, bootId: m.bootId, seq: this.seq++, view }, this.keys[0] as Uint8Array);
     if (!enc.ok) return [];
     return m.peerAddresses().map((to) => ({ to, bytes: enc.bytes }));
   }

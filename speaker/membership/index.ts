@@ -1,0 +1,6 @@
+// Speaker membership: who is alive, from authenticated UDP heartbeats. The rules (and why views
+// agree across speakers) are at the top of membership.ts; udp.ts is the socket shell.
+export { HeartbeatService, type HeartbeatServiceOptions } from './udp.js';
+export { HeartbeatProtocol, newBootId, type RejectReason } from './protocol.js';
+export { Membership, type ExpectedPeer, type MembershipChange, type PeerAddress } from './membership.js';
+export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, type ViewEntry } from './codec.js';
