@@ -40,7 +40,18 @@
 // deadAfter, within the one-way delay), so the window with two or no answerers is that skew plus
 // one tick. Limits, documented: two nodes with a cut link cannot tell "link" from "node" (no third
 // party; each keeps its VIPs, as with MetalLB's memberlist); views agree only if every two live
-// nodes hear each other or share a neighbour (true for any single bad link, N >= 3).
+// nodes hear each other or share a neighbour (true for any single bad link, N >= 3); a node that
+// hears nobody but is heard (inbound UDP blocked) believes it is alone and announces everything:
+// the peers-alive gauge at 0 with peers listed is the alarm for that misconfiguration.
+//
+// TIMING CONSTRAINTS (for flag validation): interval + stallThreshold < deadAfter, so a pause
+// too short to count as a stall can never turn into a false death; deadAfter >= 3 * interval so
+// two lost heartbeats in a row are tolerated. Defaults: 100 ms, 250 ms, 500 ms.
+//
+// REPLAY LIMIT: sequence numbers live in memory. A receiver that restarts forgets them, so an
+// on-segment attacker who recorded heartbeats (without the key) could replay a dead peer's old
+// ones to it for as long as the recording lasts. Such an attacker can spoof ARP for the VIPs
+// anyway; binding heartbeats to the receiver's boot id would close this if it ever matters.
 import type { Heartbeat, ViewEntry } from './codec.js';
 
 export interface PeerAddress {
