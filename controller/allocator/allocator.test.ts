@@ -1,4 +1,5 @@
 import { parseIp, type IpAddress } from '../../shared/ip/address.js';
+import { validatePools } from '../../shared/api/validate.js';
 import { Allocator, statusCount, type AllocResult } from './allocator.js';
 import { makePools, makeService as svc, texts } from './testing.js';
 
@@ -121,11 +122,22 @@ describe('address-pool annotation and autoAssign', () => {
   });
 
   it('unknown, rejected and exhausted pools say so', () => {
-    const al = new Allocator(pools(), new Map([['broken', ['pool has no prefixes defined']]]));
+    const al = new Allocator(pools(), [{ name: 'broken', errors: ['pool has no prefixes defined'], ranges: [] }]);
     expect(reason(al.assign(svc('x', { annotations: { 'metallb.io/address-pool': 'nope' } })))).toBe('unknown pool "nope"');
     expect(reason(al.assign(svc('x', { annotations: { 'metallb.io/address-pool': 'broken' } })))).toBe('pool "broken" is not valid: pool has no prefixes defined');
     got(al.assign(svc('x', { annotations: { 'metallb.io/address-pool': 'a' } })));
     expect(reason(al.assign(svc('y', { annotations: { 'metallb.io/address-pool': 'a' } })))).toBe('no available IPs in pool "a" for ipv4 IPFamily');
+  });
+
+  it('a requested IP inside an invalid pool names the pool and its errors', () => {
+    const v = validatePools([
+      { metadata: { name: 'a', creationTimestamp: '2025-01-01T00:00:00Z' }, spec: { addresses: ['10.0.0.0/24'] } },
+      { metadata: { name: 'late', creationTimestamp: '2025-02-01T00:00:00Z' }, spec: { addresses: ['10.0.0.128/25', '10.9.0.0/24'] } },
+    ]);
+    const al = new Allocator(v.pools, v.verdicts.filter((x) => !x.valid));
+    expect(reason(al.assign(svc('x', { annotations: { 'metallb.io/loadBalancerIPs': '10.9.0.5' } })))).toBe(
+      '["10.9.0.5"] is not allowed in config: 10.9.0.5 is in pool "late", which is not valid: CIDR "10.0.0.128/25" in pool "late" overlaps with already defined CIDR "10.0.0.0/24" in pool "a"',
+    );
   });
 
   it('changing the pool annotation moves the service', () => {
@@ -284,7 +296,7 @@ describe('release, exhaustion, pool changes', () => {
     ips.forEach((t, i) => got(al.assign(svc(`s${i}`, { annotations: { 'metallb.io/loadBalancerIPs': t } }))));
     const change = al.setPools(
       makePools({ a: { addresses: ['10.0.0.1-10.0.0.5'] }, b: { addresses: ['10.0.1.0/24'], avoidBuggyIPs: true }, renamed: { addresses: ['10.0.3.0/24'] } }),
-      new Map([['c', ['pool has no prefixes defined']]]),
+      [{ name: 'c', errors: ['pool has no prefixes defined'], ranges: [] }],
     );
     expect(change.invalidated.map((x) => [x.key, x.reason])).toEqual([
       ['default/s1', '["10.0.0.9"] is not allowed in config: no address pool contains 10.0.0.9'],

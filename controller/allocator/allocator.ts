@@ -5,7 +5,7 @@
 // say what is wrong instead, keeping MetalLB's wording as the prefix.
 import type { ValidPool } from '../../shared/api/validate.js';
 import { formatIp, type IpAddress } from '../../shared/ip/address.js';
-import { isBuggyIp, rangeContains, usableSize } from '../../shared/ip/range.js';
+import { isBuggyIp, rangeContains, usableSize, type IpRange } from '../../shared/ip/range.js';
 import { bestOffer, selectFromOffer, type Offer } from './family-select.js';
 import { IpIndex } from './ip-index.js';
 import { candidatePools, poolAllowsService } from './pool-order.js';
@@ -39,6 +39,13 @@ export interface PoolChange {
   readonly moved: readonly { readonly key: string; readonly from: string; readonly to: string }[];
 }
 
+/** A pool that exists but failed validation (a PoolVerdict with valid false fits). */
+export interface RejectedPool {
+  readonly name: string;
+  readonly errors: readonly string[];
+  readonly ranges: readonly IpRange[];
+}
+
 export interface PoolStats {
   readonly assignedIPv4: bigint;
   readonly assignedIPv6: bigint;
@@ -64,12 +71,12 @@ const sameIps = (a: readonly IpAddress[], b: readonly IpAddress[]): boolean =>
 export class Allocator {
   private poolList: ValidPool[] = [];
   private readonly poolsByName = new Map<string, ValidPool>();
-  private rejected: ReadonlyMap<string, readonly string[]> = new Map();
+  private rejected = new Map<string, RejectedPool>();
   private readonly assignments = new Map<string, Assignment>();
   private readonly index = new IpIndex();
 
-  /** rejected: pools that exist but failed validation, with their errors, for clearer messages. */
-  constructor(pools: readonly ValidPool[] = [], rejected: ReadonlyMap<string, readonly string[]> = new Map()) {
+  /** rejected: pools that exist but failed validation, for messages that name them and why. */
+  constructor(pools: readonly ValidPool[] = [], rejected: readonly RejectedPool[] = []) {
     this.setPools(pools, rejected);
   }
 
@@ -128,11 +135,11 @@ export class Allocator {
    * returned (the shell re-reconciles those Services: ClearAssignment, then a new address);
    * assignments still held are kept, whatever else changed (DESIGN rule 6).
    */
-  setPools(pools: readonly ValidPool[], rejected: ReadonlyMap<string, readonly string[]> = new Map()): PoolChange {
+  setPools(pools: readonly ValidPool[], rejected: readonly RejectedPool[] = []): PoolChange {
     this.poolList = [...pools].sort(byName);
     this.poolsByName.clear();
     for (const p of this.poolList) this.poolsByName.set(p.name, p);
-    this.rejected = rejected;
+    this.rejected = new Map(rejected.filter((r) => !this.poolsByName.has(r.name)).map((r) => [r.name, r]));
     const invalidated: Invalidation[] = [];
     const moved: { key: string; from: string; to: string }[] = [];
     for (const a of [...this.assignments.values()]) {
@@ -275,8 +282,8 @@ export class Allocator {
   private assignFromPool(req: Known, name: string, warnings: readonly string[]): AllocResult {
     const pool = this.poolsByName.get(name);
     if (pool === undefined) {
-      const errs = this.rejected.get(name);
-      const reason = errs ? `pool ${q(name)} is not valid: ${errs.join('; ')}` : `unknown pool ${q(name)}`;
+      const bad = this.rejected.get(name);
+      const reason = bad ? `pool ${q(name)} is not valid: ${bad.errors.join('; ')}` : `unknown pool ${q(name)}`;
       return { ok: false, reason, warnings };
     }
     const ips = selectFromOffer(this.offer(pool, req), req);
@@ -315,12 +322,16 @@ export class Allocator {
   private explainNoPool(ips: readonly IpAddress[], prevName: string | undefined): string {
     const head = `${quoteIps(ips)} is not allowed in config`;
     if (prevName !== undefined && !this.poolsByName.has(prevName)) {
-      const errs = this.rejected.get(prevName);
-      return `${head}: pool ${q(prevName)} ${errs ? `is no longer valid: ${errs.join('; ')}` : 'no longer exists'}`;
+      const bad = this.rejected.get(prevName);
+      return `${head}: pool ${q(prevName)} ${bad ? `is no longer valid: ${bad.errors.join('; ')}` : 'no longer exists'}`;
     }
     const owners = ips.map((ip) => ({ ip, pool: this.poolList.find((p) => p.ranges.some((r) => rangeContains(r, ip))) }));
     for (const { ip, pool } of owners) {
-      if (pool === undefined) return `${head}: no address pool contains ${formatIp(ip)}`;
+      if (pool === undefined) {
+        const bad = [...this.rejected.values()].find((r) => r.ranges.some((x) => rangeContains(x, ip)));
+        if (bad) return `${head}: ${formatIp(ip)} is in pool ${q(bad.name)}, which is not valid: ${bad.errors.join('; ')}`;
+        return `${head}: no address pool contains ${formatIp(ip)}`;
+      }
       if (pool.avoidBuggyIPs && isBuggyIp(ip)) return `${head}: ${formatIp(ip)} ends in .0 or .255 and pool ${q(pool.name)} has avoidBuggyIPs`;
     }
     const names = [...new Set(owners.map((o) => o.pool!.name))];

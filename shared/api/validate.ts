@@ -38,6 +38,8 @@ export interface PoolVerdict {
   readonly errors: readonly string[];
   /** Things an operator should know about a pool that is used. */
   readonly warnings: readonly string[];
+  /** The entries that parsed, also for an invalid pool (to explain why its addresses are refused). */
+  readonly ranges: readonly IpRange[];
 }
 
 export interface PoolValidation {
@@ -230,6 +232,6 @@ export function validatePools(
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     pools: valid,
-    verdicts: all.map((c) => ({ name: c.name, kind: c.kind, valid: c.errors.length === 0, errors: c.errors, warnings: c.warnings })),
+    verdicts: all.map((c) => ({ name: c.name, kind: c.kind, valid: c.errors.length === 0, errors: c.errors, warnings: c.warnings, ranges: c.ranges })),
   };
 }
