@@ -1,0 +1,64 @@
+// Interface discovery against a real kernel: node1's namespace with eth0 plus devices that each
+// trip one skip rule.
+import { createLab, type Lab } from '../../e2e/lab/lab.js';
+import { transpileForNamespace, type TranspiledProgram } from '../../e2e/lab/transpile.js';
+import type { InterfaceSelection } from './rules.js';
+
+const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+
+describeRoot('interface discovery in a lab namespace', () => {
+  let lab: Lab;
+  let program: TranspiledProgram;
+  beforeAll(async () => {
+    program = transpileForNamespace('speaker/interfaces/fixtures/list.ts');
+    lab = await createLab({ nodes: 1 });
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+    program?.cleanup();
+  });
+
+  const list = async (allow: string[] = []): Promise<InterfaceSelection> => {
+    const r = await lab.execOk(lab.nodes[0]!.ns, [process.execPath, program.entry, ...allow]);
+    return JSON.parse(r.stdout) as InterfaceSelection;
+  };
+
+  test('eth0 is usable, lo is skipped', async () => {
+    const sel = await list();
+    const node1 = lab.nodes[0]!;
+    expect(sel.usable).toEqual([{ name: 'eth0', ifindex: expect.any(Number), mac: node1.mac, hasIpv6LinkLocal: true }]);
+    expect(sel.skipped).toEqual([{ name: 'lo', reason: 'excluded' }]);
+  });
+
+  test('each skip rule on a real device', async () => {
+    const ns = lab.nodes[0]!.ns;
+    for (const argv of [
+      // Veth pairs stand in for other devices (this kernel has no dummy module).
+      ['ip', 'link', 'add', 'docker0', 'type', 'veth', 'peer', 'name', 'noarp1'],
+      ['ip', 'link', 'set', 'docker0', 'up'],
+      ['ip', 'link', 'set', 'noarp1', 'arp', 'off', 'up'],
+      ['ip', 'link', 'add', 'br9', 'type', 'bridge'], // stays down
+      ['ip', 'link', 'add', 'port1', 'type', 'veth', 'peer', 'name', 'port2'],
+      ['ip', 'link', 'set', 'port1', 'master', 'br9', 'up'],
+      ['ip', 'link', 'set', 'port2', 'up'],
+    ])
+      await lab.execOk(ns, argv);
+    const sel = await list();
+    expect(sel.usable.map((u) => u.name).sort()).toEqual(['eth0', 'port2']);
+    expect(Object.fromEntries(sel.skipped.map((s) => [s.name, s.reason]))).toEqual({
+      lo: 'excluded',
+      docker0: 'excluded',
+      noarp1: 'noarp',
+      br9: 'down',
+      port1: 'enslaved',
+    });
+    // The L2Advertisement's interfaces list narrows the set.
+    const narrowed = await list(['eth0']);
+    expect(narrowed.usable.map((u) => u.name)).toEqual(['eth0']);
+    expect(narrowed.skipped.find((s) => s.name === 'port2')?.reason).toBe('notInAllowList');
+    // Carrier loss: eth0 down is skipped.
+    await lab.setLink(ns, 'down');
+    expect((await list()).skipped).toContainEqual({ name: 'eth0', reason: 'down' });
+    await lab.setLink(ns, 'up');
+  });
+});
