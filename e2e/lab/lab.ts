@@ -7,8 +7,9 @@
 // and registers exit/signal handlers; destroy() is idempotent. A lab whose owner was SIGKILLed
 // is removed by the next sweepStaleLabs() (every createLab runs one).
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { FIXED_RUN_ID, HOST_IPV4, HOST_IPV6, LAB_IF, BRIDGE_IF, newRunId, planLab, type EndpointPlan, type LabPlan } from './names.js';
-import { listRecords, ownerAlive, ownRecord, readRecord, removeRecord, writeRecord } from './registry.js';
+import { listForwarderSockets, listRecords, ownerAlive, ownRecord, readRecord, removeRecord, writeRecord } from './registry.js';
 import { inNs, run, runChecked, type ExecOptions, type ExecResult } from './run.js';
 import { buildLab, deleteNamespaces, listNamespaces, teardownLab, testLabNamespaces } from './topology.js';
 import { forwardHostPort, type HostForward, type HostForwardTarget } from './forward.js';
@@ -146,12 +147,17 @@ export function sweepStaleLabs(): string[] {
     removed.push(r.runId);
   }
   // A record is written before the first namespace, so a namespace without one is an orphan.
+  // List namespaces (and forwarder sockets) BEFORE the records: a lab being created right now
+  // by another process then either shows no namespace yet or already has its record.
+  const namespaces = testLabNamespaces();
+  const sockets = listForwarderSockets();
   const claimed = new Set(listRecords().map((r) => r.runId));
-  for (const [runId, names] of testLabNamespaces()) {
+  for (const [runId, names] of namespaces) {
     if (claimed.has(runId)) continue;
     deleteNamespaces(names);
     removed.push(runId);
   }
+  for (const { runId, path } of sockets) if (!claimed.has(runId)) rmSync(path, { force: true });
   return removed;
 }
 

@@ -89,3 +89,17 @@ export function ownRecord(runId: string, nodes: number, hostAddress: boolean, pe
     createdAt: new Date().toISOString(),
   };
 }
+
+/** Unix sockets of host-port forwarders (`<runid>-<port>.sock`), left behind if one was killed. */
+export function listForwarderSockets(dir: string = REGISTRY_DIR): Array<{ runId: string; path: string }> {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    const m = /^([a-z0-9]+)-\d+\.sock$/.exec(f);
+    return m?.[1] ? [{ runId: m[1], path: join(dir, f) }] : [];
+  });
+}
