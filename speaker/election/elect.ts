@@ -24,17 +24,26 @@ function usableNodes(input: ElectionInput): NodeInfo[] {
   );
 }
 
-function wantedNodes(svc: ServiceInfo, input: ElectionInput, usable: readonly NodeInfo[]): Wanted {
-  const pool = svc.pool === null ? undefined : input.pools.find((p) => p.name === svc.pool);
-  if (!pool) return { ok: false, reason: 'noPool' };
-  const allowed = poolNodeFilter(pool, input.l2Advertisements);
-  if (!allowed) return { ok: false, reason: 'noL2Advertisement' };
+/** Per pool: the usable nodes its advertisements allow, or null when nothing announces it. */
+function poolNodes(input: ElectionInput, usable: readonly NodeInfo[]): Map<string, ReadonlySet<string> | null> {
+  const out = new Map<string, ReadonlySet<string> | null>();
+  for (const pool of input.pools) {
+    if (out.has(pool.name)) continue; // first wins, as for lookups by name
+    const allowed = poolNodeFilter(pool, input.l2Advertisements);
+    out.set(pool.name, allowed === null ? null : new Set(usable.filter(allowed).map((n) => n.name)));
+  }
+  return out;
+}
+
+function wantedNodes(svc: ServiceInfo, pools: Map<string, ReadonlySet<string> | null>): Wanted {
+  const allowed = svc.pool === null ? undefined : pools.get(svc.pool);
+  if (allowed === undefined) return { ok: false, reason: 'noPool' };
+  if (allowed === null) return { ok: false, reason: 'noL2Advertisement' };
   const active = activeEndpoints(svc.endpoints);
   if (active.length === 0) return { ok: false, reason: 'noEndpoints' };
-  const local = svc.externalTrafficPolicy === 'Local' ? nodesWithActiveEndpoint(active) : null;
-  const nodes = new Set<string>();
-  for (const n of usable) if (allowed(n) && (local === null || local.has(n.name))) nodes.add(n.name);
-  return { ok: true, nodes };
+  if (svc.externalTrafficPolicy !== 'Local') return { ok: true, nodes: new Set(allowed) };
+  const local = nodesWithActiveEndpoint(active);
+  return { ok: true, nodes: new Set([...allowed].filter((n) => local.has(n))) };
 }
 
 /**
@@ -49,9 +58,9 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
   for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: [], keyIp: null });
   for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: [], keyIp: null });
 
-  const usable = usableNodes(input);
+  const pools = poolNodes(input, usableNodes(input));
   for (const group of groups) {
-    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, input, usable) }));
+    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools) }));
     const sets = wanted.flatMap(({ w }) => (w.ok ? [w.nodes] : []));
     const common = sets.reduce<string[] | null>((acc, s) => (acc === null ? [...s] : acc.filter((n) => s.has(n))), null);
     const candidates = common === null ? [] : rankCandidates(group.keyIp, common);

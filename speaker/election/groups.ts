@@ -5,7 +5,14 @@
 // the Service's first IP, as MetalLB does; the minimum only decides the rare mixed case (an
 // IPv6-first Service sharing its IPv4 with an IPv4-only one) identically on every speaker.
 import { compareIp, formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
+import { memoize } from './memo.js';
 import type { ServiceInfo } from './types.js';
+
+/** IP text to (value, canonical text), or null when it does not parse. */
+const canonical = memoize((text): { ip: IpAddress; text: string } | null => {
+  const r = parseIp(text);
+  return r.ok ? { ip: r.value, text: formatIp(r.value) } : null;
+});
 
 export interface ServiceGroup {
   readonly keyIp: string;
@@ -22,18 +29,13 @@ export interface Grouping {
 export function groupByIp(services: readonly ServiceInfo[]): Grouping {
   const noIps: ServiceInfo[] = [];
   const badIp: ServiceInfo[] = [];
-  const parsed: { svc: ServiceInfo; ips: IpAddress[] }[] = [];
+  const parsed: { svc: ServiceInfo; ips: { ip: IpAddress; text: string }[] }[] = [];
   for (const svc of services) {
     if (svc.ips.length === 0) {
       noIps.push(svc);
       continue;
     }
-    const ips: IpAddress[] = [];
-    for (const text of svc.ips) {
-      const r = parseIp(text);
-      if (!r.ok) break;
-      ips.push(r.value);
-    }
+    const ips = svc.ips.map(canonical).filter((c) => c !== null);
     if (ips.length !== svc.ips.length) badIp.push(svc);
     else parsed.push({ svc, ips });
   }
@@ -50,25 +52,24 @@ export function groupByIp(services: readonly ServiceInfo[]): Grouping {
   };
   const firstHolder = new Map<string, number>();
   parsed.forEach(({ ips }, i) => {
-    for (const ip of ips) {
-      const key = formatIp(ip);
+    for (const { text: key } of ips) {
       const j = firstHolder.get(key);
       if (j === undefined) firstHolder.set(key, i);
       else parent[find(i)] = find(j);
     }
   });
 
-  const byRoot = new Map<number, { services: ServiceInfo[]; key: IpAddress }>();
+  const byRoot = new Map<number, { services: ServiceInfo[]; key: { ip: IpAddress; text: string } }>();
   parsed.forEach(({ svc, ips }, i) => {
     const root = find(i);
-    const first = ips[0] as IpAddress;
+    const first = ips[0] as { ip: IpAddress; text: string };
     const g = byRoot.get(root);
     if (!g) byRoot.set(root, { services: [svc], key: first });
     else {
       g.services.push(svc);
-      if (compareIp(first, g.key) < 0) g.key = first;
+      if (compareIp(first.ip, g.key.ip) < 0) g.key = first;
     }
   });
-  const groups = [...byRoot.values()].map((g) => ({ keyIp: formatIp(g.key), services: g.services }));
+  const groups = [...byRoot.values()].map((g) => ({ keyIp: g.key.text, services: g.services }));
   return { groups, noIps, badIp };
 }

@@ -3,10 +3,13 @@
 // same order from the same facts, so no locks or Leases are needed. Hashing per IP spreads VIPs
 // over nodes; taking the minimum makes the owner stable: removing any other node never moves it.
 import murmur from 'murmurhash3js';
+import { memoize } from './memo.js';
+
+const hash128 = memoize((text) => murmur.x86.hash128(text));
 
 /** 32 lowercase hex digits; equal-length strings, so string order is numeric order. */
 export function electionHash(nodeName: string, keyIp: string): string {
-  return murmur.x86.hash128(`${nodeName}#${keyIp}`);
+  return hash128(`${nodeName}#${keyIp}`);
 }
 
 /** Candidates in election order (a new array; duplicates removed). */
