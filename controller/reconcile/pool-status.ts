@@ -25,7 +25,7 @@ export function desiredPoolStatus(
         type: 'Ready',
         status: 'False',
         reason: 'Invalid',
-        message: verdict.errors.join('; '),
+        message: [...verdict.errors, ...verdict.warnings].join('; '),
         ...(generation !== undefined ? { observedGeneration: generation } : {}),
       };
   const prev = previous?.conditions?.find((c) => c.type === 'Ready');

@@ -3,7 +3,7 @@ import type { ServiceLike, ServiceSpecLike } from '../allocator/request.js';
 import { makePools } from '../allocator/testing.js';
 import { reconcileService, resyncOrder, servedByClass, type ReconcileContext } from './service.js';
 
-const ctx = (over: Partial<ReconcileContext> = {}): ReconcileContext => ({ namespaceLabels: {}, poolAdvertised: () => true, ...over });
+const ctx = (over: Partial<ReconcileContext> = {}): ReconcileContext => ({ poolsLoaded: true, namespaceLabels: {}, poolAdvertised: () => true, ...over });
 
 interface Opts {
   annotations?: Record<string, string>;
@@ -152,6 +152,14 @@ describe('reconcileService', () => {
     const d = reconcileService('ns/s', applied(s, ['10.0.0.1'], 'p'), al, ctx());
     expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }, { ip: 'fd00:1::' }], pool: 'p' });
     expect(d.events).toEqual([{ type: 'Normal', reason: 'IPAllocated', message: 'Assigned additional IP "fd00:1::"' }]);
+  });
+
+  it('decides nothing before the pools are loaded', () => {
+    const al = alloc();
+    const d = reconcileService('ns/s', applied(service('s'), ['10.0.0.1'], 'a'), al, ctx({ poolsLoaded: false }));
+    expect(d.write).toBeUndefined();
+    expect(d.events).toEqual([]);
+    expect(al.size).toBe(0);
   });
 
   it('a Service without clusterIPs fails with a reason', () => {

@@ -42,6 +42,11 @@ export interface ServiceDecision {
 }
 
 export interface ReconcileContext {
+  /**
+   * The pool informers have synced and the allocator has the pools. Until then nothing is decided:
+   * judging assigned Services against no pools would clear every address (restart safety).
+   */
+  readonly poolsLoaded: boolean;
   /** --lb-class: undefined or '' serves Services without spec.loadBalancerClass. */
   readonly lbClass?: string;
   /** Labels of the Service's Namespace (serviceAllocation.namespaceSelectors). */
@@ -107,6 +112,10 @@ export function reconcileService(key: string, svc: ServiceLike | undefined, allo
     };
   };
 
+  if (!ctx.poolsLoaded) {
+    logs.push({ level: 'debug', event: 'noConfig', msg: 'not processing, still waiting for config' });
+    return done(undefined, undefined, false);
+  }
   if (svc === undefined) {
     if (alloc.release(key)) logs.push({ level: 'info', event: 'serviceDeleted', msg: 'service deleted' });
     return done(undefined, undefined, false);

@@ -17,7 +17,12 @@ const PREFIX_DIGITS = /^[0-9]{1,3}$/;
 export function parseCidr(text: string): Parsed<IpRange> {
   const bad = { ok: false as const, error: `invalid CIDR ${JSON.stringify(text)}` };
   const slash = text.indexOf('/');
-  if (slash < 0 || slash !== text.lastIndexOf('/')) return bad;
+  if (slash < 0) {
+    // The commonest slip: a bare address. Say how to write it.
+    const ip = parseIp(text);
+    return ip.ok ? { ok: false, error: `${bad.error}: a single address is written ${text}/${familyBits(ip.value.family)}` } : bad;
+  }
+  if (slash !== text.lastIndexOf('/')) return bad;
   const addr = parseIp(text.slice(0, slash));
   const prefixText = text.slice(slash + 1);
   if (!addr.ok || !PREFIX_DIGITS.test(prefixText)) return bad;
