@@ -12,6 +12,7 @@
 // Both exit when the bridge namespace is gone, so a crashed owner leaves no forwarder behind.
 import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { setInterval } from 'node:timers';
 
 const [role, unixPath, bridgeNs, ...rest] = process.argv.slice(2);
 
@@ -32,10 +33,7 @@ function die(msg) {
 if (!unixPath || !bridgeNs) die('usage: forwarder.mjs listen|serve <unix-path> <bridge-ns> ...');
 setInterval(() => {
   if (!existsSync(`/run/netns/${bridgeNs}`)) process.exit(0);
-}, 500).unref?.();
-// Keep the process alive independently of the timer above.
-const keepAlive = setInterval(() => {}, 1 << 30);
-void keepAlive;
+}, 500);
 
 let pending = 0;
 const ready = () => {
