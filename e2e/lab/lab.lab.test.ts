@@ -4,6 +4,7 @@ import { createLab, sweepStaleLabs, type Lab } from './lab.js';
 import { listNamespaces } from './topology.js';
 import { processStartTime, readRecord, writeRecord } from './registry.js';
 import { run } from './run.js';
+import { transpileForNamespace } from './transpile.js';
 import { createServer, type AddressInfo } from 'node:net';
 
 const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
@@ -100,5 +101,20 @@ describeRoot('network-namespace lab', () => {
     await run(['ip', 'netns', 'add', 'l2lb-zz9zz9-n1']);
     expect(sweepStaleLabs()).toContain('zz9zz9');
     expect(listNamespaces()).not.toContain('l2lb-zz9zz9-n1');
+  });
+
+  test.each(['throw', 'sigterm', 'exit'])('a process that dies by %s leaves no namespace and no process behind', async (how) => {
+    const program = transpileForNamespace('e2e/lab/fixtures/crash.ts');
+    try {
+      const r = await run([process.execPath, program.entry, how], { timeoutMs: 20000 });
+      const runId = r.stdout.trim();
+      expect(runId).toMatch(/^[a-z0-9]{6}$/);
+      expect(r.code).not.toBe(0);
+      expect(listNamespaces().filter((n) => n.includes(runId))).toEqual([]);
+      expect(readRecord(runId)).toBeUndefined();
+      expect((await run(['pgrep', '-f', 'sleep 67.25'])).stdout.trim()).toBe('');
+    } finally {
+      program.cleanup();
+    }
   });
 });

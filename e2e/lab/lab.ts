@@ -24,6 +24,8 @@ export interface LabEndpoint {
   readonly mac: string;
   readonly ipv4: string;
   readonly ipv6: string;
+  /** This endpoint's port on the bridge (in bridgeNs): setLink(bridgeNs, 'down', port) pulls the cable switch-side. */
+  readonly bridgePort: string;
 }
 
 export interface LabOptions {
@@ -51,7 +53,11 @@ export interface Lab {
   exec(ns: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Like exec, but throws LabCommandError on a non-zero exit. */
   execOk(ns: string, argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
-  /** Starts argv inside ns (`ip netns exec` execs it, so the child's pid is the program's). Killed on destroy. */
+  /**
+   * Starts argv inside ns (`ip netns exec` execs it, so the child's pid is the program's).
+   * Killed on destroy. Default stdio ['ignore', 'pipe', 'pipe'], flowing: output nobody
+   * listens to is discarded instead of filling the pipe and stalling the child.
+   */
   spawn(ns: string, argv: readonly string[], opts?: SpawnOptions): ChildProcess;
   /** Sets an interface (default eth0) of namespace ns up or down: a node losing its link. */
   setLink(ns: string, state: 'up' | 'down', ifname?: string): Promise<void>;
@@ -66,7 +72,7 @@ export interface Lab {
 const live = new Map<string, { plan: LabPlan; children: Set<ChildProcess> }>();
 
 function endpoint(p: EndpointPlan): LabEndpoint {
-  return { name: p.name, ns: p.ns, ifname: LAB_IF, mac: p.mac, ipv4: p.ipv4, ipv6: p.ipv6 };
+  return { name: p.name, ns: p.ns, ifname: LAB_IF, mac: p.mac, ipv4: p.ipv4, ipv6: p.ipv6, bridgePort: p.bridgePort };
 }
 
 function destroyNow(plan: LabPlan): void {
@@ -113,6 +119,8 @@ function handle(plan: LabPlan, hostAddress: boolean, persistent: boolean): Lab {
     spawn: (ns, argv, opts) => {
       const [file, ...args] = inNs(ns, argv);
       const child = spawnChild(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+      child.stdout?.resume();
+      child.stderr?.resume();
       children.add(child);
       child.on('exit', () => children.delete(child));
       return child;
