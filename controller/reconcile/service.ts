@@ -51,6 +51,8 @@ export interface ReconcileContext {
   readonly lbClass?: string;
   /** Labels of the Service's Namespace (serviceAllocation.namespaceSelectors). */
   readonly namespaceLabels: Labels;
+  /** For adoptExisting, which sees Services of many namespaces; falls back to namespaceLabels. */
+  readonly namespaceLabelsOf?: (namespace: string) => Labels;
   /** Whether some L2Advertisement (or a legacy layer2 AddressPool) announces the pool. */
   readonly poolAdvertised: (pool: string) => boolean;
 }
@@ -214,6 +216,25 @@ export function reconcileService(key: string, svc: ServiceLike | undefined, allo
     ? undefined
     : `IP ${quoteIps(ips)} from pool ${q(pool)} is not announced: no L2Advertisement selects pool ${q(pool)}, so no node answers ARP/NDP for it`;
   return done({ ingress: ips.map((ip) => ({ ip: formatIp(ip) })), pool }, cur.owned, false, unannounced);
+}
+
+/**
+ * Phase one of a (re)start or leader takeover: record the addresses every served LoadBalancer
+ * Service already has, before any reconcile may allocate. Without it a Service reconciled early
+ * (a new one, or a PreferDualStack one gaining its second family) could take an address that
+ * belongs to a Service not yet seen. Invalid addresses are skipped here; the full reconcile that
+ * follows (in resyncOrder) clears and replaces them with Events. Returns how many were adopted.
+ */
+export function adoptExisting(services: readonly ServiceLike[], alloc: Allocator, ctx: ReconcileContext): number {
+  let adopted = 0;
+  for (const svc of resyncOrder(services)) {
+    if (svc.spec?.type !== 'LoadBalancer' || !servedByClass(svc.spec.loadBalancerClass, ctx.lbClass)) continue;
+    const cur = currentState(svc);
+    if (cur.bad !== undefined || cur.ips.length === 0) continue;
+    const req = readServiceRequest(svc, ctx.namespaceLabelsOf?.(svc.metadata?.namespace ?? '') ?? ctx.namespaceLabels);
+    if (alloc.adopt(req, cur.ips).ok) adopted++;
+  }
+  return adopted;
 }
 
 /**
