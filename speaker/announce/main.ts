@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { UsageError, flagInt, flagString, type FlagSpec, type FlagValues } from '../../shared/cli/flags.js';
 import { runProgram } from '../../shared/cli/run.js';
 import { createLogger, isLogLevel } from '../../shared/log.js';
+import { startMetricsServer } from '../../shared/metrics/server.js';
 import { Announcer } from '../announcer/announcer.js';
 import type { InterfaceInfo } from '../announcer/links.js';
 import { realLinks } from '../announcer/real-links.js';
@@ -15,6 +16,7 @@ export const announceFlags: FlagSpec[] = [
   { name: 'interface', help: 'interface to announce on (e.g. eth0)', repeatable: true },
   { name: 'ip', help: 'IPv4 or IPv6 address to answer for', repeatable: true },
   { name: 'refresh-seconds', help: 'seconds between refresh announcements', default: '60' },
+  { name: 'metrics-port', help: 'serve /metrics (request, response and drop counters) on this port; 0 = off', default: '0' },
   { name: 'log-level', help: 'debug, info, warn or error', default: 'info' },
 ];
 
@@ -22,6 +24,7 @@ async function main(flags: FlagValues): Promise<void> {
   const level = flagString(flags, 'log-level') ?? 'info';
   if (!isLogLevel(level)) throw new UsageError(`--log-level must be debug, info, warn or error, not ${JSON.stringify(level)}`);
   const refreshSeconds = flagInt(flags, 'refresh-seconds', 1, 86_400) ?? 60;
+  const metricsPort = flagInt(flags, 'metrics-port', 0, 65_535) ?? 0;
   const ifnames = flags.get('interface') ?? [];
   if (ifnames.length === 0) throw new UsageError('--interface is required');
   const ips = parseAnnounceAddresses(flags.get('ip') ?? []);
@@ -34,8 +37,11 @@ async function main(flags: FlagValues): Promise<void> {
   }
 
   const log = createLogger(level, { program: 'l2lb-announce' });
+  const registry = new Registry();
+  const always = (): { ok: true } => ({ ok: true });
+  const server = metricsPort === 0 ? undefined : await startMetricsServer({ port: metricsPort, registry, healthy: always, ready: always });
   const announcer = new Announcer({
-    registry: new Registry(),
+    registry,
     log,
     links: realLinks(log),
     lookupInterface: (name) => ifaces.find((i) => i.name === name),
@@ -45,6 +51,7 @@ async function main(flags: FlagValues): Promise<void> {
   if (errors.length > 0) {
     for (const e of errors) log.error('announceFailed', e);
     announcer.close();
+    server?.close();
     process.exitCode = 1;
     return;
   }
@@ -53,6 +60,7 @@ async function main(flags: FlagValues): Promise<void> {
     const stop = (signal: string): void => {
       log.info('stopping', 'withdrawing: no more answers from this host', { signal });
       announcer.close();
+      server?.close();
       resolve();
     };
     process.once('SIGINT', () => stop('SIGINT'));

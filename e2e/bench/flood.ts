@@ -1,0 +1,195 @@
+// Request generator for the packet benchmarks and lab probes, run inside a namespace (the
+// client's): sends `count` ARP requests or Neighbor Solicitations for one target at a fixed
+// rate from a packet socket, and matches the replies. Bounded in count and time; prints one
+// JSON FloodResult on stdout.
+//
+// Matching: request i is sent from sender address i mod n (addresses the client carries), and
+// a reply names that address, so it is matched to the newest request from it. With n senders
+// and rate r, an address repeats every n/r seconds (about 2 ms at 50,000/s), far longer than a
+// reply takes; a request never matched counts as unanswered.
+//
+// Usage: node dist/e2e/bench/flood.js '<FloodSpec as JSON>'
+import { performance } from 'node:perf_hooks';
+import { formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
+import { marshalArpFrame, parseArpFrame, ARP_REPLY, ARP_REQUEST } from '../../speaker/arp/packet.js';
+import { BROADCAST_MAC, formatMac, parseMac, ZERO_MAC, type Mac } from '../../speaker/ethernet/mac.js';
+import { marshalNdpFrame, parseNdpFrame } from '../../speaker/ndp/frame.js';
+import { linkLayerOption } from '../../speaker/ndp/message.js';
+import { ipv6MulticastMac, solicitedNodeAddress } from '../../speaker/ndp/multicast.js';
+import { lookupInterface } from '../../speaker/announce/lookup.js';
+import { bpfArpFilter, ETHERTYPE_ARP, ETHERTYPE_IPV6, PacketSocket, type BpfInstruction } from '../../speaker/native/packet-socket.js';
+
+export interface FloodSpec {
+  readonly ifname: string;
+  readonly protocol: 'arp' | 'ns';
+  readonly target: string;
+  /** Source addresses the client carries, cycled. */
+  readonly senders: readonly string[];
+  /** Ethernet destination; default broadcast (ARP) or the target's solicited-node group MAC (NS). */
+  readonly ethDst?: string;
+  /** NS only: to the solicited-node group (default) or unicast to the target (NUD). */
+  readonly ipDst?: 'solicited-node' | 'target';
+  /** NS only: include a source link-layer option (default true; NUD probes often omit it). */
+  readonly sourceLinkLayer?: boolean;
+  readonly count: number;
+  /** Requests per second. */
+  readonly rate: number;
+  /** How long to wait for late replies after the last request. */
+  readonly waitMs: number;
+}
+
+export interface FloodResult {
+  readonly sent: number;
+  readonly sendErrors: number;
+  readonly answered: number;
+  readonly unanswered: number;
+  /** Replies that matched no outstanding request (duplicates, or from other responders). */
+  readonly unmatchedReplies: number;
+  readonly sendSeconds: number;
+  readonly offeredRate: number;
+  /** Request-to-reply, measured in this process (an upper bound: includes its own event loop). */
+  readonly latencyUs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Who answered: MAC in the reply (ARP sender hardware address / NA target option) → count. */
+  readonly replyMacs: Record<string, number>;
+}
+
+// ICMPv6 Neighbor Advertisements in IPv6 without extension headers.
+const NA_FILTER: BpfInstruction[] = [
+  [0x28, 0, 0, 12],
+  [0x15, 0, 5, ETHERTYPE_IPV6],
+  [0x30, 0, 0, 20],
+  [0x15, 0, 3, 58],
+  [0x30, 0, 0, 54],
+  [0x15, 0, 1, 136],
+  [0x06, 0, 0, 0x40000],
+  [0x06, 0, 0, 0],
+];
+
+function must<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+function requestFrames(spec: FloodSpec, mac: Mac, target: IpAddress, senders: IpAddress[]): Uint8Array[] {
+  const ethDst = spec.ethDst !== undefined ? must(parseMac(spec.ethDst)) : undefined;
+  return senders.map((sender) => {
+    if (spec.protocol === 'arp') {
+      return marshalArpFrame({
+        ethernet: { destination: ethDst ?? BROADCAST_MAC, source: mac },
+        arp: { operation: ARP_REQUEST, senderMac: mac, senderIp: sender, targetMac: ZERO_MAC, targetIp: target },
+      });
+    }
+    const group = solicitedNodeAddress(target);
+    const unicast = spec.ipDst === 'target';
+    return marshalNdpFrame({
+      ethernet: { destination: ethDst ?? ipv6MulticastMac(group), source: mac },
+      ipv6: { trafficClass: 0, flowLabel: 0, hopLimit: 255, source: sender, destination: unicast ? target : group },
+      message: { type: 135, code: 0, target, options: spec.sourceLinkLayer === false ? [] : [{ kind: 'source-link-layer', mac }] },
+    });
+  });
+}
+
+export async function flood(spec: FloodSpec): Promise<FloodResult> {
+  const iface = must(lookupInterface(spec.ifname));
+  const target = must(parseIp(spec.target));
+  const senders = spec.senders.map((s) => must(parseIp(s)));
+  const senderIndex = new Map(senders.map((s, i) => [s.value, i]));
+  const frames = requestFrames(spec, iface.mac, target, senders);
+  const sock = PacketSocket.open({
+    ifindex: iface.index,
+    ethertype: spec.protocol === 'arp' ? ETHERTYPE_ARP : ETHERTYPE_IPV6,
+    filter: spec.protocol === 'arp' ? bpfArpFilter() : NA_FILTER,
+    receiveBufferBytes: 8 << 20,
+  });
+
+  const sentAt = new Float64Array(spec.count);
+  const matched = new Uint8Array(spec.count);
+  const newest = new Int32Array(senders.length).fill(-1);
+  const latencies: number[] = [];
+  const replyMacs: Record<string, number> = {};
+  let unmatched = 0;
+
+  const onReply = (who: Mac, answeredFor: IpAddress, to: IpAddress): void => {
+    // Gratuitous announcements (a takeover burst, a refresh) answer nobody: not counted.
+    if (answeredFor.value !== target.value || to.value === target.value) return;
+    const m = formatMac(who);
+    replyMacs[m] = (replyMacs[m] ?? 0) + 1;
+    const k = senderIndex.get(to.value);
+    const j = k === undefined ? -1 : newest[k]!;
+    if (j < 0 || matched[j]) {
+      unmatched++;
+      return;
+    }
+    matched[j] = 1;
+    latencies.push((performance.now() - sentAt[j]!) * 1000);
+  };
+  sock.onError(() => undefined);
+  sock.onFrame((f) => {
+    if (spec.protocol === 'arp') {
+      const r = parseArpFrame(f);
+      if (r.ok && r.packet.arp.operation === ARP_REPLY) onReply(r.packet.arp.senderMac, r.packet.arp.senderIp, r.packet.arp.targetIp);
+    } else {
+      const r = parseNdpFrame(f);
+      if (r.ok && r.packet.message.type === 136 && r.packet.message.solicited) onReply(linkLayerOption(r.packet.message, 'target-link-layer') ?? r.packet.ethernet.source, r.packet.message.target, r.packet.ipv6.destination);
+    }
+  });
+
+  let sent = 0;
+  let sendErrors = 0;
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(spec.count, Math.floor(((performance.now() - start) * spec.rate) / 1000) + 1);
+      // Bounded per turn, so replies are read between bursts instead of after the whole flood.
+      for (let burst = 0; sent < due && burst < 64; burst++, sent++) {
+        const k = sent % frames.length;
+        sentAt[sent] = performance.now();
+        newest[k] = sent;
+        try {
+          sock.send(frames[k]!);
+        } catch {
+          sendErrors++;
+        }
+      }
+      if (sent < spec.count) setImmediate(tick);
+      else resolve();
+    };
+    tick();
+  });
+  const sendSeconds = (performance.now() - start) / 1000;
+  await new Promise((r) => setTimeout(r, spec.waitMs));
+  sock.close();
+
+  latencies.sort((a, b) => a - b);
+  const pick = (p: number): number => (latencies.length === 0 ? Number.NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
+  const answered = latencies.length;
+  return {
+    sent,
+    sendErrors,
+    answered,
+    unanswered: sent - answered,
+    unmatchedReplies: unmatched,
+    sendSeconds,
+    offeredRate: sent / sendSeconds,
+    latencyUs: { p50: pick(50), p99: pick(99), max: latencies[latencies.length - 1] ?? Number.NaN },
+    replyMacs,
+  };
+}
+
+/** Addresses for senders: n of them from a range the caller has put on the client's interface. */
+export function senderRange(family: 4 | 6, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(family === 4 ? `192.0.2.${101 + i}` : formatIp({ family: 6, value: 0x2001_0db8_0000_0000_0000_0000_0001_0000n + BigInt(i) }));
+  return out;
+}
+
+if (process.argv[1]?.endsWith('/flood.js') && process.argv[2] !== undefined) {
+  const spec = JSON.parse(process.argv[2]) as FloodSpec;
+  flood(spec).then(
+    (r) => process.stdout.write(JSON.stringify(r) + '\n'),
+    (err: unknown) => {
+      process.stderr.write(`flood: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
