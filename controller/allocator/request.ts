@@ -144,11 +144,18 @@ export function readServiceRequest(svc: ServiceLike, namespaceLabels: Labels = {
     sharingKey: annotation(annotations, ANNOTATION.allowSharedIP, DEPRECATED_ANNOTATION.allowSharedIP)?.value ?? '',
     backendKey: spec.externalTrafficPolicy === 'Local' ? labelsToString(spec.selector) : '',
     ports: (spec.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port ?? 0}`),
-    deprecatedAnnotations: Object.keys(annotations)
-      .filter((k) => k.startsWith(DEPRECATED_ANNOTATION_PREFIX))
-      .sort(),
+    deprecatedAnnotations: deprecatedUserAnnotations(annotations),
   };
 }
+
+/**
+ * metallb.universe.tf/* annotations a user set. The old ip-allocated-from-pool is excluded: an old
+ * MetalLB wrote it, not the user, and l2lb removes it when it next writes the Service.
+ */
+export const deprecatedUserAnnotations = (annotations: Labels): string[] =>
+  Object.keys(annotations)
+    .filter((k) => k.startsWith(DEPRECATED_ANNOTATION_PREFIX) && k !== DEPRECATED_ANNOTATION.ipAllocatedFromPool)
+    .sort();
 
 /** The Warning Event text MetalLB emits for each deprecated annotation. */
 export const deprecationWarnings = (req: ServiceRequest): string[] =>

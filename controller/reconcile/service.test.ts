@@ -27,7 +27,7 @@ const alloc = () => new Allocator(makePools({ a: { addresses: ['10.0.0.1-10.0.0.
 describe('reconcileService', () => {
   it('assigns a new Service: one write, an IPAllocated event, the ipAllocated log', () => {
     const d = reconcileService('ns/s', service('s'), alloc(), ctx());
-    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a' });
+    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a', removeAnnotations: [] });
     expect(d.events).toEqual([{ type: 'Normal', reason: 'IPAllocated', message: 'Assigned IP ["10.0.0.1"]' }]);
     expect(d.logs).toContainEqual({ level: 'info', event: 'ipAllocated', msg: 'IP address assigned by controller', fields: { ip: ['10.0.0.1'] } });
     expect(d.pending).toBe(false);
@@ -57,7 +57,7 @@ describe('reconcileService', () => {
       },
       { type: 'Normal', reason: 'IPAllocated', message: 'Assigned IP ["10.0.0.1"]' },
     ]);
-    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a' });
+    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a', removeAnnotations: [] });
   });
 
   it('an exhausted pool leaves the Service pending with the exact reason, then serves it after a release', () => {
@@ -76,7 +76,7 @@ describe('reconcileService', () => {
     ]);
     const del = reconcileService('ns/x', undefined, al, ctx());
     expect(del.retryPending).toBe(true);
-    expect(reconcileService('ns/z', service('z'), al, ctx()).write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a' });
+    expect(reconcileService('ns/z', service('z'), al, ctx()).write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a', removeAnnotations: [] });
   });
 
   it('loadBalancerClass decides who serves the Service', () => {
@@ -98,7 +98,7 @@ describe('reconcileService', () => {
     reconcileService('ns/s', s, al, ctx());
     const now = applied({ ...s, spec: { ...s.spec, type: 'ClusterIP' } }, ['10.0.0.1'], 'a');
     const d = reconcileService('ns/s', now, al, ctx());
-    expect(d.write).toEqual({ ingress: [], pool: undefined });
+    expect(d.write).toEqual({ ingress: [], pool: undefined, removeAnnotations: [] });
     expect(d.retryPending).toBe(true);
     expect(al.size).toBe(0);
   });
@@ -109,7 +109,7 @@ describe('reconcileService', () => {
     reconcileService('ns/s', s, al, ctx());
     const moved = { ...s, metadata: { ...s.metadata, annotations: { ...s.metadata!.annotations, 'metallb.io/address-pool': 'b' } } };
     const d = reconcileService('ns/s', moved, al, ctx());
-    expect(d.write).toEqual({ ingress: [{ ip: '10.0.1.1' }], pool: 'b' });
+    expect(d.write).toEqual({ ingress: [{ ip: '10.0.1.1' }], pool: 'b', removeAnnotations: [] });
     expect(d.events.map((e) => e.reason)).toEqual(['ClearAssignment', 'IPAllocated']);
     expect(d.retryPending).toBe(true);
   });
@@ -118,7 +118,7 @@ describe('reconcileService', () => {
     const al = alloc();
     const s = applied(service('s'), ['10.0.0.1'], 'a');
     const want = (v: string) => ({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata!.annotations, 'metallb.io/loadBalancerIPs': v } } });
-    expect(reconcileService('ns/s', want('10.0.0.2'), al, ctx()).write).toEqual({ ingress: [{ ip: '10.0.0.2' }], pool: 'a' });
+    expect(reconcileService('ns/s', want('10.0.0.2'), al, ctx()).write).toEqual({ ingress: [{ ip: '10.0.0.2' }], pool: 'a', removeAnnotations: [] });
     const bad = reconcileService('ns/s', { ...want('nonsense'), status: { loadBalancer: { ingress: [{ ip: '10.0.0.2' }] } } }, al, ctx());
     expect(bad.write).toBeUndefined();
     expect(bad.events).toEqual([{ type: 'Warning', reason: 'LoadBalancerFailed', message: 'invalid requested loadbalancer IPs: invalid metallb.io/loadBalancerIPs: "nonsense"' }]);
@@ -143,14 +143,21 @@ describe('reconcileService', () => {
     expect(again.unannounced).toBeDefined();
   });
 
+  it('removes the old MetalLB pool annotation when writing, without calling it deprecated', () => {
+    const s = service('s', { annotations: { 'metallb.universe.tf/ip-allocated-from-pool': 'a' } });
+    const d = reconcileService('ns/s', s, alloc(), ctx());
+    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'a', removeAnnotations: ['metallb.universe.tf/ip-allocated-from-pool'] });
+    expect(d.events.map((e) => e.reason)).toEqual(['IPAllocated']);
+  });
+
   it('PreferDualStack gains the missing family when it becomes available', () => {
     const al = new Allocator(makePools({ p: { addresses: ['10.0.0.1/32'] } }));
     const spec: ServiceSpecLike = { clusterIPs: ['10.96.0.1', 'fd00::1'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' };
     const s = service('s', { spec });
-    expect(reconcileService('ns/s', s, al, ctx()).write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'p' });
+    expect(reconcileService('ns/s', s, al, ctx()).write).toEqual({ ingress: [{ ip: '10.0.0.1' }], pool: 'p', removeAnnotations: [] });
     al.setPools(makePools({ p: { addresses: ['10.0.0.1/32', 'fd00:1::/120'] } }));
     const d = reconcileService('ns/s', applied(s, ['10.0.0.1'], 'p'), al, ctx());
-    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }, { ip: 'fd00:1::' }], pool: 'p' });
+    expect(d.write).toEqual({ ingress: [{ ip: '10.0.0.1' }, { ip: 'fd00:1::' }], pool: 'p', removeAnnotations: [] });
     expect(d.events).toEqual([{ type: 'Normal', reason: 'IPAllocated', message: 'Assigned additional IP "fd00:1::"' }]);
   });
 

@@ -2,10 +2,10 @@
 // status and the pool annotation should be, which Events to emit and what to log. The I/O shell
 // applies it (one status+annotation write, the Events, the log lines) and nothing else, so every
 // rule lives here or in the allocator. The order of checks is MetalLB's convergeBalancer.
-import { ANNOTATION, DEPRECATED_ANNOTATION_PREFIX, type Labels } from '../../shared/api/types.js';
+import { ANNOTATION, DEPRECATED_ANNOTATION, type Labels } from '../../shared/api/types.js';
 import { formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
 import type { Allocator } from '../allocator/allocator.js';
-import { deprecationWarnings, quoteIps, readServiceRequest, serviceKey, type ServiceLike } from '../allocator/request.js';
+import { deprecatedUserAnnotations, deprecationWarnings, quoteIps, readServiceRequest, serviceKey, type ServiceLike } from '../allocator/request.js';
 
 export interface ServiceEvent {
   readonly type: 'Normal' | 'Warning';
@@ -29,8 +29,11 @@ export interface OwnedState {
 
 export interface ServiceDecision {
   readonly key: string;
-  /** Present when the Service's owned state must change; write status and annotation together. */
-  readonly write?: OwnedState;
+  /**
+   * Present when the Service's owned state must change: write status and annotation together, and
+   * delete removeAnnotations (the old metallb.universe.tf/ip-allocated-from-pool, if present).
+   */
+  readonly write?: OwnedState & { readonly removeAnnotations: readonly string[] };
   readonly events: readonly ServiceEvent[];
   readonly logs: readonly LogEntry[];
   /** Addresses were freed: Services waiting for an address should be reconciled again. */
@@ -91,11 +94,14 @@ export function reconcileService(key: string, svc: ServiceLike | undefined, allo
   const logs: LogEntry[] = [];
   const heldBefore = alloc.get(key)?.ips ?? [];
   const done = (desired: OwnedState | undefined, current: OwnedState | undefined, pending: boolean, unannounced?: string): ServiceDecision => {
-    const write = desired !== undefined && current !== undefined && !sameOwned(desired, current) ? desired : undefined;
+    const stale = Object.prototype.hasOwnProperty.call(svc?.metadata?.annotations ?? {}, DEPRECATED_ANNOTATION.ipAllocatedFromPool)
+      ? [DEPRECATED_ANNOTATION.ipAllocatedFromPool]
+      : [];
+    const write = desired !== undefined && current !== undefined && !sameOwned(desired, current) ? { ...desired, removeAnnotations: stale } : undefined;
     const all = [...events];
     if (write !== undefined && svc !== undefined) {
       // Like MetalLB, deprecations are reported when l2lb changes the Service, not on every resync.
-      for (const k of Object.keys(svc.metadata?.annotations ?? {}).filter((a) => a.startsWith(DEPRECATED_ANNOTATION_PREFIX)).sort()) {
+      for (const k of deprecatedUserAnnotations(svc.metadata?.annotations ?? {})) {
         logs.push({ level: 'warn', event: 'deprecatedAnnotation', msg: 'The used annotation is deprecated. Support might get removed in future versions', fields: { annotation: k } });
       }
       for (const m of deprecationWarnings(readServiceRequest(svc))) all.push({ type: 'Warning', reason: 'deprecatedAnnotation', message: m });
