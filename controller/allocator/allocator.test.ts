@@ -339,6 +339,7 @@ describe('adopt (restart safety)', () => {
     const first = got(al.assign(svc('a')));
     expect(got(al.assign(svc('a')))).toEqual(first);
     expect(al.size).toBe(1);
+    expect([...al.entries()].map((a) => [a.key, a.pool, texts(a.ips)])).toEqual([['default/a', 'p', first]]);
   });
 });
 

@@ -90,6 +90,11 @@ export class Allocator {
     return this.assignments.size;
   }
 
+  /** Every current assignment (for metrics and debugging; do not mutate while iterating). */
+  entries(): IterableIterator<Assignment> {
+    return this.assignments.values();
+  }
+
   pools(): readonly ValidPool[] {
     return this.poolList;
   }
