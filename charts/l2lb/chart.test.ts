@@ -39,7 +39,7 @@ describe('helm template', () => {
   it('renders the default install: workloads, RBAC, metrics Services, nothing optional, no Secret', () => {
     const objs = render();
     expect(kinds(objs)).toEqual([
-      'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'DaemonSet', 'Deployment',
+      'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'DaemonSet', 'Deployment', 'PodDisruptionBudget',
       'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount',
     ]);
     // The heartbeat key is made by the controller at run time, never by the chart.
@@ -62,7 +62,7 @@ describe('helm template', () => {
       .flatMap((g) => g.rules);
     expect(new Set(alerts.map((a) => a.alert))).toEqual(new Set([
       'L2LBAddressPoolUsageHigh', 'L2LBAddressPoolExhausted', 'L2LBVIPWithoutAnnouncer', 'L2LBVIPAnnouncedTwice',
-      'L2LBSpeakerDown', 'L2LBSpeakerPeersDown', 'L2LBHeartbeatsRejected', 'L2LBConfigInvalid', 'L2LBConfigNotLoaded',
+      'L2LBSpeakerDown', 'L2LBSpeakerPeersDown', 'L2LBHeartbeatsRejected', 'L2LBControllerNoLeader', 'L2LBConfigInvalid', 'L2LBConfigNotLoaded',
     ]));
     expect(alerts.filter((a) => a.alert === 'L2LBAddressPoolUsageHigh').map((a) => a.labels['severity'])).toEqual(['info', 'warning', 'critical']);
     expect(alerts.every((a) => a.labels['team'] === 'network')).toBe(true);
@@ -84,6 +84,13 @@ describe('helm template', () => {
     const r = helm(templateArgs({ set: ['metrics.serviceMonitor.enabled=true', 'metrics.podMonitor.enabled=true'] }));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('metrics.serviceMonitor.enabled and metrics.podMonitor.enabled are both true');
+  });
+
+  it('renders the controller PodDisruptionBudget only when it can be honoured (more than one replica)', () => {
+    const pdb = only(render(), 'PodDisruptionBudget');
+    expect(pdb['spec']).toEqual({ maxUnavailable: 1, selector: { matchLabels: (only(render(), 'Deployment')['spec'] as { selector: { matchLabels: unknown } }).selector.matchLabels } });
+    expect(render({ set: ['controller.replicas=1'] }).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+    expect(render({ set: ['controller.podDisruptionBudget.enabled=false'] }).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
   });
 
   it('passes loadBalancerClass to the controller only when set', () => {
