@@ -24,7 +24,10 @@ COPY speaker/ speaker/
 COPY bin/ bin/
 RUN npx tsc -p tsconfig.json \
  && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete \
- && if [ -f speaker/native/binding.gyp ]; then (cd speaker/native && npx node-gyp rebuild); fi \
+ && if [ -f speaker/native/binding.gyp ]; then \
+      (cd speaker/native && npx --no-install node-gyp rebuild) \
+      && test -f speaker/native/build/Release/l2lb_packet.node; \
+    fi \
  && npm prune --omit=dev \
  && mkdir -p /out \
  && cp -r package.json dist bin node_modules /out/ \
