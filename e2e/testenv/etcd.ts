@@ -24,6 +24,9 @@ export function etcdArgs(dataDir: string, clientPort: number, peerPort: number):
     `--initial-cluster=l2lb-testenv=${peer}`,
     '--initial-cluster-state=new',
     '--unsafe-no-fsync',
+    // A single member elects itself after one election timeout (default 1 s): shorten it.
+    '--heartbeat-interval=10',
+    '--election-timeout=100',
     '--log-level=warn',
   ];
 }
