@@ -22,8 +22,9 @@ COPY shared/ shared/
 COPY controller/ controller/
 COPY speaker/ speaker/
 COPY bin/ bin/
-RUN npx tsc -p tsconfig.json \
- && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete \
+# Only the programs' sources, without tests (lab tests import e2e/, which is not in the context).
+RUN printf '%s' '{"extends":"./tsconfig.json","include":["shared/**/*.ts","controller/**/*.ts","speaker/**/*.ts"],"exclude":["**/*.test.ts","node_modules","dist","**/build/**"]}' > tsconfig.image.json \
+ && npx tsc -p tsconfig.image.json \
  && if [ -f speaker/native/binding.gyp ]; then \
       (cd speaker/native && npx --no-install node-gyp rebuild) \
       && test -f speaker/native/build/Release/l2lb_packet.node; \
