@@ -5,13 +5,11 @@
 // Errors from the kernel are Error objects with Node's system-error fields: `code` (the errno
 // name: EPERM without CAP_NET_RAW, ENODEV for a bad ifindex, ENETDOWN while the link is down,
 // EAGAIN/ENOBUFS when the transmit queue is full), `errno` (negative) and `syscall`.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAddon, type NativePacketSocket } from './addon.js';
 import { validateBpf, type BpfInstruction } from './bpf.js';
 
 export type { BpfInstruction } from './bpf.js';
+export { ADDON_RELATIVE_PATH } from './addon.js';
 export { bpfArpFilter, bpfEthertypeFilter, bpfNeighborSolicitationFilter, ETHERTYPE_ARP, ETHERTYPE_IPV6, ETH_P_ALL } from './bpf.js';
 
 export interface PacketSocketOptions {
@@ -44,44 +42,6 @@ export function isSystemError(err: unknown): err is SystemError {
   return typeof e.message === 'string' && typeof e.code === 'string' && typeof e.syscall === 'string';
 }
 
-interface NativeSocket {
-  start(onFrames: (frames: Buffer[]) => void, onError: (err: Error) => void): void;
-  send(frame: Uint8Array): number;
-  stats(): PacketSocketStats;
-  ref(): void;
-  unref(): void;
-  close(): void;
-}
-type NativeCtor = new (ifindex: number, ethertype: number, filter?: BpfInstruction[], receiveBufferBytes?: number) => NativeSocket;
-
-export const ADDON_RELATIVE_PATH = 'speaker/native/build/Release/l2lb_packet.node';
-
-/** The repository (or image) root: the first directory upwards with a package.json. Works from
- *  speaker/native/*.ts (ts-jest) and dist/speaker/native/*.js alike. */
-function addonPath(): string {
-  const override = process.env['L2LB_PACKET_ADDON'];
-  if (override) return override;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir, ADDON_RELATIVE_PATH);
-}
-
-let native: NativeCtor | undefined;
-function loadNative(): NativeCtor {
-  if (native) return native;
-  const path = addonPath();
-  if (!existsSync(path)) throw new Error(`the AF_PACKET addon is not built (${path}): run \`make build\` or scripts/build-native.sh`);
-  const mod: unknown = createRequire(import.meta.url)(path);
-  const ctor = (mod as { PacketSocket?: unknown }).PacketSocket;
-  if (typeof ctor !== 'function') throw new Error(`${path} does not export PacketSocket`);
-  native = ctor as NativeCtor;
-  return native;
-}
-
 export class PacketSocket {
   private readonly frameHandlers: Array<(frame: Buffer) => void> = [];
   private readonly errorHandlers: Array<(err: SystemError) => void> = [];
@@ -89,7 +49,7 @@ export class PacketSocket {
   private closedFlag = false;
 
   private constructor(
-    private readonly sock: NativeSocket,
+    private readonly sock: NativePacketSocket,
     readonly ifindex: number,
     readonly ethertype: number,
   ) {}
@@ -99,7 +59,7 @@ export class PacketSocket {
     if (!Number.isInteger(opts.ifindex) || opts.ifindex <= 0) throw new RangeError(`ifindex must be a positive integer, not ${opts.ifindex}`);
     if (!Number.isInteger(opts.ethertype) || opts.ethertype < 0 || opts.ethertype > 0xffff) throw new RangeError(`ethertype must be 0..0xffff, not ${opts.ethertype}`);
     if (opts.filter) validateBpf(opts.filter);
-    const Ctor = loadNative();
+    const Ctor = loadAddon().PacketSocket;
     const sock = new Ctor(opts.ifindex, opts.ethertype, opts.filter ? [...opts.filter] : undefined, opts.receiveBufferBytes);
     return new PacketSocket(sock, opts.ifindex, opts.ethertype);
   }

@@ -6,8 +6,7 @@
 // cannot starve the event loop) and hand the batch to JavaScript as one array of Buffers.
 // Nothing here blocks the event loop. Errors become JS exceptions carrying the errno name in
 // `code` (EPERM, ENETDOWN, ...), as Node's own system errors do.
-#include <napi.h>
-#include <uv.h>
+#include "errors.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -21,19 +20,11 @@
 #include <string>
 #include <vector>
 
+namespace l2lb {
 namespace {
 
 constexpr size_t kMaxFrame = 65536;
 constexpr int kMaxBatch = 512;
-
-Napi::Error SystemError(Napi::Env env, const char* syscall, int err) {
-  const char* name = uv_err_name(uv_translate_sys_error(err));
-  Napi::Error e = Napi::Error::New(env, std::string(syscall) + " failed: " + std::strerror(err) + " (" + name + ")");
-  e.Set("code", Napi::String::New(env, name));
-  e.Set("errno", Napi::Number::New(env, -err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  return e;
-}
 
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
  public:
@@ -264,11 +255,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   std::vector<uint8_t> buf_;
 };
 
-Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  exports.Set("PacketSocket", PacketSocket::Init(env));
-  return exports;
-}
-
 }  // namespace
 
-NODE_API_MODULE(l2lb_packet, InitModule)
+Napi::Function InitPacketSocket(Napi::Env env) { return PacketSocket::Init(env); }
+
+}  // namespace l2lb
