@@ -9,3 +9,4 @@ export { readInterfaces, parseIfInet6, DEFAULT_PATHS, type SysfsPaths } from './
 export async function discoverInterfaces(rules: SelectionRules = {}, paths: SysfsPaths = DEFAULT_PATHS): Promise<InterfaceSelection> {
   return selectInterfaces(await readInterfaces(paths), rules);
 }
+export { watchInterfaces, type InterfaceSnapshot, type InterfaceWatcher, type InterfaceWatcherOptions, type ChangeSource } from './watcher.js';

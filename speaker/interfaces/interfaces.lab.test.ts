@@ -3,6 +3,7 @@
 import { createLab, type Lab } from '../../e2e/lab/lab.js';
 import { transpileForNamespace, type TranspiledProgram } from '../../e2e/lab/transpile.js';
 import type { InterfaceSelection } from './rules.js';
+import { createInterface } from 'node:readline';
 
 const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
 
@@ -60,5 +61,41 @@ describeRoot('interface discovery in a lab namespace', () => {
     await lab.setLink(ns, 'down');
     expect((await list()).skipped).toContainEqual({ name: 'eth0', reason: 'down' });
     await lab.setLink(ns, 'up');
+  });
+
+  test('the watcher follows netlink notifications promptly', async () => {
+    const watchProgram = transpileForNamespace('speaker/interfaces/fixtures/watch.ts');
+    const ns = lab.nodes[0]!.ns;
+    const child = lab.spawn(ns, [process.execPath, watchProgram.entry], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: Array<{ usable?: string[]; skipped?: Record<string, string>; error?: string }> = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(JSON.parse(l) as (typeof lines)[number]));
+    const waitFor = async (pred: () => boolean, what: string): Promise<number> => {
+      const start = Date.now();
+      while (!pred()) {
+        // The periodic rescan is an hour away: only a notification can satisfy this in time.
+        if (Date.now() - start > 3000) throw new Error(`no update for ${what}: ${JSON.stringify(lines)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return Date.now() - start;
+    };
+    try {
+      await waitFor(() => lines.length >= 1, 'the first scan');
+      const last = (): (typeof lines)[number] => lines[lines.length - 1]!;
+      await lab.execOk(ns, ['ip', 'link', 'add', 'uplink2', 'type', 'veth', 'peer', 'name', 'uplink3']);
+      await lab.execOk(ns, ['ip', 'link', 'set', 'uplink2', 'up']);
+      await lab.execOk(ns, ['ip', 'link', 'set', 'uplink3', 'up']);
+      const ms = await waitFor(() => last().usable?.includes('uplink2') === true && last().usable?.includes('uplink3') === true, 'new links');
+      expect(ms).toBeLessThan(1000);
+      await lab.setLink(ns, 'down');
+      await waitFor(() => last().skipped?.['eth0'] === 'down', 'eth0 down');
+      await lab.setLink(ns, 'up');
+      await waitFor(() => last().usable?.includes('eth0') === true, 'eth0 up');
+      await lab.execOk(ns, ['ip', 'link', 'del', 'uplink2']);
+      await waitFor(() => !last().usable?.includes('uplink2') && !('uplink2' in (last().skipped ?? {})), 'a deleted link');
+      expect(lines.filter((l) => l.error)).toEqual([]);
+    } finally {
+      child.stdin!.end();
+      watchProgram.cleanup();
+    }
   });
 });
