@@ -145,7 +145,7 @@ describe('the flags the templates pass', () => {
   // as deliberately left to its default. A new flag (say --heartbeat-secret) fails this test
   // until the chart passes it from values or it is added below with a reason.
   const leftToDefault: Record<string, string[]> = {
-    'l2lb-controller': ['kubeconfig'], // in-cluster config
+    'l2lb-controller': ['kubeconfig', 'metrics-host'], // in-cluster config; 0.0.0.0 so probes and Prometheus reach the pod IP
     'l2lb-speaker': ['kubeconfig'],
   };
   it.each([
