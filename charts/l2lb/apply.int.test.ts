@@ -132,6 +132,8 @@ describe('helm install and uninstall', () => {
     extraNamespaces.push(target);
     const installed = helmRun(['install', name, chartDir(), '--namespace', target, '--create-namespace']);
     expect(installed.out).toContain('STATUS: deployed');
+    expect(installed.out).toContain(`l2lb 0.1.0 is installed in namespace ${target}.`);
+    expect(installed.out).not.toContain('WARNING: namespace');
     expect(installed.code).toBe(0);
     const apps = kc.makeApiClient(AppsV1Api);
     await apps.readNamespacedDaemonSet({ name: `${name}-speaker`, namespace: target });
@@ -142,6 +144,17 @@ describe('helm install and uninstall', () => {
     for (const crd of ['ipaddresspools', 'l2advertisements', 'addresspools', 'servicel2statuses']) {
       await crds.readCustomResourceDefinition({ name: `${crd}.metallb.io` });
     }
+  });
+
+  it('warns after install when the namespace enforces a Pod Security level the speaker cannot meet', async () => {
+    const target = `${ns}-helm-psa`;
+    await createNamespace(target, { 'pod-security.kubernetes.io/enforce': 'baseline' });
+    const name = `helm-psa-${run}`;
+    const installed = helmRun(['install', name, chartDir(), '--namespace', target]);
+    expect(installed.code).toBe(0);
+    expect(installed.out).toContain(`WARNING: namespace ${target} enforces Pod Security "baseline"`);
+    expect(installed.out).toContain(`kubectl label namespace ${target} pod-security.kubernetes.io/enforce=privileged --overwrite`);
+    expect(helmRun(['uninstall', name, '--namespace', target]).code).toBe(0);
   });
 });
 
