@@ -100,6 +100,23 @@ describe('helm template', () => {
   });
 });
 
+describe('helm package', () => {
+  it('ships the chart without its tests and tools, and the packaged chart still renders the dashboard', () => {
+    const out = join(tmp, 'pkg');
+    const r = helm(['package', chartDir(), '--destination', out]);
+    expect(r.code).toBe(0);
+    const tgz = join(out, 'l2lb-0.1.0.tgz');
+    const files = spawnSync('tar', ['tzf', tgz], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(files.filter((f) => /\.ts$|\/tools\/|\/ci\//.test(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining([
+      'l2lb/values.schema.json', 'l2lb/dashboards/l2lb.json', 'l2lb/crds/servicel2statuses.yaml', 'l2lb/templates/NOTES.txt',
+    ]));
+    const t = helm(['template', 'l2lb', tgz, '--set', 'grafanaDashboard.enabled=true']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain('"uid": "l2lb-overview"');
+  });
+});
+
 describe('values.schema.json', () => {
   it.each([
     ['a wrong type', 'controller:\n  replicas: two\n', "at '/controller/replicas': got string, want integer"],
