@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   readonly bindAddress: string;
   readonly pki: Pki;
   readonly timeoutMs?: number;
+  /** Sees every process as soon as it is spawned, so a failed start can still be cleaned up. */
+  readonly track?: (p: ManagedProcess) => void;
 }
 
 export interface ApiServer {
@@ -61,6 +63,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     const server = serverUrl(o.bindAddress, port);
     const args = apiServerArgs({ etcdUrl: o.etcdUrl, bindAddress: o.bindAddress, port, pki: o.pki, certDir: join(o.dir, 'apiserver-certs') });
     const proc = startProcess('kube-apiserver', o.binary, args, join(o.dir, 'kube-apiserver.log'));
+    o.track?.(proc);
     try {
       // /readyz covers etcd, RBAC bootstrap roles and the default ServiceCIDR.
       await waitFor('kube-apiserver', async () => (await httpsGet(`${server}/readyz`, { ca, cert, key })).status === 200, {

@@ -2,12 +2,13 @@
 // on SIGTERM, and when the owner is SIGKILLed (children die with it; sweepStale removes the dir).
 import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DIR_PREFIX, sweepStale, testenvProcesses } from './cleanup.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { testenvFromJest } from './jest-info.js';
 import { repoRoot } from './tools.js';
 import { sleep } from './wait.js';
 
@@ -121,6 +122,27 @@ test('sweepStale() kills a process still naming a dead owner\'s dir, and spares 
   } finally {
     rmSync(dead, { recursive: true, force: true });
   }
+});
+
+test('a start that fails half-way (a CRD the API server refuses) leaks no process and no dir', async () => {
+  const crdDir = join(scratch, 'bad-crds');
+  mkdirSync(crdDir, { recursive: true });
+  writeFileSync(join(crdDir, 'bad.yaml'), 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: bad.example.com\nspec:\n  group: example.com\n');
+  const before = new Set(testenvProcesses().map((p) => p.pid));
+  await expect(startControlPlane({ crdDir })).rejects.toThrow('create CRD bad.example.com: HTTP 422');
+  const ours = (dir: string): boolean => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as { pid: number }).pid === process.pid;
+    } catch {
+      return true; // dir gone: it was the failed run's
+    }
+  };
+  const leaked = testenvProcesses().filter((p) => !before.has(p.pid) && p.dir !== live.dir && ours(p.dir) && running(p.pid));
+  expect(leaked).toEqual([]);
+  // This process also owns `live` and the suite's control plane (jest --runInBand).
+  const known = new Set([live.dir, testenvFromJest().dir]);
+  const dirs = readdirSync(tmpdir()).filter((n) => n.startsWith(DIR_PREFIX)).map((n) => join(tmpdir(), n));
+  expect(dirs.filter((d) => !known.has(d) && ours(d) && existsSync(join(d, 'owner.json')))).toEqual([]);
 });
 
 test('stop() leaves no process and no temp dir', async () => {

@@ -61,7 +61,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
   const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   writeOwner(dir);
+  // Every process ever spawned for this run, tracked at spawn time so a failed start leaks none.
   const procs: ManagedProcess[] = [];
+  const track = (p: ManagedProcess): void => {
+    procs.push(p);
+  };
   let stopped: Promise<void> | undefined;
   const run: LiveRun = {
     dir,
@@ -85,12 +89,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     ) as [string, string, string, string, string];
     step('certificates made');
 
-    const etcd = await startEtcd(tools.ETCD, dir, timeoutMs);
-    procs.push(etcd.proc);
+    const etcd = await startEtcd(tools.ETCD, dir, timeoutMs, track);
     step('etcd ready');
 
-    const api = await startApiServer({ binary: tools.KUBE_APISERVER, dir, etcdUrl: etcd.url, bindAddress, pki, timeoutMs });
-    procs.push(api.proc);
+    const api = await startApiServer({ binary: tools.KUBE_APISERVER, dir, etcdUrl: etcd.url, bindAddress, pki, timeoutMs, track });
     step(`kube-apiserver ready at ${api.server}`);
 
     const adminKubeconfigPath = join(dir, 'admin.kubeconfig');
@@ -110,9 +112,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         caCertPath: pki.ca.cert,
         serviceAccountKeyPath: pki.serviceAccount.key,
         timeoutMs,
-      }).then((k) => {
-        procs.push(k.proc);
-        return k;
+        track,
       }),
       installCrds(adminKubeConfig, opts.crdDir ?? join(repoRoot(), 'charts/l2lb/crds'), timeoutMs).then((names) => step(`CRDs established (${names.length})`)),
     ]);
@@ -140,7 +140,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       caPem,
       dir,
       startMs,
-      pids: procs.map((p) => p.pid),
+      pids: [etcd.proc.pid, api.proc.pid, kcm.proc.pid],
       serviceAccountKubeconfig,
       stop: run.stop,
     };

@@ -25,6 +25,8 @@ export interface ControllerManagerOptions {
   readonly caCertPath: string;
   readonly serviceAccountKeyPath: string;
   readonly timeoutMs?: number;
+  /** Sees every process as soon as it is spawned, so a failed start can still be cleaned up. */
+  readonly track?: (p: ManagedProcess) => void;
 }
 
 export interface ControllerManager {
@@ -58,6 +60,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
     const port = await freePort('127.0.0.1');
     const healthz = `https://127.0.0.1:${port}/healthz`;
     const proc = startProcess('kube-controller-manager', o.binary, controllerManagerArgs({ ...o, port }), join(o.dir, 'kube-controller-manager.log'));
+    o.track?.(proc);
     try {
       // Its serving cert is self-signed in cert-dir; this is a loopback health probe only.
       await waitFor('kube-controller-manager', async () => (await httpsGet(healthz, { insecure: true })).status === 200, {

@@ -37,7 +37,8 @@ async function healthy(url: string): Promise<boolean> {
   return res.ok && body.health === 'true';
 }
 
-export async function startEtcd(binary: string, dir: string, timeoutMs = 30_000): Promise<Etcd> {
+/** `track` sees every process as soon as it is spawned, so a failed start can still be cleaned up. */
+export async function startEtcd(binary: string, dir: string, timeoutMs = 30_000, track: (p: ManagedProcess) => void = () => {}): Promise<Etcd> {
   // A port can be grabbed between freePorts() and etcd's bind: retry with new ones.
   for (let attempt = 1; ; attempt++) {
     const [clientPort, peerPort] = (await freePorts('127.0.0.1', 2)) as [number, number];
@@ -45,6 +46,7 @@ export async function startEtcd(binary: string, dir: string, timeoutMs = 30_000)
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const url = `http://127.0.0.1:${clientPort}`;
     const proc = startProcess('etcd', binary, etcdArgs(dataDir, clientPort, peerPort), join(dir, 'etcd.log'));
+    track(proc);
     try {
       await waitFor('etcd', () => healthy(url), { timeoutMs, proc, intervalMs: 50 });
       return { url, proc };
