@@ -4,9 +4,10 @@
 // JSON FloodResult on stdout.
 //
 // Matching: request i is sent from sender address i mod n (addresses the client carries), and
-// a reply names that address, so it is matched to the newest request from it. With n senders
-// and rate r, an address repeats every n/r seconds (about 2 ms at 50,000/s), far longer than a
-// reply takes; a request never matched counts as unanswered.
+// a reply names that address. Responders answer in order, so a reply for sender k is matched
+// to k's oldest outstanding request; one still unanswered after LOST_AFTER_MS is given up as
+// lost first (so one loss does not shift every later match). A request never matched counts as
+// unanswered; counts are exact, latencies after a loss may be overstated by one cycle (n/rate).
 //
 // Usage: node dist/e2e/bench/flood.js '<FloodSpec as JSON>'
 import { performance } from 'node:perf_hooks';
@@ -52,6 +53,8 @@ export interface FloodResult {
   /** Who answered: MAC in the reply (ARP sender hardware address / NA target option) → count. */
   readonly replyMacs: Record<string, number>;
 }
+
+const LOST_AFTER_MS = 100;
 
 // ICMPv6 Neighbor Advertisements in IPv6 without extension headers.
 const NA_FILTER: BpfInstruction[] = [
@@ -104,7 +107,9 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
 
   const sentAt = new Float64Array(spec.count);
   const matched = new Uint8Array(spec.count);
-  const newest = new Int32Array(senders.length).fill(-1);
+  // Per sender k, the oldest request not yet matched or given up: k, k+n, k+2n, ...
+  const n = senders.length;
+  const oldest = Int32Array.from(senders, (_s, k) => k);
   const latencies: number[] = [];
   const replyMacs: Record<string, number> = {};
   let unmatched = 0;
@@ -115,13 +120,21 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
     const m = formatMac(who);
     replyMacs[m] = (replyMacs[m] ?? 0) + 1;
     const k = senderIndex.get(to.value);
-    const j = k === undefined ? -1 : newest[k]!;
-    if (j < 0 || matched[j]) {
+    if (k === undefined) {
+      unmatched++;
+      return;
+    }
+    const now = performance.now();
+    let j = oldest[k]!;
+    while (j < sent && now - sentAt[j]! > LOST_AFTER_MS) j += n;
+    if (j >= sent) {
+      oldest[k] = j;
       unmatched++;
       return;
     }
     matched[j] = 1;
-    latencies.push((performance.now() - sentAt[j]!) * 1000);
+    oldest[k] = j + n;
+    latencies.push((now - sentAt[j]!) * 1000);
   };
   sock.onError(() => undefined);
   sock.onFrame((f) => {
@@ -141,18 +154,20 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
     const tick = (): void => {
       const due = Math.min(spec.count, Math.floor(((performance.now() - start) * spec.rate) / 1000) + 1);
       // Bounded per turn, so replies are read between bursts instead of after the whole flood.
-      for (let burst = 0; sent < due && burst < 64; burst++, sent++) {
+      for (let burst = 0; sent < due && burst < 256; burst++, sent++) {
         const k = sent % frames.length;
         sentAt[sent] = performance.now();
-        newest[k] = sent;
         try {
           sock.send(frames[k]!);
         } catch {
           sendErrors++;
         }
       }
-      if (sent < spec.count) setImmediate(tick);
-      else resolve();
+      if (sent >= spec.count) resolve();
+      // Behind schedule: go again at once. On schedule: sleep in the poll phase (replies are read
+      // as they arrive) instead of spinning, which would take a core from the responder.
+      else if (sent < due) setImmediate(tick);
+      else setTimeout(tick, 1);
     };
     tick();
   });

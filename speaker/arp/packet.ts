@@ -1,10 +1,11 @@
 // ARP for IPv4 over Ethernet (RFC 826), as a marshal/parse pair over whole Ethernet frames.
 // The parser checks structure only (types, lengths, opcode); what deserves an answer is the
 // responder's decision (speaker/responder/arp.ts), so every rule lives in one place.
-import { ipFromBytes, ipToBytes, type IpAddress } from '../../shared/ip/address.js';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, marshalEthernet, parseEthernet } from '../ethernet/frame.js';
+import type { IpAddress } from '../../shared/ip/address.js';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet, writeEthernetHeader } from '../ethernet/frame.js';
 import { macFromBytes, type Mac } from '../ethernet/mac.js';
 import { accept, reject, type ParseResult } from '../ethernet/result.js';
+import { readIp, writeIp } from '../ethernet/wire.js';
 
 export const ARP_LENGTH = 28;
 export const ARP_HARDWARE_ETHERNET = 1;
@@ -55,9 +56,9 @@ export function parseArpFrame(frame: Uint8Array): ParseResult<ArpFrame, ArpDropR
     arp: {
       operation,
       senderMac: macFromBytes(p, 8),
-      senderIp: ipFromBytes(p, 4, 14),
+      senderIp: readIp(p, 14, 4),
       targetMac: macFromBytes(p, 18),
-      targetIp: ipFromBytes(p, 4, 24),
+      targetIp: readIp(p, 24, 4),
     },
   });
 }
@@ -65,11 +66,13 @@ export function parseArpFrame(frame: Uint8Array): ParseResult<ArpFrame, ArpDropR
 /** 42 bytes, unpadded: the NIC pads short frames, and veth peers accept them as they are. */
 export function marshalArpFrame(frame: ArpFrame): Uint8Array {
   const { arp } = frame;
-  const p = new Uint8Array(ARP_LENGTH);
-  p.set([0, ARP_HARDWARE_ETHERNET, ETHERTYPE_IPV4 >> 8, ETHERTYPE_IPV4 & 0xff, 6, 4, 0, arp.operation], 0);
-  p.set(arp.senderMac, 8);
-  p.set(ipToBytes(arp.senderIp), 14);
-  p.set(arp.targetMac, 18);
-  p.set(ipToBytes(arp.targetIp), 24);
-  return marshalEthernet({ ...frame.ethernet, ethertype: ETHERTYPE_ARP }, p);
+  const out = new Uint8Array(ETHERNET_HEADER_LENGTH + ARP_LENGTH);
+  writeEthernetHeader(out, { ...frame.ethernet, ethertype: ETHERTYPE_ARP });
+  const o = ETHERNET_HEADER_LENGTH;
+  out.set([0, ARP_HARDWARE_ETHERNET, ETHERTYPE_IPV4 >> 8, ETHERTYPE_IPV4 & 0xff, 6, 4, 0, arp.operation], o);
+  out.set(arp.senderMac, o + 8);
+  writeIp(out, o + 14, arp.senderIp);
+  out.set(arp.targetMac, o + 18);
+  writeIp(out, o + 24, arp.targetIp);
+  return out;
 }

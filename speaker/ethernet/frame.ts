@@ -33,10 +33,15 @@ export function parseEthernet(frame: Uint8Array): ParseResult<EthernetFrame, Eth
 
 export function marshalEthernet(header: EthernetHeader, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(ETHERNET_HEADER_LENGTH + payload.length);
+  writeEthernetHeader(out, header);
+  out.set(payload, ETHERNET_HEADER_LENGTH);
+  return out;
+}
+
+/** For builders that write a whole frame into one buffer. */
+export function writeEthernetHeader(out: Uint8Array, header: EthernetHeader): void {
   out.set(header.destination, 0);
   out.set(header.source, 6);
   out[12] = header.ethertype >> 8;
   out[13] = header.ethertype & 0xff;
-  out.set(payload, ETHERNET_HEADER_LENGTH);
-  return out;
 }

@@ -1,11 +1,11 @@
 // Neighbour discovery as whole Ethernet frames (Ethernet + IPv6 + ICMPv6), the form an AF_PACKET
 // socket receives and sends. Parsing verifies the ICMPv6 checksum (the kernel does not, for a
 // packet socket); validity (hop limit, `::` rules) is validate.ts, applied by the responder.
-import { ETHERTYPE_IPV6, marshalEthernet, parseEthernet } from '../ethernet/frame.js';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6, parseEthernet, writeEthernetHeader } from '../ethernet/frame.js';
 import type { Mac } from '../ethernet/mac.js';
 import { accept, reject, type ParseResult } from '../ethernet/result.js';
-import { icmpv6Checksum, marshalIpv6, NEXT_HEADER_ICMPV6, parseIpv6, type Ipv6DropReason, type Ipv6Header } from './ipv6.js';
-import { marshalNdpMessage, parseNdpMessage, type NdpMessage, type NdpMessageDropReason } from './message.js';
+import { icmpv6ChecksumOver, IPV6_HEADER_LENGTH, NEXT_HEADER_ICMPV6, parseIpv6, writeIpv6Header, type Ipv6DropReason, type Ipv6Header } from './ipv6.js';
+import { ndpMessageLength, parseNdpMessage, writeNdpMessage, type NdpMessage, type NdpMessageDropReason } from './message.js';
 
 export interface NdpFrame {
   readonly ethernet: { readonly destination: Mac; readonly source: Mac };
@@ -28,16 +28,23 @@ export function parseNdpFrame(frame: Uint8Array): ParseResult<NdpFrame, NdpFrame
   if (header.nextHeader !== NEXT_HEADER_ICMPV6) return reject('not-icmpv6');
   const msg = parseNdpMessage(payload);
   if (!msg.ok) return msg;
-  if (icmpv6Checksum(header.source, header.destination, payload) !== msg.packet.checksum) return reject('bad-checksum');
+  // The pseudo-header's addresses straight from the header bytes: no re-encoding per frame.
+  if (icmpv6ChecksumOver(eth.packet.payload.subarray(8, 40), payload) !== msg.packet.checksum) return reject('bad-checksum');
   const { nextHeader: _unused, ...ipv6 } = header;
   return accept({ ethernet: { destination: eth.packet.destination, source: eth.packet.source }, ipv6, message: msg.packet.message });
 }
 
+/** One buffer, written in place; the checksum is computed over the written bytes. */
 export function marshalNdpFrame(frame: NdpFrame): Uint8Array {
-  const unsummed = marshalNdpMessage(frame.message);
-  const sum = icmpv6Checksum(frame.ipv6.source, frame.ipv6.destination, unsummed);
-  unsummed[2] = sum >> 8;
-  unsummed[3] = sum & 0xff;
-  const ip = marshalIpv6({ ...frame.ipv6, nextHeader: NEXT_HEADER_ICMPV6 }, unsummed);
-  return marshalEthernet({ ...frame.ethernet, ethertype: ETHERTYPE_IPV6 }, ip);
+  const msgLength = ndpMessageLength(frame.message);
+  const ipStart = ETHERNET_HEADER_LENGTH;
+  const msgStart = ipStart + IPV6_HEADER_LENGTH;
+  const out = new Uint8Array(msgStart + msgLength);
+  writeEthernetHeader(out, { ...frame.ethernet, ethertype: ETHERTYPE_IPV6 });
+  writeIpv6Header(out, ipStart, { ...frame.ipv6, nextHeader: NEXT_HEADER_ICMPV6 }, msgLength);
+  writeNdpMessage(out, msgStart, frame.message, 0);
+  const sum = icmpv6ChecksumOver(out.subarray(ipStart + 8, ipStart + 40), out.subarray(msgStart));
+  out[msgStart + 2] = sum >> 8;
+  out[msgStart + 3] = sum & 0xff;
+  return out;
 }

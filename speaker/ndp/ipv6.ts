@@ -1,8 +1,9 @@
 // The IPv6 header (RFC 8200 §3) around an ICMPv6 message, for packet sockets and tests: a raw
 // ICMPv6 socket strips it, but the responder reads NDP from an AF_PACKET socket (see
 // responder.ts for why), so it parses this layer itself and verifies the checksum.
-import { ipFromBytes, ipToBytes, type IpAddress } from '../../shared/ip/address.js';
+import type { IpAddress } from '../../shared/ip/address.js';
 import { accept, reject, type ParseResult } from '../ethernet/result.js';
+import { readIp, writeIp } from '../ethernet/wire.js';
 
 export const IPV6_HEADER_LENGTH = 40;
 export const NEXT_HEADER_ICMPV6 = 58;
@@ -36,8 +37,8 @@ export function parseIpv6(b: Uint8Array): ParseResult<Ipv6Packet, Ipv6DropReason
       flowLabel: ((b[1]! & 0x0f) << 16) | (b[2]! << 8) | b[3]!,
       nextHeader: b[6]!,
       hopLimit: b[7]!,
-      source: ipFromBytes(b, 6, 8),
-      destination: ipFromBytes(b, 6, 24),
+      source: readIp(b, 8, 6),
+      destination: readIp(b, 24, 6),
     },
     payload: b.subarray(IPV6_HEADER_LENGTH, IPV6_HEADER_LENGTH + payloadLength),
   });
@@ -45,18 +46,23 @@ export function parseIpv6(b: Uint8Array): ParseResult<Ipv6Packet, Ipv6DropReason
 
 export function marshalIpv6(header: Ipv6Header, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(IPV6_HEADER_LENGTH + payload.length);
-  out[0] = 0x60 | (header.trafficClass >> 4);
-  out[1] = ((header.trafficClass & 0x0f) << 4) | ((header.flowLabel >> 16) & 0x0f);
-  out[2] = (header.flowLabel >> 8) & 0xff;
-  out[3] = header.flowLabel & 0xff;
-  out[4] = payload.length >> 8;
-  out[5] = payload.length & 0xff;
-  out[6] = header.nextHeader;
-  out[7] = header.hopLimit;
-  out.set(ipToBytes(header.source), 8);
-  out.set(ipToBytes(header.destination), 24);
+  writeIpv6Header(out, 0, header, payload.length);
   out.set(payload, IPV6_HEADER_LENGTH);
   return out;
+}
+
+/** For builders that write a whole frame into one buffer. */
+export function writeIpv6Header(out: Uint8Array, o: number, header: Ipv6Header, payloadLength: number): void {
+  out[o] = 0x60 | (header.trafficClass >> 4);
+  out[o + 1] = ((header.trafficClass & 0x0f) << 4) | ((header.flowLabel >> 16) & 0x0f);
+  out[o + 2] = (header.flowLabel >> 8) & 0xff;
+  out[o + 3] = header.flowLabel & 0xff;
+  out[o + 4] = payloadLength >> 8;
+  out[o + 5] = payloadLength & 0xff;
+  out[o + 6] = header.nextHeader;
+  out[o + 7] = header.hopLimit;
+  writeIp(out, o + 8, header.source);
+  writeIp(out, o + 24, header.destination);
 }
 
 /**
@@ -65,7 +71,15 @@ export function marshalIpv6(header: Ipv6Header, payload: Uint8Array): Uint8Array
  * equals the checksum it carries.
  */
 export function icmpv6Checksum(source: IpAddress, destination: IpAddress, message: Uint8Array): number {
-  let sum = sum16(ipToBytes(source), 0) + sum16(ipToBytes(destination), 0);
+  const addresses = new Uint8Array(32);
+  writeIp(addresses, 0, source);
+  writeIp(addresses, 16, destination);
+  return icmpv6ChecksumOver(addresses, message);
+}
+
+/** The same, from the 32 address bytes of an IPv6 header (source then destination) as they are. */
+export function icmpv6ChecksumOver(addresses: Uint8Array, message: Uint8Array): number {
+  let sum = sum16(addresses, 0);
   sum += (message.length >>> 16) + (message.length & 0xffff) + NEXT_HEADER_ICMPV6;
   sum += sum16(message, 0) - (((message[2] ?? 0) << 8) | (message[3] ?? 0));
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);

@@ -1,9 +1,10 @@
 // ICMPv6 Neighbor Solicitation / Advertisement (RFC 4861 §4.3, §4.4) with their options (§4.6),
 // as a marshal/parse pair over the ICMPv6 message alone: what a raw ICMPv6 socket hands over.
 // The IPv6 header around it is ipv6.ts; RFC 4861 §7.1 validity rules are validate.ts.
-import { ipFromBytes, ipToBytes, type IpAddress } from '../../shared/ip/address.js';
+import type { IpAddress } from '../../shared/ip/address.js';
 import { MAC_LENGTH, macFromBytes, type Mac } from '../ethernet/mac.js';
 import { accept, reject, type ParseResult } from '../ethernet/result.js';
+import { readIp, writeIp } from '../ethernet/wire.js';
 
 export const ICMPV6_NEIGHBOR_SOLICITATION = 135;
 export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
@@ -61,7 +62,7 @@ export function parseNdpMessage(b: Uint8Array): ParseResult<ParsedNdpMessage, Nd
   if (!options.ok) return options;
   const code = b[1]!;
   const checksum = (b[2]! << 8) | b[3]!;
-  const target = ipFromBytes(b, 6, 8);
+  const target = readIp(b, 8, 6);
   if (type === ICMPV6_NEIGHBOR_SOLICITATION) {
     // Bytes 4..7 are reserved: ignored on receipt (§4.3).
     return accept({ checksum, message: { type, code, target, options: options.packet } });
@@ -112,9 +113,10 @@ export function linkLayerOption(message: NdpMessage, kind: 'source-link-layer' |
   return undefined;
 }
 
-function optionsLength(options: readonly NdpOption[]): number {
-  let n = 0;
-  for (const opt of options) n += opt.kind === 'other' ? optionUnits(opt.body) * 8 : 8;
+/** Bytes the message takes on the wire. */
+export function ndpMessageLength(message: NdpMessage): number {
+  let n = NDP_MIN_LENGTH;
+  for (const opt of message.options) n += opt.kind === 'other' ? optionUnits(opt.body) * 8 : 8;
   return n;
 }
 
@@ -126,16 +128,22 @@ const optionUnits = (body: Uint8Array): number => Math.max(1, Math.ceil((body.le
  * ICMPv6 socket (the kernel always fills it in for IPPROTO_ICMPV6, RFC 3542 §3.1).
  */
 export function marshalNdpMessage(message: NdpMessage, checksum = 0): Uint8Array {
-  const out = new Uint8Array(NDP_MIN_LENGTH + optionsLength(message.options));
-  out[0] = message.type;
-  out[1] = message.code;
-  out[2] = checksum >> 8;
-  out[3] = checksum & 0xff;
+  const out = new Uint8Array(ndpMessageLength(message));
+  writeNdpMessage(out, 0, message, checksum);
+  return out;
+}
+
+/** Writes ndpMessageLength(message) bytes at `start` of a zeroed buffer. */
+export function writeNdpMessage(out: Uint8Array, start: number, message: NdpMessage, checksum: number): void {
+  out[start] = message.type;
+  out[start + 1] = message.code;
+  out[start + 2] = checksum >> 8;
+  out[start + 3] = checksum & 0xff;
   if (message.type === ICMPV6_NEIGHBOR_ADVERTISEMENT) {
-    out[4] = (message.router ? 0x80 : 0) | (message.solicited ? 0x40 : 0) | (message.override ? 0x20 : 0);
+    out[start + 4] = (message.router ? 0x80 : 0) | (message.solicited ? 0x40 : 0) | (message.override ? 0x20 : 0);
   }
-  out.set(ipToBytes(message.target), 8);
-  let o = NDP_MIN_LENGTH;
+  writeIp(out, start + 8, message.target);
+  let o = start + NDP_MIN_LENGTH;
   for (const opt of message.options) {
     if (opt.kind === 'other') {
       const units = optionUnits(opt.body);
@@ -150,5 +158,4 @@ export function marshalNdpMessage(message: NdpMessage, checksum = 0): Uint8Array
       o += 8;
     }
   }
-  return out;
 }

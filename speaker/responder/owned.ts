@@ -9,20 +9,20 @@ export interface OwnedPair {
 
 export type Ownership = 'owned' | 'wrong-interface' | 'not-owned';
 
-const key = (ip: IpAddress): string => `${ip.family}/${ip.value.toString(16)}`;
-
 export class OwnedSet {
-  private readonly byIp = new Map<string, Set<string>>();
+  // One map per family, keyed by the address value itself: no key string is built per frame.
+  private readonly v4 = new Map<bigint, Set<string>>();
+  private readonly v6 = new Map<bigint, Set<string>>();
   readonly pairs: readonly OwnedPair[];
 
   constructor(pairs: Iterable<OwnedPair>) {
     const list: OwnedPair[] = [];
     for (const p of pairs) {
-      const k = key(p.ip);
-      const ifaces = this.byIp.get(k) ?? new Set<string>();
+      const byIp = p.ip.family === 4 ? this.v4 : this.v6;
+      const ifaces = byIp.get(p.ip.value) ?? new Set<string>();
       if (ifaces.has(p.interfaceName)) continue;
       ifaces.add(p.interfaceName);
-      this.byIp.set(k, ifaces);
+      byIp.set(p.ip.value, ifaces);
       list.push(p);
     }
     this.pairs = list;
@@ -31,7 +31,7 @@ export class OwnedSet {
   static readonly empty = new OwnedSet([]);
 
   check(ip: IpAddress, interfaceName: string): Ownership {
-    const ifaces = this.byIp.get(key(ip));
+    const ifaces = (ip.family === 4 ? this.v4 : this.v6).get(ip.value);
     if (ifaces === undefined) return 'not-owned';
     return ifaces.has(interfaceName) ? 'owned' : 'wrong-interface';
   }
