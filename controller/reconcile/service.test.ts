@@ -103,6 +103,18 @@ describe('reconcileService', () => {
     expect(al.size).toBe(0);
   });
 
+  it('leaving LoadBalancer also drops the class: what this controller held is still cleared', () => {
+    const al = alloc();
+    const s = service('s', { spec: { loadBalancerClass: 'l2lb' } });
+    reconcileService('ns/s', s, al, ctx({ lbClass: 'l2lb' }));
+    const { loadBalancerClass: _dropped, ...rest } = s.spec!;
+    const now = applied({ ...s, spec: { ...rest, type: 'ClusterIP' } }, ['10.0.0.1'], 'a');
+    expect(reconcileService('ns/s', now, al, ctx({ lbClass: 'l2lb' })).write).toEqual({ ingress: [], pool: undefined, removeAnnotations: [] });
+    expect(al.size).toBe(0);
+    // Not held here and not of our class: someone else's, untouched.
+    expect(reconcileService('ns/s', now, alloc(), ctx({ lbClass: 'l2lb' })).write).toBeUndefined();
+  });
+
   it('changing the address-pool annotation moves the Service', () => {
     const al = alloc();
     const s = applied(service('s'), ['10.0.0.1'], 'a');

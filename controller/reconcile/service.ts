@@ -129,17 +129,22 @@ export function reconcileService(key: string, svc: ServiceLike | undefined, allo
     return done(undefined, undefined, false);
   }
   const cur = currentState(svc);
-  if (!servedByClass(svc.spec?.loadBalancerClass, ctx.lbClass)) {
-    // Another implementation's Service: never touch it.
-    alloc.release(key);
-    return done(undefined, undefined, false);
-  }
   if (svc.spec?.type !== 'LoadBalancer') {
-    if (alloc.release(key) || cur.owned.ingress.length > 0 || cur.owned.pool !== undefined) {
+    // Checked before the class: leaving LoadBalancer also removes spec.loadBalancerClass (the API
+    // allows a class only on LoadBalancer Services), so the class no longer says whose it was.
+    // What this controller held, it clears; otherwise only a Service of its class.
+    const held = alloc.release(key);
+    if (!held && !servedByClass(svc.spec?.loadBalancerClass, ctx.lbClass)) return done(undefined, undefined, false);
+    if (held || cur.owned.ingress.length > 0 || cur.owned.pool !== undefined) {
       logs.push({ level: 'debug', event: 'clearAssignment', msg: 'not a LoadBalancer', fields: { reason: 'notLoadBalancer' } });
     }
     // Only clear what l2lb wrote: a non-LoadBalancer Service with our annotation.
     return done(cur.owned.pool !== undefined ? CLEARED : undefined, cur.owned, false);
+  }
+  if (!servedByClass(svc.spec?.loadBalancerClass, ctx.lbClass)) {
+    // Another implementation's Service: never touch it.
+    alloc.release(key);
+    return done(undefined, undefined, false);
   }
 
   const req = readServiceRequest(svc, ctx.namespaceLabels);
