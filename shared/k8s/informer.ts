@@ -20,7 +20,16 @@ export interface InformerSource<T extends KubernetesObject> {
   readonly fieldSelector?: string;
 }
 
-export class RestartingInformer<T extends KubernetesObject> {
+/** What a program needs to start, stop and probe a set of informers of different kinds. */
+export interface InformerLifecycle {
+  readonly source: { readonly name: string };
+  readonly hasSynced: boolean;
+  readonly restarts: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class RestartingInformer<T extends KubernetesObject> implements InformerLifecycle {
   private readonly inner;
   private readonly handlers: InformerHandler<T>[] = [];
   private attempt = 0;

@@ -1,0 +1,38 @@
+// The controller's metrics: MetalLB's names (existing dashboards and alerts keep working) plus
+// l2lb's per-family pool gauges, leadership and queue depth.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ControllerMetrics {
+  readonly registry: Registry;
+  readonly addressesTotal: Gauge<'pool'>;
+  readonly addressesInUse: Gauge<'pool'>;
+  readonly familyAddressesTotal: Gauge<'pool' | 'family'>;
+  readonly familyAddressesInUse: Gauge<'pool' | 'family'>;
+  readonly updates: Counter;
+  readonly updateErrors: Counter;
+  readonly configLoaded: Gauge;
+  readonly configStale: Gauge;
+  readonly apiWrites: Counter<'verb' | 'resource'>;
+  readonly leader: Gauge;
+  readonly queueDepth: Gauge;
+}
+
+export function createControllerMetrics(): ControllerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'l2lb_controller_' });
+  const r = [registry];
+  return {
+    registry,
+    addressesTotal: new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers: r }),
+    addressesInUse: new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers: r }),
+    familyAddressesTotal: new Gauge({ name: 'l2lb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool and IP family', labelNames: ['pool', 'family'], registers: r }),
+    familyAddressesInUse: new Gauge({ name: 'l2lb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool and IP family', labelNames: ['pool', 'family'], registers: r }),
+    updates: new Counter({ name: 'metallb_k8s_client_updates_total', help: 'Number of k8s object updates that have been processed', registers: r }),
+    updateErrors: new Counter({ name: 'metallb_k8s_client_update_errors_total', help: 'Number of k8s object updates that failed for some reason', registers: r }),
+    configLoaded: new Gauge({ name: 'metallb_k8s_client_config_loaded_bool', help: '1 if the pool configuration was loaded at least once', registers: r }),
+    configStale: new Gauge({ name: 'metallb_k8s_client_config_stale_bool', help: '1 if some pool is invalid and an older valid spec (or nothing) is served instead', registers: r }),
+    apiWrites: new Counter({ name: 'l2lb_k8s_writes_total', help: 'Writes to the Kubernetes API, by verb and resource', labelNames: ['verb', 'resource'], registers: r }),
+    leader: new Gauge({ name: 'l2lb_controller_leader', help: '1 while this replica is the leader and writes', registers: r }),
+    queueDepth: new Gauge({ name: 'l2lb_controller_queue_depth', help: 'Services waiting to be reconciled', registers: r }),
+  };
+}

@@ -1,0 +1,65 @@
+// The controller's only writes: a Service's status + pool annotation (one services/status update,
+// which the API server applies to both), and a pool's status. Each carries the resourceVersion
+// the decision was made from: a 409 means "decided on stale data", and the caller decides again.
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Service } from '@kubernetes/client-node';
+import { ANNOTATION, METALLB_GROUP, METALLB_VERSION, type IPAddressPoolStatus, type PoolKind } from '../shared/api/types.js';
+import { apiStatus, describeApiError } from '../shared/k8s/client.js';
+import type { OwnedState } from './reconcile/service.js';
+
+export type WriteOutcome = { kind: 'ok' } | { kind: 'conflict' } | { kind: 'gone' } | { kind: 'failed'; error: string };
+
+function outcomeOf(err: unknown): WriteOutcome {
+  const status = apiStatus(err);
+  if (status === 409) return { kind: 'conflict' };
+  if (status === 404) return { kind: 'gone' };
+  return { kind: 'failed', error: describeApiError(err) };
+}
+
+/** The Service as it should be stored: l2lb's two fields replaced, everything else as read. */
+export function withOwnedState(svc: V1Service, owned: OwnedState, removeAnnotations: readonly string[] = []): V1Service {
+  const annotations = { ...(svc.metadata?.annotations ?? {}) };
+  for (const k of removeAnnotations) delete annotations[k];
+  if (owned.pool === undefined) delete annotations[ANNOTATION.ipAllocatedFromPool];
+  else annotations[ANNOTATION.ipAllocatedFromPool] = owned.pool;
+  return {
+    ...svc,
+    metadata: { ...svc.metadata, annotations },
+    status: { ...svc.status, loadBalancer: { ...svc.status?.loadBalancer, ingress: owned.ingress.map((i) => ({ ip: i.ip })) } },
+  };
+}
+
+export class ControllerWriters {
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+
+  constructor(kc: KubeConfig, private readonly namespace: string) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async serviceStatus(svc: V1Service, owned: OwnedState, removeAnnotations: readonly string[]): Promise<WriteOutcome> {
+    try {
+      await this.core.replaceNamespacedServiceStatus({ name: svc.metadata!.name!, namespace: svc.metadata!.namespace!, body: withOwnedState(svc, owned, removeAnnotations) });
+      return { kind: 'ok' };
+    } catch (err) {
+      return outcomeOf(err);
+    }
+  }
+
+  async poolStatus(kind: PoolKind, pool: { metadata?: { name?: string; resourceVersion?: string } }, status: IPAddressPoolStatus): Promise<WriteOutcome> {
+    const plural = kind === 'IPAddressPool' ? 'ipaddresspools' : 'addresspools';
+    try {
+      await this.custom.replaceNamespacedCustomObjectStatus({
+        group: METALLB_GROUP,
+        version: METALLB_VERSION,
+        namespace: this.namespace,
+        plural,
+        name: pool.metadata?.name ?? '',
+        body: { ...pool, status },
+      });
+      return { kind: 'ok' };
+    } catch (err) {
+      return outcomeOf(err);
+    }
+  }
+}
