@@ -10,6 +10,8 @@ const common = {
 };
 
 export default {
+  // Integration and lab tests start real processes and wait for real networks.
+  testTimeout: 60_000,
   projects: [
     {
       ...common,
