@@ -12,6 +12,7 @@ import { FIXED_RUN_ID, HOST_IPV4, HOST_IPV6, LAB_IF, BRIDGE_IF, newRunId, planLa
 import { listForwarderSockets, listRecords, ownerAlive, ownRecord, readRecord, removeRecord, writeRecord } from './registry.js';
 import { inNs, run, runChecked, type ExecOptions, type ExecResult } from './run.js';
 import { buildLab, deleteNamespaces, listNamespaces, teardownLab, testLabNamespaces } from './topology.js';
+import { setMulticastQuerier, solicitedNodeGroup } from './multicast.js';
 import { forwardHostPort, type HostForward, type HostForwardTarget } from './forward.js';
 
 export type { ExecOptions, ExecResult } from './run.js';
@@ -66,6 +67,12 @@ export interface Lab {
    * hostAddress:port over IPv4 and IPv6. Needs hostAddress: true. Stopped by destroy().
    */
   forwardHostPort(port: number, target?: HostForwardTarget): Promise<HostForward>;
+  /**
+   * The bridge's multicast querier on (the bridge then forwards NS only to ports that joined
+   * the solicited-node group, like a snooping switch) or off (flooding, the default). Turning
+   * it on waits until the bridge has learned every endpoint's own solicited-node group.
+   */
+  setMulticastQuerier(on: boolean): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -138,6 +145,7 @@ function handle(plan: LabPlan, hostAddress: boolean, persistent: boolean): Lab {
         },
       });
     },
+    setMulticastQuerier: (on) => setMulticastQuerier(plan.bridgeNs, on, [...plan.nodes, plan.client].map((e) => solicitedNodeGroup(e.ipv6))),
     destroy: async () => destroyNow(plan),
   };
 }

@@ -62,7 +62,7 @@ async function addEndpoint(plan: LabPlan, ep: EndpointPlan, role: 'node' | 'clie
 // routes and answer ARP for its addresses. Servers in the root namespace are reached through
 // forwarders (see forward.ts).
 async function addHostAddress(plan: LabPlan): Promise<void> {
-  await sysctl(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_dad=0`, `net.ipv6.conf.${BRIDGE_IF}.accept_ra=0`]);
+  await sysctl(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_ra=0`]);
   await ipBatch(plan.bridgeNs, [
     `addr add ${HOST_IPV4}/${IPV4_PREFIX} dev ${BRIDGE_IF}`,
     `addr add ${HOST_IPV6}/${IPV6_PREFIX} dev ${BRIDGE_IF} nodad`,
@@ -75,6 +75,11 @@ export async function buildLab(plan: LabPlan, hostAddress: boolean): Promise<voi
   // The bridge's MAC is fixed too: a bridge otherwise takes its lowest port's MAC, and changes
   // it as ports come and go.
   await ipBatch(plan.bridgeNs, ['link set lo up', `link add ${BRIDGE_IF} address ${plan.bridgeMac} type bridge`]);
+  // The bridge's own link-local must be usable at once: its multicast querier sends MLD
+  // queries from it and stays silent while the address is tentative. Ports (created after
+  // this) get no IPv6 of their own: they would send router solicitations and MLD reports
+  // into the lab, noise in every capture.
+  await sysctl(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_dad=0`, 'net.ipv6.conf.default.disable_ipv6=1']);
   if (hostAddress) await addHostAddress(plan);
   await ipBatch(plan.bridgeNs, [`link set ${BRIDGE_IF} up`]);
   await Promise.all([...plan.nodes.map((n) => addEndpoint(plan, n, 'node')), addEndpoint(plan, plan.client, 'client')]);
