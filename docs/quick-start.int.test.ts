@@ -8,7 +8,6 @@
 // metallb-system/default, and its unique loadBalancerClass so other suites' controllers ignore
 // these Services.
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { ControllerFixture } from '../e2e/programs/controller-fixture.js';
