@@ -26,8 +26,10 @@ describeRoot('network-namespace lab', () => {
     expect(v6.code).toBe(0);
     const neigh = await lab.execOk(lab.client.ns, ['ip', 'neigh', 'show', node1.ipv4]);
     expect(neigh.stdout).toContain(node1.mac);
-    const sysctl = await lab.execOk(node1.ns, ['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'net.ipv6.conf.eth0.accept_dad']);
+    const sysctl = await lab.execOk(node1.ns, ['cat', '/proc/sys/net/ipv4/ip_nonlocal_bind', '/proc/sys/net/ipv6/conf/eth0/accept_dad']);
     expect(sysctl.stdout.split('\n').slice(0, 2)).toEqual(['1', '0']);
+    const client = await lab.execOk(lab.client.ns, ['sh', '-c', 'cat /proc/sys/net/ipv4/conf/eth0/arp_accept; cat /proc/sys/net/ipv6/conf/eth0/accept_untracked_na 2>/dev/null || echo 1']);
+    expect(client.stdout.split('\n').slice(0, 2)).toEqual(['1', '1']);
 
     const runId = lab.runId;
     await lab.destroy();

@@ -9,10 +9,22 @@ function ipBatch(ns: string | undefined, lines: readonly string[]): Promise<unkn
   return runChecked(argv, { input: lines.join('\n') + '\n' });
 }
 
-function sysctl(ns: string | undefined, settings: readonly string[]): Promise<unknown> {
-  // -e: keys this kernel lacks (accept_untracked_na arrived in 5.18) are skipped, not errors.
-  const argv = ['sysctl', '-q', '-e', '-w', ...settings];
-  return runChecked(ns === undefined ? argv : inNs(ns, argv));
+/**
+ * Writes /proc/sys inside ns (one shell per call, no procps needed). A key ending in "?" is
+ * optional: skipped when this kernel lacks it (accept_untracked_na arrived in 5.18); any
+ * other missing key is an error, so a typo cannot pass silently.
+ */
+function sysctl(ns: string, settings: readonly string[]): Promise<unknown> {
+  const lines = settings.map((s) => {
+    const eq = s.indexOf('=');
+    const key = s.slice(0, eq);
+    const optional = key.endsWith('?');
+    const path = '/proc/sys/' + (optional ? key.slice(0, -1) : key).replaceAll('.', '/');
+    if (!/^[a-z0-9_/]+$/.test(path) || !/^[0-9]+$/.test(s.slice(eq + 1))) throw new RangeError(`bad sysctl ${s}`);
+    return `w ${path} ${s.slice(eq + 1)} ${optional ? 'optional' : 'required'}`;
+  });
+  const script = ['set -e', 'w() { if [ -e "$1" ]; then echo "$2" > "$1"; elif [ "$3" = required ]; then echo "no sysctl $1" >&2; exit 1; fi; }', ...lines].join('\n');
+  return runChecked(inNs(ns, ['sh', '-c', script]));
 }
 
 export function listNamespaces(): string[] {
@@ -43,8 +55,8 @@ async function addEndpoint(plan: LabPlan, ep: EndpointPlan, role: 'node' | 'clie
         [
           'net.ipv4.conf.all.arp_accept=1',
           `net.ipv4.conf.${LAB_IF}.arp_accept=1`,
-          'net.ipv6.conf.all.accept_untracked_na=1',
-          `net.ipv6.conf.${LAB_IF}.accept_untracked_na=1`,
+          'net.ipv6.conf.all.accept_untracked_na?=1',
+          `net.ipv6.conf.${LAB_IF}.accept_untracked_na?=1`,
         ];
   await sysctl(ep.ns, [...common, ...roleSettings]);
   await ipBatch(ep.ns, [
