@@ -6,8 +6,23 @@ import { processStartTime, readRecord, writeRecord } from './registry.js';
 import { run } from './run.js';
 import { transpileForNamespace } from './transpile.js';
 import { createServer, type AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+
+/** Pids whose NUL-separated command line contains needle (pgrep -f without procps). */
+function processesWithArgs(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'latin1').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describeRoot('network-namespace lab', () => {
   let lab: Lab | undefined;
@@ -116,7 +131,7 @@ describeRoot('network-namespace lab', () => {
       expect(r.code).not.toBe(0);
       expect(listNamespaces().filter((n) => n.includes(runId))).toEqual([]);
       expect(readRecord(runId)).toBeUndefined();
-      expect((await run(['pgrep', '-f', 'sleep 67.25'])).stdout.trim()).toBe('');
+      expect(processesWithArgs('sleep\u000067.25')).toEqual([]);
     } finally {
       program.cleanup();
     }
