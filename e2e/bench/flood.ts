@@ -9,8 +9,12 @@
 // lost first (so one loss does not shift every later match). A request never matched counts as
 // unanswered; counts are exact, latencies after a loss may be overstated by one cycle (n/rate).
 //
+// Sending and receiving run on two threads with a socket each (see receive()), sharing the send
+// times through a SharedArrayBuffer.
+//
 // Usage: node dist/e2e/bench/flood.js '<FloodSpec as JSON>'
 import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
 import { marshalArpFrame, parseArpFrame, ARP_REPLY, ARP_REQUEST } from '../../speaker/arp/packet.js';
 import { BROADCAST_MAC, formatMac, parseMac, ZERO_MAC, type Mac } from '../../speaker/ethernet/mac.js';
@@ -92,20 +96,36 @@ function requestFrames(spec: FloodSpec, mac: Mac, target: IpAddress, senders: Ip
   });
 }
 
-export async function flood(spec: FloodSpec): Promise<FloodResult> {
+const now = (): number => performance.timeOrigin + performance.now();
+
+interface Shared {
+  /** Absolute send time (ms) of each request, written by the sender before it sends. */
+  readonly sentAt: Float64Array;
+  /** [0]: how many requests have been sent. */
+  readonly sentCount: Int32Array;
+}
+
+interface ReceiverResult {
+  readonly latencies: number[];
+  readonly unmatched: number;
+  readonly replyMacs: Record<string, number>;
+}
+
+/**
+ * The receiving half, on its own thread with its own packet socket: it sleeps in the kernel
+ * until a reply arrives, so a reply's timestamp is not delayed by the sender's bursts.
+ */
+function receive(spec: FloodSpec, shared: Shared, ready: () => void, done: Promise<void>): Promise<ReceiverResult> {
   const iface = must(lookupInterface(spec.ifname));
   const target = must(parseIp(spec.target));
   const senders = spec.senders.map((s) => must(parseIp(s)));
   const senderIndex = new Map(senders.map((s, i) => [s.value, i]));
-  const frames = requestFrames(spec, iface.mac, target, senders);
   const sock = PacketSocket.open({
     ifindex: iface.index,
     ethertype: spec.protocol === 'arp' ? ETHERTYPE_ARP : ETHERTYPE_IPV6,
     filter: spec.protocol === 'arp' ? bpfArpFilter() : NA_FILTER,
     receiveBufferBytes: 8 << 20,
   });
-
-  const sentAt = new Float64Array(spec.count);
   const matched = new Uint8Array(spec.count);
   // Per sender k, the oldest request not yet matched or given up: k, k+n, k+2n, ...
   const n = senders.length;
@@ -117,6 +137,7 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
   const onReply = (who: Mac, answeredFor: IpAddress, to: IpAddress): void => {
     // Gratuitous announcements (a takeover burst, a refresh) answer nobody: not counted.
     if (answeredFor.value !== target.value || to.value === target.value) return;
+    const t = now();
     const m = formatMac(who);
     replyMacs[m] = (replyMacs[m] ?? 0) + 1;
     const k = senderIndex.get(to.value);
@@ -124,9 +145,9 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
       unmatched++;
       return;
     }
-    const now = performance.now();
+    const sent = Atomics.load(shared.sentCount, 0);
     let j = oldest[k]!;
-    while (j < sent && now - sentAt[j]! > LOST_AFTER_MS) j += n;
+    while (j < sent && t - shared.sentAt[j]! > LOST_AFTER_MS) j += n;
     if (j >= sent) {
       oldest[k] = j;
       unmatched++;
@@ -134,7 +155,7 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
     }
     matched[j] = 1;
     oldest[k] = j + n;
-    latencies.push((now - sentAt[j]!) * 1000);
+    latencies.push((t - shared.sentAt[j]!) * 1000);
   };
   sock.onError(() => undefined);
   sock.onFrame((f) => {
@@ -146,34 +167,70 @@ export async function flood(spec: FloodSpec): Promise<FloodResult> {
       if (r.ok && r.packet.message.type === 136 && r.packet.message.solicited) onReply(linkLayerOption(r.packet.message, 'target-link-layer') ?? r.packet.ethernet.source, r.packet.message.target, r.packet.ipv6.destination);
     }
   });
+  ready();
+  return done.then(() => {
+    sock.close();
+    return { latencies, unmatched, replyMacs };
+  });
+}
 
+/** The sending half: `count` requests at `rate`, on the calling thread. */
+async function send(spec: FloodSpec, shared: Shared): Promise<{ sent: number; sendErrors: number; sendSeconds: number }> {
+  const iface = must(lookupInterface(spec.ifname));
+  const target = must(parseIp(spec.target));
+  const frames = requestFrames(spec, iface.mac, target, spec.senders.map((s) => must(parseIp(s))));
+  // Sends only: a filter that accepts nothing keeps replies from queueing on this socket.
+  const sock = PacketSocket.open({ ifindex: iface.index, ethertype: spec.protocol === 'arp' ? ETHERTYPE_ARP : ETHERTYPE_IPV6, filter: [[0x06, 0, 0, 0]] });
   let sent = 0;
   let sendErrors = 0;
   const start = performance.now();
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const due = Math.min(spec.count, Math.floor(((performance.now() - start) * spec.rate) / 1000) + 1);
-      // Bounded per turn, so replies are read between bursts instead of after the whole flood.
-      for (let burst = 0; sent < due && burst < 256; burst++, sent++) {
-        const k = sent % frames.length;
-        sentAt[sent] = performance.now();
+      for (let burst = 0; sent < due && burst < 256; burst++) {
+        shared.sentAt[sent] = now();
+        Atomics.store(shared.sentCount, 0, sent + 1);
         try {
-          sock.send(frames[k]!);
+          sock.send(frames[sent % frames.length]!);
         } catch {
           sendErrors++;
         }
+        sent++;
       }
       if (sent >= spec.count) resolve();
-      // Behind schedule: go again at once. On schedule: sleep in the poll phase (replies are read
-      // as they arrive) instead of spinning, which would take a core from the responder.
+      // Behind schedule: go again at once. On schedule: sleep instead of spinning, which would
+      // take a core from the responder under test.
       else if (sent < due) setImmediate(tick);
       else setTimeout(tick, 1);
     };
     tick();
   });
   const sendSeconds = (performance.now() - start) / 1000;
-  await new Promise((r) => setTimeout(r, spec.waitMs));
   sock.close();
+  return { sent, sendErrors, sendSeconds };
+}
+
+export async function flood(spec: FloodSpec): Promise<FloodResult> {
+  const shared: Shared = {
+    sentAt: new Float64Array(new SharedArrayBuffer(8 * spec.count)),
+    sentCount: new Int32Array(new SharedArrayBuffer(4)),
+  };
+  const worker = new Worker(new URL(import.meta.url), { workerData: { floodWorker: true, spec, sentAt: shared.sentAt, sentCount: shared.sentCount } });
+  const received = new Promise<ReceiverResult>((resolve, reject) => {
+    worker.on('message', (m: { kind: 'ready' } | { kind: 'result'; result: ReceiverResult }) => {
+      if (m.kind === 'result') resolve(m.result);
+    });
+    worker.once('error', reject);
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  const { sent, sendErrors, sendSeconds } = await send(spec, shared);
+  await new Promise((r) => setTimeout(r, spec.waitMs));
+  worker.postMessage('stop');
+  const { latencies, unmatched, replyMacs } = await received;
+  await worker.terminate();
 
   latencies.sort((a, b) => a - b);
   const pick = (p: number): number => (latencies.length === 0 ? Number.NaN : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
@@ -198,7 +255,22 @@ export function senderRange(family: 4 | 6, n: number): string[] {
   return out;
 }
 
-if (process.argv[1]?.endsWith('/flood.js') && process.argv[2] !== undefined) {
+const floodWorker = (data: unknown): data is { floodWorker: true; spec: FloodSpec; sentAt: Float64Array; sentCount: Int32Array } =>
+  typeof data === 'object' && data !== null && (data as { floodWorker?: unknown }).floodWorker === true;
+
+// The marker keeps this module inert when it is merely imported from some other worker thread.
+if (!isMainThread && floodWorker(workerData)) {
+  const data = workerData;
+  let stop: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (stop = resolve));
+  parentPort!.once('message', () => stop());
+  receive(data.spec, { sentAt: data.sentAt, sentCount: data.sentCount }, () => parentPort!.postMessage({ kind: 'ready' }), done).then(
+    (result) => parentPort!.postMessage({ kind: 'result', result }),
+    (err: unknown) => {
+      throw err;
+    },
+  );
+} else if (process.argv[1]?.endsWith('/flood.js') && process.argv[2] !== undefined) {
   const spec = JSON.parse(process.argv[2]) as FloodSpec;
   flood(spec).then(
     (r) => process.stdout.write(JSON.stringify(r) + '\n'),
