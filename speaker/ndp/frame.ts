@@ -30,7 +30,7 @@ export function parseNdpFrame(frame: Uint8Array): ParseResult<NdpFrame, NdpFrame
   if (!msg.ok) return msg;
   // The pseudo-header's addresses straight from the header bytes: no re-encoding per frame.
   if (icmpv6ChecksumOver(eth.packet.payload.subarray(8, 40), payload) !== msg.packet.checksum) return reject('bad-checksum');
-  const { nextHeader: _unused, ...ipv6 } = header;
+  const ipv6 = { trafficClass: header.trafficClass, flowLabel: header.flowLabel, hopLimit: header.hopLimit, source: header.source, destination: header.destination };
   return accept({ ethernet: { destination: eth.packet.destination, source: eth.packet.source }, ipv6, message: msg.packet.message });
 }
 
