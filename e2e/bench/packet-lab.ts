@@ -96,7 +96,9 @@ export async function cpuSeconds(pid: number): Promise<number> {
 
 /** One counter from the announcer's /metrics in a node namespace (0 when absent). */
 export async function announcerCounter(lab: Lab, node: LabEndpoint, name: string, labels: Record<string, string>): Promise<number> {
-  const text = (await lab.execOk(node.ns, ['curl', '-sf', `http://127.0.0.1:${ANNOUNCE_METRICS_PORT}/metrics`])).stdout;
+  // Fetched by node itself inside the namespace: no curl needed on the machine.
+  const script = `fetch('http://127.0.0.1:${ANNOUNCE_METRICS_PORT}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`;
+  const text = (await lab.execOk(node.ns, [process.execPath, '-e', script])).stdout;
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;

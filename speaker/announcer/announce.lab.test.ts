@@ -98,7 +98,7 @@ describeRoot('l2lb-announce in the lab', () => {
     expect(r).toMatchObject({ sent: 3, answered: 3, replyMacs: { [lab.nodes[0]!.mac]: 3 } });
 
     // And the kernel's own NUD: a stale entry is probed by unicast and comes back reachable.
-    await lab.execOk(lab.client.ns, ['sysctl', '-qw', 'net.ipv6.neigh.eth0.delay_first_probe_time=0']);
+    await lab.execOk(lab.client.ns, ['sh', '-c', 'echo 0 > /proc/sys/net/ipv6/neigh/eth0/delay_first_probe_time']);
     await lab.execOk(lab.client.ns, ['ip', '-6', 'neigh', 'replace', VIP6, 'lladdr', lab.nodes[0]!.mac, 'dev', 'eth0', 'nud', 'stale']);
     await lab.exec(lab.client.ns, ['ping', '-6', '-c', '1', '-W', '1', VIP6]);
     await new Promise((r) => setTimeout(r, 300));
