@@ -10,10 +10,11 @@ import type { Decision } from '../responder/decision.js';
 import type { OwnedSet } from '../responder/owned.js';
 import { GroupCounts } from './groups.js';
 import type { FrameLink, GroupMembership, InterfaceInfo, LinkFactory } from './links.js';
-import type { Layer2Metrics, Layer2Protocol } from './metrics.js';
+import type { InterfaceCounters, Layer2Metrics, Layer2Protocol } from './metrics.js';
 
 export class InterfaceResponder {
   private readonly groups = new GroupCounts();
+  private readonly counters: Record<Layer2Protocol, InterfaceCounters>;
   private lastSendError = 0;
 
   private constructor(
@@ -22,9 +23,10 @@ export class InterfaceResponder {
     private readonly ndp: FrameLink,
     private readonly membership: GroupMembership,
     private readonly owned: () => OwnedSet,
-    private readonly metrics: Layer2Metrics,
+    metrics: Layer2Metrics,
     private readonly log: Logger,
   ) {
+    this.counters = { arp: metrics.forInterface(iface.name, 'arp'), ndp: metrics.forInterface(iface.name, 'ndp') };
     arp.onFrame((f) => this.handle(decideArpFrame(f, iface, this.owned()), 'arp'));
     ndp.onFrame((f) => this.handle(decideNdpFrame(f, iface, this.owned()), 'ndp'));
   }
@@ -53,14 +55,13 @@ export class InterfaceResponder {
   }
 
   private handle(d: Decision<string>, protocol: Layer2Protocol): void {
+    const counters = this.counters[protocol];
     if (d.kind === 'drop') {
-      this.metrics.frameDropped(d.reason, this.iface.name, protocol);
+      counters.frameDropped(d.reason);
       return;
     }
-    this.metrics.requestReceived(d.ip, this.iface.name, protocol);
-    if (this.send(protocol === 'arp' ? this.arp : this.ndp, d.frame, protocol)) {
-      this.metrics.responseSent(d.ip, this.iface.name, protocol);
-    }
+    counters.requestReceived(d.ip);
+    if (this.send(protocol === 'arp' ? this.arp : this.ndp, d.frame, protocol)) counters.responseSent(d.ip);
   }
 
   private send(link: FrameLink, frame: Uint8Array, protocol: Layer2Protocol): boolean {
@@ -68,7 +69,7 @@ export class InterfaceResponder {
       link.send(frame);
       return true;
     } catch (err) {
-      this.metrics.frameDropped('send-failed', this.iface.name, protocol);
+      this.counters[protocol].frameDropped('send-failed');
       // At most one log line a second: a flood of failures must not become a flood of logs.
       const now = Date.now();
       if (now - this.lastSendError > 1000) {
@@ -82,9 +83,9 @@ export class InterfaceResponder {
   /** One round of announcements for a VIP: ARP request + reply, or one unsolicited NA. */
   announce(vip: IpAddress): void {
     if (vip.family === 4) {
-      for (const f of gratuitousArp(this.iface.mac, vip)) if (this.send(this.arp, f, 'arp')) this.metrics.gratuitousSent(vip, this.iface.name, 'arp');
+      for (const f of gratuitousArp(this.iface.mac, vip)) if (this.send(this.arp, f, 'arp')) this.counters.arp.gratuitousSent(vip);
     } else if (this.send(this.ndp, unsolicitedNeighborAdvertisement(this.iface.mac, vip), 'ndp')) {
-      this.metrics.gratuitousSent(vip, this.iface.name, 'ndp');
+      this.counters.ndp.gratuitousSent(vip);
     }
   }
 

@@ -13,12 +13,15 @@ export const solicitedNodeAddress = (ip: IpAddress): IpAddress => ({ family: 6, 
 
 export const isSolicitedNodeAddress = (ip: IpAddress): boolean => ip.family === 6 && (ip.value & ~0xff_ffffn) === SOLICITED_NODE_PREFIX;
 
-export const isIpv6Multicast = (ip: IpAddress): boolean => ip.family === 6 && ip.value >> 120n === 0xffn;
+const MULTICAST_FLOOR = 0xff00_0000_0000_0000_0000_0000_0000_0000n;
+
+/** ff00::/8, by one comparison (no BigInt arithmetic per frame). */
+export const isIpv6Multicast = (ip: IpAddress): boolean => ip.family === 6 && ip.value >= MULTICAST_FLOOR;
 
 export const isUnspecified = (ip: IpAddress): boolean => ip.value === 0n;
 
 /** 33:33 followed by the low 32 bits of the group address. */
 export function ipv6MulticastMac(group: IpAddress): Mac {
-  const low = group.value & 0xffff_ffffn;
-  return Uint8Array.of(0x33, 0x33, Number((low >> 24n) & 0xffn), Number((low >> 16n) & 0xffn), Number((low >> 8n) & 0xffn), Number(low & 0xffn));
+  const low = Number(BigInt.asUintN(32, group.value));
+  return Uint8Array.of(0x33, 0x33, low >>> 24, (low >>> 16) & 0xff, (low >>> 8) & 0xff, low & 0xff);
 }
