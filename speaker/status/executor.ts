@@ -13,7 +13,11 @@ export interface WriteCounter {
   (verb: 'create' | 'update' | 'delete', resource: string): void;
 }
 
-export type OpResult = { ok: true } | { ok: false; conflict: boolean; error: string };
+/**
+ * staleVersions: resourceVersions of this object that the informer cache may still show although
+ * the write already happened (the caller must not plan from them again).
+ */
+export type OpResult = { ok: true; staleVersions: string[] } | { ok: false; conflict: boolean; error: string };
 
 export class StatusExecutor {
   private readonly api: CustomObjectsApi;
@@ -29,11 +33,10 @@ export class StatusExecutor {
 
   async apply(op: StatusOp): Promise<OpResult> {
     try {
-      await this.run(op);
-      return { ok: true };
+      return { ok: true, staleVersions: await this.run(op) };
     } catch (err) {
       const status = apiStatus(err);
-      if (op.kind === 'delete' && status === 404) return { ok: true };
+      if (op.kind === 'delete' && status === 404) return { ok: true, staleVersions: [op.resourceVersion] };
       const conflict = status === 409; // stale resourceVersion, or created meanwhile by another writer
       const error = describeApiError(err);
       if (!conflict) this.log.warn('l2StatusWriteFailed', 'could not write ServiceL2Status', { op: op.kind, name: op.name, service: op.serviceKey, error });
@@ -41,7 +44,7 @@ export class StatusExecutor {
     }
   }
 
-  private async run(op: StatusOp): Promise<void> {
+  private async run(op: StatusOp): Promise<string[]> {
     const { namespace } = this;
     const base = { group: METALLB_GROUP, version: METALLB_VERSION, namespace, plural };
     switch (op.kind) {
@@ -58,7 +61,7 @@ export class StatusExecutor {
         // status is a subresource: the create above ignored it.
         await this.api.replaceNamespacedCustomObjectStatus({ ...base, name: op.name, body: { ...created, status: op.status } });
         this.countWrite('update', `${plural}/status`);
-        return;
+        return [created.metadata.resourceVersion ?? ''];
       }
       case 'updateStatus': {
         const [svcNamespace = '', svcName = ''] = op.serviceKey.split('/');
@@ -71,12 +74,12 @@ export class StatusExecutor {
         };
         await this.api.replaceNamespacedCustomObjectStatus({ ...base, name: op.name, body });
         this.countWrite('update', `${plural}/status`);
-        return;
+        return [op.resourceVersion];
       }
       case 'delete':
         await this.api.deleteNamespacedCustomObject({ ...base, name: op.name, body: { preconditions: { resourceVersion: op.resourceVersion } } });
         this.countWrite('delete', plural);
-        return;
+        return [op.resourceVersion];
     }
   }
 }

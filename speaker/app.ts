@@ -1,0 +1,320 @@
+// The speaker's I/O shell. Informers, heartbeats and the interface watcher all feed one coalesced
+// election; its outcome goes to the announcer (the only thing on the packet path), to logs, Events
+// and metrics, and to ServiceL2Status writes. Election itself is pure (speaker/election) and needs
+// no API writes: every speaker computes the same owners from the same facts.
+import type { KubeConfig, V1Service } from '@kubernetes/client-node';
+import type { Server } from 'node:http';
+import type { L2Advertisement } from '../shared/api/types.js';
+import { EventRecorder } from '../shared/k8s/events.js';
+import type { Logger } from '../shared/log.js';
+import { startMetricsServer } from '../shared/metrics/server.js';
+import { Announcer } from './announcer/announcer.js';
+import type { InterfaceInfo } from './announcer/links.js';
+import { realLinks } from './announcer/real-links.js';
+import { electAll } from './election/index.js';
+import type { ElectionResult } from './election/types.js';
+import { parseMac } from './ethernet/mac.js';
+import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './informers.js';
+import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
+import { HeartbeatService } from './membership/index.js';
+import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
+import { StatusExecutor } from './status/executor.js';
+import { planStatusWrites, type Ownership } from './status/plan.js';
+import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
+import { electionInput, serviceKey } from './world/election-input.js';
+
+export interface SpeakerConfig {
+  readonly kc: KubeConfig;
+  readonly namespace: string;
+  readonly nodeName: string;
+  readonly lbClass: string;
+  readonly metricsPort: number;
+  readonly metricsHost?: string;
+  readonly heartbeatPort: number;
+  readonly heartbeatSecret: string;
+  readonly speakerSelector: string;
+  readonly heartbeatIntervalMs: number;
+  readonly deadAfterMs: number;
+  readonly interfaceRules?: SelectionRules;
+  readonly verifySourceAddress?: boolean;
+  readonly log: Logger;
+}
+
+const HEARTBEAT_KEY_FIELD = 'key';
+const SETTLE_POLL_MS = 50;
+const STATUS_RETRY_MS = 200;
+
+export class Speaker {
+  readonly metrics: SpeakerMetrics;
+  private readonly informers: SpeakerInformers;
+  private readonly events: EventRecorder;
+  private readonly executor: StatusExecutor;
+  private server: Server | undefined;
+  private announcer: Announcer | undefined;
+  private watcher: InterfaceWatcher | undefined;
+  private heartbeats: HeartbeatService | undefined;
+  private heartbeatKey = '';
+  private usable: readonly UsableInterface[] = [];
+  private owned: ReadonlyMap<string, OwnedService> = new Map();
+  private failed: ReadonlyMap<string, string> = new Map();
+  private results: ReadonlyMap<string, ElectionResult> = new Map();
+  private electionQueued = false;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private statusRunning = false;
+  private statusAgain = false;
+  private statusTimer: NodeJS.Timeout | undefined;
+  /** Objects we wrote whose new version the cache has not shown yet: never plan from those. */
+  private readonly written = new Map<string, { kind: 'create' | 'updateStatus' | 'delete'; stale: Set<string> }>();
+  private synced = false;
+  private stopping = false;
+
+  constructor(private readonly cfg: SpeakerConfig) {
+    this.metrics = createSpeakerMetrics();
+    this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
+    this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
+    this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.cfg;
+    this.server = await startMetricsServer({
+      port: this.cfg.metricsPort,
+      host: this.cfg.metricsHost,
+      registry: this.metrics.registry,
+      healthy: () => ({ ok: true }),
+      ready: () => this.readiness(),
+    });
+    const i = this.informers;
+    for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection());
+    i.speakers.on(() => this.updatePeers());
+    i.secret.on(() => void this.ensureHeartbeats());
+    i.statuses.on(() => this.scheduleStatus());
+    await Promise.all(allSpeakerInformers(i).map((x) => x.start()));
+    this.synced = true;
+    log.info('informersSynced', 'caches are filled', { services: i.services.list().length, nodes: i.nodes.list().length });
+
+    this.announcer = new Announcer({ registry: this.metrics.registry, log, links: realLinks(log), lookupInterface: (name) => this.interfaceInfo(name) });
+    this.watcher = await watchInterfaces({
+      ...(this.cfg.interfaceRules ? { rules: this.cfg.interfaceRules } : {}),
+      onChange: (snap) => {
+        this.usable = snap.selection.usable;
+        log.info('interfaces', 'usable interfaces changed', { usable: this.usable.map((u) => u.name), skipped: snap.selection.skipped });
+        this.scheduleElection();
+      },
+      onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
+    });
+    await this.ensureHeartbeats();
+  }
+
+  /** Planned stop: stop answering at once, tell peers we leave, so VIPs move in milliseconds. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.settleTimer);
+    clearTimeout(this.statusTimer);
+    this.announcer?.setOwned([]);
+    this.withdrawAll('speakerStopping');
+    await this.heartbeats?.stop({ leaving: true });
+    this.announcer?.close();
+    this.watcher?.close();
+    await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
+
+  private readiness(): { ok: true } | { ok: false; reason: string } {
+    if (!this.synced) return { ok: false, reason: 'informers have not synced yet' };
+    if (!this.heartbeats) return { ok: false, reason: `waiting for the heartbeat Secret ${this.cfg.namespace}/${this.cfg.heartbeatSecret}` };
+    return { ok: true };
+  }
+
+  private interfaceInfo(name: string): InterfaceInfo | undefined {
+    const u = this.usable.find((x) => x.name === name);
+    const mac = u ? parseMac(u.mac) : undefined;
+    return u && mac?.ok ? { name: u.name, index: u.ifindex, mac: mac.value } : undefined;
+  }
+
+  // ---- membership -----------------------------------------------------------------------------
+
+  private async ensureHeartbeats(): Promise<void> {
+    if (this.stopping) return;
+    const secret = this.informers.secret.list()[0];
+    const key = secret?.data?.[HEARTBEAT_KEY_FIELD] ?? '';
+    if (key === '') {
+      this.cfg.log.warn('heartbeatKeyMissing', 'waiting for the heartbeat Secret (the controller creates it)', { secret: `${this.cfg.namespace}/${this.cfg.heartbeatSecret}` });
+      return;
+    }
+    if (key === this.heartbeatKey) return;
+    const previous = this.heartbeats;
+    this.heartbeatKey = key;
+    if (previous) {
+      this.cfg.log.warn('heartbeatKeyChanged', 'the heartbeat key changed; restarting membership with the new key');
+      await previous.stop({ leaving: false });
+    }
+    this.heartbeats = await HeartbeatService.start({
+      self: this.cfg.nodeName,
+      keys: [Buffer.from(key, 'base64')],
+      port: this.cfg.heartbeatPort,
+      intervalMs: this.cfg.heartbeatIntervalMs,
+      deadAfterMs: this.cfg.deadAfterMs,
+      registry: this.metrics.registry,
+      logger: this.cfg.log,
+      ...(this.cfg.verifySourceAddress === undefined ? {} : { verifySourceAddress: this.cfg.verifySourceAddress }),
+    });
+    this.heartbeats.on('change', (c) => {
+      this.cfg.log.info(c.alive ? 'peerAlive' : 'peerDead', c.alive ? 'peer is alive' : 'peer is dead', { peer: c.peer, cause: c.cause, ...(c.silentForMs !== undefined ? { silentForMs: Math.round(c.silentForMs) } : {}) });
+      this.scheduleElection();
+    });
+    this.updatePeers();
+    this.scheduleElection();
+  }
+
+  private updatePeers(): void {
+    if (!this.heartbeats) return;
+    const peers = this.informers.speakers.list().flatMap((p) => {
+      const name = p.spec?.nodeName;
+      const host = p.status?.hostIP;
+      return name && host && !p.metadata?.deletionTimestamp ? [{ name, host, port: this.cfg.heartbeatPort }] : [];
+    });
+    this.heartbeats.setPeers(peers);
+    this.scheduleElection();
+  }
+
+  // ---- election ---------------------------------------------------------------------------------
+
+  private scheduleElection(): void {
+    if (this.electionQueued || this.stopping) return;
+    this.electionQueued = true;
+    setImmediate(() => {
+      this.electionQueued = false;
+      this.elect();
+    });
+  }
+
+  private elect(): void {
+    const hb = this.heartbeats;
+    const announcer = this.announcer;
+    if (!hb || !announcer || this.stopping) return;
+    if (!hb.settled()) {
+      // Until membership has heard its peers, "alone" would mean "owner of everything".
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => this.scheduleElection(), SETTLE_POLL_MS);
+      return;
+    }
+    const t0 = performance.now();
+    const i = this.informers;
+    const advertisements: L2Advertisement[] = [...i.advertisements.list()];
+    const input = electionInput({
+      services: i.services.list(),
+      endpointSlices: i.endpointSlices.list(),
+      nodes: i.nodes.list(),
+      pools: [...i.pools.list()],
+      legacyPools: [...i.legacyPools.list()],
+      l2Advertisements: advertisements,
+      alivePeers: hb.alive(),
+      loadBalancerClass: this.cfg.lbClass,
+    });
+    const results = electAll(input);
+    const plan = planAnnouncements(this.cfg.nodeName, input, results, advertisements, this.usable.map((u) => u.name));
+    const { errors } = announcer.setOwned(plan.pairs);
+    for (const e of errors) this.cfg.log.error('announceError', e);
+    this.metrics.electionSeconds.set((performance.now() - t0) / 1000);
+
+    const diff = diffOwnership(this.owned, plan.owned);
+    for (const s of diff.lost) this.withdrawn(s, plan.reasons.get(s.key), results.get(s.key));
+    for (const s of [...diff.gained, ...diff.changed]) this.announced(s, diff.changed.includes(s));
+    for (const [key, reason] of plan.failed) {
+      if (this.failed.get(key) === reason) continue;
+      this.cfg.log.error('announceFailed', reason, { service: key });
+      void this.serviceEvent(key, 'Warning', 'announceFailed', reason);
+    }
+    this.owned = plan.owned;
+    this.failed = plan.failed;
+    this.results = results;
+    this.scheduleStatus();
+  }
+
+  private announced(s: OwnedService, changed: boolean): void {
+    const { nodeName } = this.cfg;
+    const previous = this.owned.get(s.key);
+    if (changed && previous) this.clearAnnouncedMetric(previous);
+    for (const ip of s.ips) this.metrics.announced.set({ ip, node: nodeName, protocol: 'layer2', service: s.key }, 1);
+    if (!changed) this.metrics.ownershipChanges.inc({ change: 'gained' });
+    this.cfg.log.info('serviceAnnounced', 'service has IP, announcing', { service: s.key, ips: s.ips, pool: s.pool, interfaces: s.interfaces, protocol: 'layer2' });
+    void this.serviceEvent(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`);
+  }
+
+  private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined): void {
+    this.clearAnnouncedMetric(s);
+    this.metrics.ownershipChanges.inc({ change: 'lost' });
+    const why = result?.owner ? `notOwner (now ${result.owner})` : reason ?? 'serviceDeleted';
+    this.cfg.log.info('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason: why });
+  }
+
+  private withdrawAll(reason: string): void {
+    for (const s of this.owned.values()) {
+      this.clearAnnouncedMetric(s);
+      this.cfg.log.info('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason });
+    }
+    this.owned = new Map();
+  }
+
+  /** Stale series must go: a node that stopped announcing must not look like it still does. */
+  private clearAnnouncedMetric(s: OwnedService): void {
+    for (const ip of s.ips) this.metrics.announced.remove({ ip, node: this.cfg.nodeName, protocol: 'layer2', service: s.key });
+  }
+
+  private async serviceEvent(key: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const slash = key.indexOf('/');
+    const svc: V1Service | undefined = this.informers.services.get(key.slice(slash + 1), key.slice(0, slash));
+    if (!svc) return;
+    await this.events.event({ apiVersion: 'v1', kind: 'Service', name: svc.metadata?.name ?? '', namespace: svc.metadata?.namespace, uid: svc.metadata?.uid }, type, reason, message);
+  }
+
+  // ---- ServiceL2Status ----------------------------------------------------------------------------
+
+  private scheduleStatus(): void {
+    if (this.stopping) return;
+    if (this.statusRunning) {
+      this.statusAgain = true;
+      return;
+    }
+    this.statusRunning = true;
+    void this.syncStatuses().finally(() => {
+      this.statusRunning = false;
+      if (this.statusAgain) {
+        this.statusAgain = false;
+        this.scheduleStatus();
+      }
+    });
+  }
+
+  private async syncStatuses(): Promise<void> {
+    const hb = this.heartbeats;
+    if (!hb || !hb.settled()) return;
+    const ownerships: Ownership[] = [];
+    for (const svc of this.informers.services.list()) {
+      const key = serviceKey(svc);
+      const r = this.results.get(key);
+      if (!r) continue;
+      ownerships.push({ serviceKey: key, owner: r.owner, interfaces: this.owned.get(key)?.interfaces ?? [] });
+    }
+    const existing = this.informers.statuses.list();
+    const cached = new Map(existing.map((o) => [o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '']));
+    for (const [name, w] of this.written) {
+      const rv = cached.get(name);
+      const caughtUp = rv === undefined ? w.kind === 'delete' : !w.stale.has(rv);
+      if (caughtUp) this.written.delete(name);
+    }
+    const ops = planStatusWrites(this.cfg.nodeName, hb.alive(), ownerships, existing).filter((op) => {
+      const w = this.written.get(op.name);
+      return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
+    });
+    for (const op of ops) {
+      const r = await this.executor.apply(op);
+      if (r.ok) this.written.set(op.name, { kind: op.kind, stale: new Set(r.staleVersions) });
+      else if (r.conflict) {
+        clearTimeout(this.statusTimer);
+        this.statusTimer = setTimeout(() => this.scheduleStatus(), STATUS_RETRY_MS);
+      }
+    }
+  }
+}

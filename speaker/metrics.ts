@@ -1,0 +1,24 @@
+// Speaker metrics owned by the wiring (the announcer and membership register their own):
+// MetalLB's metallb_speaker_announced, plus ownership changes and API writes.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface SpeakerMetrics {
+  readonly registry: Registry;
+  readonly announced: Gauge<'ip' | 'node' | 'protocol' | 'service'>;
+  readonly ownershipChanges: Counter<'change'>;
+  readonly apiWrites: Counter<'verb' | 'resource'>;
+  readonly electionSeconds: Gauge;
+}
+
+export function createSpeakerMetrics(): SpeakerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'l2lb_speaker_' });
+  const r = [registry];
+  return {
+    registry,
+    announced: new Gauge({ name: 'metallb_speaker_announced', help: 'Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.', labelNames: ['ip', 'node', 'protocol', 'service'], registers: r }),
+    ownershipChanges: new Counter({ name: 'l2lb_speaker_ownership_changes_total', help: 'Services this node started (gained) or stopped (lost) announcing', labelNames: ['change'], registers: r }),
+    apiWrites: new Counter({ name: 'l2lb_k8s_writes_total', help: 'Writes to the Kubernetes API, by verb and resource', labelNames: ['verb', 'resource'], registers: r }),
+    electionSeconds: new Gauge({ name: 'l2lb_speaker_last_election_seconds', help: 'Duration of the last full election', registers: r }),
+  };
+}
