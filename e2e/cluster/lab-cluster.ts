@@ -1,0 +1,228 @@
+// The whole product on one machine: a real control plane, N node namespaces on a bridge, the
+// chart's RBAC, the controller (root namespace) and one real speaker per node namespace, plus
+// what a kubelet would have written (Nodes, speaker Pods, backend Pods). The demo, the speaker's
+// end-to-end tests and the failover benchmarks all run on this.
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Service, type V1ServiceSpec } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IPAddressPoolSpec, L2AdvertisementSpec } from '../../shared/api/types.js';
+import { installChartRbac } from '../install/chart-rbac.js';
+import { createLab, type Lab, type LabEndpoint } from '../lab/lab.js';
+import { startProgram, type ProgramProcess } from '../programs/process.js';
+import { startControlPlane, type ControlPlane } from '../testenv/control-plane.js';
+import { serviceAccountKubeconfigText } from '../testenv/service-accounts.js';
+import { repoRoot } from '../testenv/tools.js';
+import { sleep } from '../testenv/wait.js';
+import { FakeKubelet } from './kubelet.js';
+
+const group = 'metallb.io';
+const version = 'v1beta1';
+export const VIP_RANGE_V4 = '192.0.2.200/29';
+export const VIP_RANGE_V6 = '2001:db8::200/125';
+export const SERVICE_PORT = 8080;
+
+export interface LabClusterOptions {
+  readonly nodes?: number;
+  /** Echo every program's log lines to stderr with a prefix (debugging). */
+  readonly echo?: boolean;
+  /** Extra flags for every speaker (e.g. faster heartbeats). */
+  readonly speakerArgs?: readonly string[];
+  /** Progress lines for people (the demo). */
+  readonly progress?: (line: string) => void;
+}
+
+export interface ServiceSpecOptions {
+  readonly annotations?: Record<string, string>;
+  readonly spec?: Partial<V1ServiceSpec>;
+  /** Nodes that run a Ready backend Pod; default every node. */
+  readonly endpointsOn?: readonly string[];
+}
+
+export class LabCluster {
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly kubelet: FakeKubelet;
+  readonly namespace = 'l2lb-system';
+  readonly appNamespace = 'demo';
+  readonly speakers = new Map<string, ProgramProcess>();
+  controller: ProgramProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'l2lb-labcluster-'));
+  private speakerKubeconfig = '';
+  private podSeq = 0;
+  private readonly servers: { kill(): void }[] = [];
+
+  private constructor(readonly lab: Lab, readonly cp: ControlPlane, private readonly opts: LabClusterOptions) {
+    this.core = cp.adminKubeConfig.makeApiClient(CoreV1Api);
+    this.custom = cp.adminKubeConfig.makeApiClient(CustomObjectsApi);
+    this.kubelet = new FakeKubelet(cp.adminKubeConfig);
+  }
+
+  get kc(): KubeConfig {
+    return this.cp.adminKubeConfig;
+  }
+
+  get nodes(): readonly LabEndpoint[] {
+    return this.lab.nodes;
+  }
+
+  node(name: string): LabEndpoint {
+    const n = this.lab.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no lab node ${name}`);
+    return n;
+  }
+
+  static async start(opts: LabClusterOptions = {}): Promise<LabCluster> {
+    const say = opts.progress ?? ((): void => {});
+    const lab = await createLab({ nodes: opts.nodes ?? 3, hostAddress: true });
+    let cp: ControlPlane | undefined;
+    try {
+      say(`lab: ${lab.nodes.length} node namespaces + a client on one bridge`);
+      cp = await startControlPlane({ extraSans: [lab.hostAddress!.ipv4, lab.hostAddress!.ipv6] });
+      say(`control plane: etcd + kube-apiserver + kube-controller-manager ready in ${cp.startMs} ms`);
+      const cluster = new LabCluster(lab, cp, opts);
+      await cluster.setUp();
+      return cluster;
+    } catch (err) {
+      await cp?.stop();
+      await lab.destroy();
+      throw err;
+    }
+  }
+
+  private async setUp(): Promise<void> {
+    const say = this.opts.progress ?? ((): void => {});
+    const apiPort = Number(new URL(this.cp.server).port);
+    await this.lab.forwardHostPort(apiPort);
+    for (const ns of [this.namespace, this.appNamespace]) await this.core.createNamespace({ body: { metadata: { name: ns } } });
+    const rbac = await installChartRbac(this.kc, this.namespace, 'l2lb');
+    const ctlConfig = join(this.dir, 'controller.kubeconfig');
+    writeFileSync(ctlConfig, await serviceAccountKubeconfigText(this.kc, this.cp.caPem, this.namespace, rbac.controllerServiceAccount));
+    // Speakers live on the node network: they reach the API server at the lab's host address.
+    const spkText = await serviceAccountKubeconfigText(this.kc, this.cp.caPem, this.namespace, rbac.speakerServiceAccount);
+    this.speakerKubeconfig = join(this.dir, 'speaker.kubeconfig');
+    writeFileSync(this.speakerKubeconfig, spkText.replace(this.cp.server, `https://${this.lab.hostAddress!.ipv4}:${apiPort}`));
+    say('chart RBAC installed: controller and speakers run with their ServiceAccounts\' tokens');
+
+    for (const n of this.lab.nodes) {
+      await this.kubelet.registerNode({ name: n.name, ipv4: n.ipv4, ipv6: n.ipv6 });
+      await this.prepareNodeNetwork(n);
+    }
+    this.controller = startProgram('controller', ['--kubeconfig', ctlConfig, '--namespace', this.namespace, '--leader-elect=false', '--metrics-host', '127.0.0.1', '--metrics-port', '0'], this.echo('controller'));
+    await this.controller.waitForEvent('resync', 30_000);
+    say('controller running');
+    for (const n of this.lab.nodes) await this.startSpeaker(n.name, false);
+    for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('informersSynced', 30_000);
+    say(`speakers running on ${this.lab.nodes.map((n) => n.name).join(', ')}`);
+  }
+
+  private echo(name: string): { echo: string } | Record<string, never> {
+    return this.opts.echo ? { echo: `[${name}]` } : {};
+  }
+
+  /**
+   * Lets traffic for VIPs land on the node, as kube-proxy would take it: local routes for the VIP
+   * ranges on lo (AnyIP), and arp_ignore=1 so the kernel itself never answers ARP for them (the
+   * speaker does). A name server answers each connection with the node's name.
+   */
+  private async prepareNodeNetwork(n: LabEndpoint): Promise<void> {
+    const cmds = [
+      ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1'],
+      ['sysctl', '-qw', 'net.ipv4.conf.eth0.arp_ignore=1'],
+      ['ip', 'route', 'add', 'local', VIP_RANGE_V4, 'dev', 'lo', 'table', 'local'],
+      ['ip', '-6', 'route', 'add', 'local', VIP_RANGE_V6, 'dev', 'lo', 'table', 'local'],
+    ];
+    for (const c of cmds) await this.lab.execOk(n.ns, c);
+    const server = this.lab.spawn(n.ns, [process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/name-server.mjs'), n.name, String(SERVICE_PORT)]);
+    this.servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      server.once('exit', (code) => reject(new Error(`name server on ${n.name} exited ${code}`)));
+    });
+  }
+
+  async startSpeaker(node: string, wait = true, extraArgs: readonly string[] = []): Promise<ProgramProcess> {
+    const n = this.node(node);
+    const podName = `speaker-${node}`;
+    const existing = await this.core.readNamespacedPod({ name: podName, namespace: this.namespace }).catch(() => undefined);
+    if (!existing) {
+      await this.kubelet.runPod({ namespace: this.namespace, name: podName, node, labels: { 'app.kubernetes.io/name': 'l2lb', 'app.kubernetes.io/component': 'speaker' }, podIP: n.ipv4, hostIP: n.ipv4 });
+    }
+    const proc = startProgram('speaker', [
+      '--kubeconfig', this.speakerKubeconfig, '--namespace', this.namespace, '--node-name', node,
+      '--metrics-host', '127.0.0.1', ...(this.opts.speakerArgs ?? []), ...extraArgs,
+    ], { netns: n.ns, ...this.echo(node) });
+    this.speakers.set(node, proc);
+    if (wait) await proc.waitForEvent('informersSynced', 30_000);
+    return proc;
+  }
+
+  async createPool(name: string, spec: IPAddressPoolSpec): Promise<void> {
+    await this.custom.createNamespacedCustomObject({ group, version, namespace: this.namespace, plural: 'ipaddresspools', body: { apiVersion: `${group}/${version}`, kind: 'IPAddressPool', metadata: { name }, spec } });
+  }
+
+  async createAdvertisement(name: string, spec: L2AdvertisementSpec = {}): Promise<void> {
+    await this.custom.createNamespacedCustomObject({ group, version, namespace: this.namespace, plural: 'l2advertisements', body: { apiVersion: `${group}/${version}`, kind: 'L2Advertisement', metadata: { name }, spec } });
+  }
+
+  /** A LoadBalancer Service with Ready backend Pods on the given nodes (real EndpointSlices follow). */
+  async createService(name: string, o: ServiceSpecOptions = {}): Promise<V1Service> {
+    const svc = await this.core.createNamespacedService({
+      namespace: this.appNamespace,
+      body: {
+        metadata: { name, annotations: o.annotations ?? {} },
+        spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: SERVICE_PORT, protocol: 'TCP' }], ...o.spec },
+      },
+    });
+    for (const node of o.endpointsOn ?? this.lab.nodes.map((n) => n.name)) await this.addBackend(name, node);
+    return svc;
+  }
+
+  async addBackend(service: string, node: string, ready = true): Promise<string> {
+    const n = this.node(node);
+    const pod = `${service}-${node}-${++this.podSeq}`;
+    const idx = this.lab.nodes.indexOf(n) + 1;
+    await this.kubelet.runPod({ namespace: this.appNamespace, name: pod, node, labels: { app: service }, podIP: `10.244.${idx}.${this.podSeq % 250 + 2}`, hostIP: n.ipv4, ready });
+    return pod;
+  }
+
+  async waitForIps(name: string, count = 1, timeoutMs = 20_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const svc = await this.core.readNamespacedService({ name, namespace: this.appNamespace });
+      const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+      if (ips.length >= count) return ips;
+      if (Date.now() > deadline) throw new Error(`service ${name}: no IP after ${timeoutMs} ms`);
+      await sleep(50);
+    }
+  }
+
+  /** One TCP connection from the client to ip:port: the answering node's name, or null. */
+  async connect(ip: string, timeoutMs = 1000): Promise<string | null> {
+    const script = `const s=require('net').connect({host:${JSON.stringify(ip)},port:${SERVICE_PORT}});let d='';s.setTimeout(${timeoutMs},()=>{process.exit(2)});s.on('data',x=>d+=x);s.on('end',()=>{process.stdout.write(d.trim());process.exit(0)});s.on('error',()=>process.exit(1));`;
+    const r = await this.lab.exec(this.lab.client.ns, [process.execPath, '-e', script]);
+    return r.code === 0 && r.stdout !== '' ? r.stdout : null;
+  }
+
+  /** The MAC the client's neighbour cache holds for ip (undefined: no usable entry). */
+  async clientNeighbor(ip: string): Promise<string | undefined> {
+    const r = await this.lab.exec(this.lab.client.ns, ['ip', 'neigh', 'show', ip]);
+    const m = /lladdr ([0-9a-f:]{17})/.exec(r.stdout);
+    return m?.[1];
+  }
+
+  /** Which node's speaker owns the Service now (from its ServiceL2Status). */
+  async announcingNode(service: string): Promise<string | undefined> {
+    const list = (await this.custom.listNamespacedCustomObject({ group, version, namespace: this.namespace, plural: 'servicel2statuses' })) as { items: { status?: { node?: string; serviceName?: string } }[] };
+    return list.items.find((i) => i.status?.serviceName === service)?.status?.node;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.speakers.values()].map((s) => s.stop('SIGKILL')));
+    await this.controller?.stop('SIGKILL');
+    for (const s of this.servers) s.kill();
+    await this.cp.stop();
+    await this.lab.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
