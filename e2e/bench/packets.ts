@@ -4,6 +4,7 @@
 // interface) as the denominator. Rates step up until more than 1% go unanswered; the highest
 // rate under 1% is the sustained rate. Both sides share this machine's two cores with the
 // flood generator, so the offered rate (what the generator managed) is reported too.
+import os from 'node:os';
 import type { BenchFigure } from './report.js';
 import { writeBenchReport } from './report.js';
 import { createLab, type Lab } from '../lab/lab.js';
@@ -74,8 +75,11 @@ function figures(who: string, protocol: string, steps: Step[], withCpu: boolean)
   return out;
 }
 
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+
 export async function runPacketBench(): Promise<void> {
   const startedAt = new Date().toISOString();
+  const loadBefore = loadAverage();
   const lab = await createLab({ nodes: 1 });
   const node1 = lab.nodes[0]!;
   const notes: string[] = [];
@@ -112,6 +116,7 @@ export async function runPacketBench(): Promise<void> {
       ],
       notes: [
         ...notes,
+        `Machine load average (1/5/15 min) before: ${loadBefore}, after: ${loadAverage()} on ${os.cpus().length} cores; other work on the machine shows up as a lower rate and a longer tail for the user-space responder first (the kernel answers in softirq, ahead of every process).`,
         `Rates offered: ${RATES.join(', ')} requests/s for ${SECONDS_PER_STEP} s each, stopping once over 20% go unanswered; the sustained rate is the highest step under 1% unanswered.`,
         'One flood generator process (Node.js, AF_PACKET) in the client namespace, one responder on node1; all share this machine’s 2 cores, so a rate capped near the generator’s maximum is bounded by the sender, not the responder.',
         'Latency is measured in the generator from send() to its reading the reply: an upper bound that includes its own event loop.',

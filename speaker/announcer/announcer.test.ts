@@ -118,6 +118,8 @@ describe('Announcer', () => {
     expect(text).toContain('metallb_layer2_responses_sent{ip="192.0.2.200",interface="eth0",protocol="arp"} 1');
     expect(text).toContain('metallb_layer2_gratuitous_sent{ip="192.0.2.200",interface="eth0",protocol="arp"} 2');
     expect(text).toContain('l2lb_packets_dropped_total{reason="not-owned",interface="eth0",protocol="arp"} 2');
+    // Counts reach prom-client as deltas on scrape: scraping again changes nothing.
+    expect(await registry.metrics()).toBe(text);
     announcer.close();
   });
 
