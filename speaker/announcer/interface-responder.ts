@@ -7,6 +7,7 @@ import { decideArpFrame } from '../responder/arp.js';
 import { decideNdpFrame } from '../responder/ndp.js';
 import { gratuitousArp, unsolicitedNeighborAdvertisement } from '../responder/gratuitous.js';
 import type { Decision } from '../responder/decision.js';
+import { SEND_FAILED } from '../responder/reasons.js';
 import type { OwnedSet } from '../responder/owned.js';
 import { GroupCounts } from './groups.js';
 import type { FrameLink, GroupMembership, InterfaceInfo, LinkFactory } from './links.js';
@@ -69,7 +70,7 @@ export class InterfaceResponder {
       link.send(frame);
       return true;
     } catch (err) {
-      this.counters[protocol].frameDropped('send-failed');
+      this.counters[protocol].frameDropped(SEND_FAILED);
       // At most one log line a second: a flood of failures must not become a flood of logs.
       const now = Date.now();
       if (now - this.lastSendError > 1000) {
