@@ -46,7 +46,15 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     private readonly log: Logger,
     private readonly backoff: BackoffPolicy = defaultBackoff,
   ) {
-    this.inner = new ListWatch<T>(source.path, new Watch(kc), source.list, false, source.labelSelector, source.fieldSelector);
+    // Every list after the first is a relist: the watch expired (410 Gone, which client-node
+    // handles silently) or was restarted from scratch. Logged, since it is otherwise invisible.
+    let lists = 0;
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      const result = await source.list();
+      if (++lists > 1) log.info('informerRelisted', `${source.name} listed again`, { informer: source.name, items: result.items.length, resourceVersion: result.metadata?.resourceVersion });
+      return result;
+    };
+    this.inner = new ListWatch<T>(source.path, new Watch(kc), list, false, source.labelSelector, source.fieldSelector);
     this.inner.on('add', (o) => this.dispatch('add', o));
     this.inner.on('update', (o) => this.dispatch('update', o));
     this.inner.on('delete', (o) => this.dispatch('delete', o));
