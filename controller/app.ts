@@ -7,6 +7,7 @@ import type { KubeConfig, V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
 import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
@@ -59,6 +60,10 @@ export class Controller {
   /** Last reported problem per pool, so an invalid pool gets one Event per change, not per resync. */
   private readonly poolProblems = new Map<string, string>();
   private leading = false;
+  /** Bumped on every takeover, so a resync that drains after a step-down is not reported. */
+  private term = 0;
+  /** Service status writes that took effect, for the resync report. */
+  private statusWrites = 0;
   private synced = false;
   private poolStatusTimer: NodeJS.Timeout | undefined;
   private poolChangeTimer: NodeJS.Timeout | undefined;
@@ -130,6 +135,9 @@ export class Controller {
       log.error('heartbeatSecretFailed', 'could not ensure the speakers\' heartbeat Secret', { error: err instanceof Error ? err.message : String(err) });
     }
     if (!this.leading) return; // lost it while waiting
+    const term = ++this.term;
+    const started = performance.now();
+    const writesBefore = this.statusWrites;
     this.allocator = new Allocator();
     this.applyPoolConfig();
     this.queue.resume();
@@ -142,6 +150,17 @@ export class Controller {
     log.info('resync', 'leading: adopted existing assignments, reconciling every Service', { services: services.length, adopted });
     for (const svc of services) this.queue.add(keyOf(svc));
     this.schedulePoolStatus();
+    // How long a takeover takes to converge, and whether it changed anything: a converged cluster
+    // must cost no writes (restart safety, and no write storm against the API server).
+    void this.queue.idle().then(() => {
+      if (this.term !== term || !this.leading) return;
+      log.info('resyncDone', 'every Service reconciled after taking the lead', {
+        services: services.length,
+        adopted,
+        writes: this.statusWrites - writesBefore,
+        ms: Math.round(performance.now() - started),
+      });
+    });
   }
 
   private stepDown(): void {
@@ -226,7 +245,10 @@ export class Controller {
         this.cfg.log.error('statusWriteFailed', 'could not write the Service status', { service: key, error: outcome.error });
         return 'retry';
       }
-      if (outcome.kind === 'ok') this.metrics.updates.inc();
+      if (outcome.kind === 'ok') {
+        this.metrics.updates.inc();
+        this.statusWrites++;
+      }
       this.schedulePoolStatus();
     }
     this.report(key, svc, decision);
