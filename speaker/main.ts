@@ -1,7 +1,7 @@
 // l2lb-speaker: elects the announcing node per VIP and answers ARP/NDP for the VIPs it owns.
 import type { FlagSpec } from '../shared/cli/flags.js';
 import { flagInt, flagString, UsageError } from '../shared/cli/flags.js';
-import { runProgram } from '../shared/cli/run.js';
+import { runProgram, stopOnSignals } from '../shared/cli/run.js';
 import { loadKubeConfig } from '../shared/k8s/client.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
 import { Speaker } from './app.js';
@@ -52,21 +52,7 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
     ...(excludes.length > 0 ? { interfaceRules: { exclude: [...DEFAULT_EXCLUDES, ...excludes] } } : {}),
     log,
   });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', 'withdrawing and telling peers we leave', { signal });
-    speaker.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error('stopFailed', 'stop failed', { error: err instanceof Error ? err.message : String(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(log, 'withdrawing and telling peers we leave', () => speaker.stop());
   log.info('starting', 'l2lb-speaker starting', { namespace: flagString(flags, 'namespace'), heartbeatIntervalMs: intervalMs, deadAfterMs });
   await speaker.start();
 });

@@ -1,4 +1,5 @@
 // Shared program start-up: parse flags, print --help, turn usage errors into exit code 2.
+import type { Logger } from '../log.js';
 import { parseFlags, usage, UsageError, type FlagSpec, type FlagValues } from './flags.js';
 
 export async function runProgram(
@@ -29,4 +30,26 @@ export async function runProgram(
     }
     throw err;
   }
+}
+
+/**
+ * Stops the program once on SIGTERM or SIGINT: runs `stop` (withdraw, release, close) and exits 0,
+ * or 1 when stopping failed. A second signal while stopping is ignored (stop is already running).
+ */
+export function stopOnSignals(log: Logger, what: string, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', what, { signal });
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('stopFailed', 'stop failed', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

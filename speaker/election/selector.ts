@@ -1,10 +1,9 @@
-// Selector lists as L2Advertisements use them. Matching itself is shared/api/selector.ts's (one
-// place for Kubernetes semantics); this adds only the list rule, where an absent or empty list
-// means "all" for nodeSelectors but "none" for ipAddressPoolSelectors.
+// Selector lists as the election applies them. The Kubernetes semantics live in
+// shared/api/selector.ts (one implementation for controller and speaker); an invalid selector
+// matches nothing (fail closed: a typo must not make every node announce).
 import { labelSelectorMatches } from '../../shared/api/selector.js';
 import type { LabelSelector, Labels } from './types.js';
 
-/** An empty selector matches everything; an invalid one (unknown operator...) matches nothing. */
 export const selectorMatches = (selector: LabelSelector, labels: Labels): boolean => labelSelectorMatches(selector, labels);
 
 /** True when any selector of the list matches; `emptyMeansAll` gives Kubernetes' "no selector = all". */
