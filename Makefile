@@ -6,7 +6,7 @@ export npm_config_loglevel := error
 NODE := node --enable-source-maps
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: setup build test test-unit test-integration test-lab demo bench lint \
+.PHONY: setup build test test-unit test-integration test-lab demo bench lint image \
         cluster-up cluster-down lab-up lab-down clean
 
 setup:
@@ -31,21 +31,26 @@ test-lab: build
 demo: build
 	@$(NODE) dist/e2e/demo/main.js
 
+# BENCH=allocator,packets,controller,failover picks benchmarks; L2LB_SOAK_SECONDS shortens the soak.
 bench: build
-	@$(NODE) dist/e2e/bench/main.js
+	@$(NODE) --expose-gc dist/e2e/bench/main.js
 
 lint: setup
 	@npx eslint .
 
 cluster-up: build
 	@$(NODE) dist/e2e/testenv/cli.js up
-cluster-down:
+cluster-down: build
 	@$(NODE) dist/e2e/testenv/cli.js down
 
 lab-up: build
 	@$(NODE) dist/e2e/lab/cli.js up --nodes $(NODES)
-lab-down:
+lab-down: build
 	@$(NODE) dist/e2e/lab/cli.js down
+
+# Builds the container image where a container builder exists; explains itself where none does.
+image:
+	@bash scripts/image.sh
 
 clean:
 	rm -rf dist speaker/native/build .l2lb

@@ -31,9 +31,16 @@ fi
 stamp=node_modules/.l2lb-lock.sha256
 sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
-  say "installing npm packages (npm ci, about 30 s)"
-  npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown .* config "nodedir"' >&2 || true
-  [ -f node_modules/raw-socket/build/Release/raw.node ] || { say "raw-socket native build did not run"; exit 1; }
+  say "installing npm packages from package-lock.json (about 30 s)"
+  # Not `npm ci`: the registry reachable here does not serve other platforms' optional binaries
+  # (e.g. @unrs/resolver-binding-darwin-*), so no lock file can list them and npm ci refuses
+  # every lock. `npm install --no-save` installs the locked tree and never rewrites the lock.
+  log=$(mktemp)
+  if ! npm install --no-save --no-audit --no-fund >"$log" 2>&1; then
+    grep -v 'Unknown .* config "nodedir"' "$log" >&2; rm -f "$log"; exit 1
+  fi
+  rm -f "$log"
+  [ -f node_modules/raw-socket/build/Release/raw.node ] || { say "raw-socket's native build did not run (node_modules/raw-socket/build/Release/raw.node missing)"; exit 1; }
   echo "$sum" > "$stamp"
 fi
 
