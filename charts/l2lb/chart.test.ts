@@ -93,10 +93,29 @@ describe('helm template', () => {
     expect(render({ set: ['controller.podDisruptionBudget.enabled=false'] }).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
   });
 
-  it('passes loadBalancerClass to the controller only when set', () => {
-    const args = (objs: KubeObject[]): string[] => podSpec(only(objs, 'Deployment')).containers[0]!.args ?? [];
+  it.each(['Deployment', 'DaemonSet'])('passes loadBalancerClass to the %s only when set', (kind) => {
+    const args = (objs: KubeObject[]): string[] => podSpec(only(objs, kind)).containers[0]!.args ?? [];
     expect(args(render()).some((a) => a.startsWith('--lb-class'))).toBe(false);
     expect(args(render({ set: ['loadBalancerClass=example.com/l2'] }))).toContain('--lb-class=example.com/l2');
+  });
+
+  it('gives controller and speaker the same heartbeat Secret name', () => {
+    const objs = render({ set: ['speaker.heartbeatSecretName=my-key'] });
+    for (const kind of ['Deployment', 'DaemonSet']) expect(podSpec(only(objs, kind)).containers[0]!.args).toContain('--heartbeat-secret=my-key');
+  });
+
+  it('selects as peers exactly the pods its own DaemonSet runs', () => {
+    const ds = only(render({ release: 'edge' }), 'DaemonSet');
+    const matchLabels = (ds['spec'] as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+    const arg = podSpec(ds).containers[0]!.args!.find((a) => a.startsWith('--speaker-selector='))!;
+    const selector = Object.fromEntries(arg.slice('--speaker-selector='.length).split(',').map((kv) => kv.split('=') as [string, string]));
+    expect(selector).toEqual(matchLabels);
+  });
+
+  it('refuses a dead-after time shorter than three heartbeat intervals', () => {
+    const r = helm(templateArgs({ set: ['speaker.heartbeatIntervalMs=200', 'speaker.deadAfterMs=500'] }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('speaker.deadAfterMs must be at least 3 x speaker.heartbeatIntervalMs');
   });
 });
 
@@ -162,8 +181,9 @@ describe('the flags the templates pass', () => {
   // as deliberately left to its default. A new flag (say --heartbeat-secret) fails this test
   // until the chart passes it from values or it is added below with a reason.
   const leftToDefault: Record<string, string[]> = {
-    'l2lb-controller': ['kubeconfig', 'metrics-host'], // in-cluster config; 0.0.0.0 so probes and Prometheus reach the pod IP
-    'l2lb-speaker': ['kubeconfig'],
+    // in-cluster config; 0.0.0.0 so probes and Prometheus reach the pod IP; Lease timing (tune with extraArgs)
+    'l2lb-controller': ['kubeconfig', 'metrics-host', 'lease-duration', 'renew-deadline', 'retry-period'],
+    'l2lb-speaker': ['kubeconfig', 'metrics-host', 'verify-source-address'], // in-cluster config; all addresses (kubelet probes the host IP); the safe default (on)
   };
   it.each([
     ['Deployment', 'l2lb-controller'],
