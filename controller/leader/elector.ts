@@ -26,6 +26,10 @@ export class LeaseElector {
   private lastRenew = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The tick in progress, if any: stop() waits for it, or its renewal could land after the release. */
+  private running: Promise<void> | undefined;
+  /** We wrote the Lease with our identity and have not seen anyone else take it since. */
+  private mayHold = false;
 
   constructor(
     kc: KubeConfig,
@@ -42,22 +46,28 @@ export class LeaseElector {
 
   start(): void {
     this.stopped = false;
-    void this.tick();
+    this.running = this.tick();
   }
 
   /** Stops electing; a leader releases the Lease so a standby takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (!this.leading) return;
+    // A renewal in flight would otherwise write our identity back after the release below, and
+    // the standby would have to wait for the Lease to expire.
+    // Bounded: a request hanging on a dead API server must not keep the process from exiting.
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((r) => (timeout = setTimeout(r, this.opts.renewDeadlineMs)))]);
+    clearTimeout(timeout);
     this.setLeading(false);
+    if (!this.mayHold) return;
+    this.mayHold = false;
     try {
       const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace });
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
       lease.spec.holderIdentity = '';
-      // Dates read back deserialise as plain Date (milliseconds); the API wants MicroTime.
       lease.spec.renewTime = new V1MicroTime();
-      if (lease.spec.acquireTime) lease.spec.acquireTime = new V1MicroTime(lease.spec.acquireTime.getTime());
+      if (lease.spec.acquireTime) lease.spec.acquireTime = microTime(lease.spec.acquireTime);
       await this.api.replaceNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace, body: lease });
     } catch (err) {
       this.log.warn('leaseReleaseFailed', 'could not release the leader Lease; the standby takes over when it expires', { error: describeApiError(err) });
@@ -66,7 +76,9 @@ export class LeaseElector {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer = setTimeout(() => {
+      this.running = this.tick();
+    }, ms);
   }
 
   private setLeading(leading: boolean): void {
@@ -103,6 +115,7 @@ export class LeaseElector {
     const durationSeconds = Math.ceil(this.opts.leaseDurationMs / 1000);
     switch (action.kind) {
       case 'wait':
+        this.mayHold = false;
         this.setLeading(false);
         return;
       case 'create':
@@ -125,7 +138,7 @@ export class LeaseElector {
             holderIdentity: identity,
             leaseDurationSeconds: durationSeconds,
             renewTime: stamp,
-            acquireTime: taking || !spec.acquireTime ? stamp : new V1MicroTime(spec.acquireTime.getTime()),
+            acquireTime: taking || !spec.acquireTime ? stamp : microTime(spec.acquireTime),
             leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
           },
         };
@@ -134,9 +147,19 @@ export class LeaseElector {
         break;
       }
     }
+    this.mayHold = true;
     this.lastRenew = performance.now();
-    this.setLeading(true);
+    // Stopping: the write above is released by stop(); becoming leader now would start work.
+    if (!this.stopped) this.setLeading(true);
   }
+}
+
+/**
+ * A time read back from a Lease, ready to be written again. client-node types it as a Date but
+ * leaves MicroTime fields as the server's string; the API wants MicroTime's microsecond format.
+ */
+export function microTime(t: Date | string): V1MicroTime {
+  return new V1MicroTime(t instanceof Date ? t.getTime() : Date.parse(t));
 }
 
 function toRecord(lease: V1Lease, fallbackDurationMs: number): LeaseRecord {
