@@ -32,6 +32,8 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   /** https URL of the API server. */
   readonly server: string;
+  /** http URL of etcd's client endpoint (tests compact it, or start another API server on it). */
+  readonly etcdUrl: string;
   readonly adminKubeconfigPath: string;
   readonly adminKubeConfig: KubeConfig;
   readonly caPem: string;
@@ -135,6 +137,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
     return {
       server: api.server,
+      etcdUrl: etcd.url,
       adminKubeconfigPath,
       adminKubeConfig,
       caPem,

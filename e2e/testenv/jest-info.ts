@@ -11,6 +11,7 @@ export const TESTENV_FILE_ENV = 'L2LB_TESTENV_FILE';
 
 export interface TestenvInfo {
   readonly server: string;
+  readonly etcdUrl: string;
   readonly adminKubeconfigPath: string;
   readonly caPem: string;
   readonly dir: string;
@@ -18,7 +19,7 @@ export interface TestenvInfo {
 }
 
 export async function writeTestenvInfo(cp: ControlPlane): Promise<string> {
-  const info: TestenvInfo = { server: cp.server, adminKubeconfigPath: cp.adminKubeconfigPath, caPem: cp.caPem, dir: cp.dir, startMs: cp.startMs };
+  const info: TestenvInfo = { server: cp.server, etcdUrl: cp.etcdUrl, adminKubeconfigPath: cp.adminKubeconfigPath, caPem: cp.caPem, dir: cp.dir, startMs: cp.startMs };
   const path = join(cp.dir, 'testenv.json');
   await writeFile(path, JSON.stringify(info, null, 2));
   return path;
