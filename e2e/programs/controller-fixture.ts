@@ -5,6 +5,7 @@ import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import type { IPAddressPool, IPAddressPoolSpec } from '../../shared/api/types.js';
 import { installChartRbac, type ChartRbac } from '../install/chart-rbac.js';
 import { testenvFromJest } from '../testenv/jest-info.js';
@@ -22,6 +23,23 @@ export interface ServiceOptions {
   readonly namespace?: string;
 }
 
+/** Lease timings as the controller's flags spell them (Go durations, e.g. "2s", "250ms"). */
+export interface LeaseTiming {
+  readonly duration: string;
+  readonly renewDeadline: string;
+  readonly retryPeriod: string;
+}
+
+export interface StartOptions {
+  readonly leaderElect?: boolean;
+  /** Wait until this replica leads and has queued its resync (default true). */
+  readonly waitLeader?: boolean;
+  readonly echo?: string;
+  /** Another kubeconfig file than the ServiceAccount's (e.g. one from kubeconfigVia). */
+  readonly kubeconfig?: string;
+  readonly lease?: LeaseTiming;
+}
+
 export class ControllerFixture {
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
@@ -32,6 +50,7 @@ export class ControllerFixture {
   readonly lbClass: string;
   private rbac: ChartRbac | undefined;
   private kubeconfigFile = '';
+  private kubeconfigText = '';
   private readonly dir = mkdtempSync(join(tmpdir(), 'l2lb-ctl-'));
   private readonly procs: ProgramProcess[] = [];
 
@@ -48,7 +67,8 @@ export class ControllerFixture {
     for (const name of [this.installNs, this.appNs]) await this.core.createNamespace({ body: { metadata: { name } } });
     this.rbac = await installChartRbac(this.kc, this.installNs, `l2lb-${this.run}`);
     this.kubeconfigFile = join(this.dir, 'controller.kubeconfig');
-    writeFileSync(this.kubeconfigFile, await testenvFromJest().serviceAccountKubeconfigText(this.installNs, this.rbac.controllerServiceAccount));
+    this.kubeconfigText = await testenvFromJest().serviceAccountKubeconfigText(this.installNs, this.rbac.controllerServiceAccount);
+    writeFileSync(this.kubeconfigFile, this.kubeconfigText);
   }
 
   async tearDown(): Promise<void> {
@@ -58,12 +78,23 @@ export class ControllerFixture {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The controller's kubeconfig (same ServiceAccount token) pointed at another server URL, e.g. a proxy. */
+  kubeconfigVia(server: string): string {
+    const config = parse(this.kubeconfigText) as { clusters: { cluster: { server: string } }[] };
+    for (const c of config.clusters) c.cluster.server = server;
+    const file = join(this.dir, `controller-via-${new URL(server).port}.kubeconfig`);
+    writeFileSync(file, stringify(config));
+    return file;
+  }
+
   /** Starts a controller replica and waits until it has synced (and leads, unless told not to wait). */
-  async startController(opts: { leaderElect?: boolean; waitLeader?: boolean; echo?: string } = {}): Promise<{ proc: ProgramProcess; metricsPort: number }> {
+  async startController(opts: StartOptions = {}): Promise<{ proc: ProgramProcess; metricsPort: number }> {
     const metricsPort = await freePort('127.0.0.1');
+    const lease = opts.lease ? ['--lease-duration', opts.lease.duration, '--renew-deadline', opts.lease.renewDeadline, '--retry-period', opts.lease.retryPeriod] : [];
     const proc = startProgram('controller', [
-      '--kubeconfig', this.kubeconfigFile, '--namespace', this.installNs, '--lb-class', this.lbClass,
+      '--kubeconfig', opts.kubeconfig ?? this.kubeconfigFile, '--namespace', this.installNs, '--lb-class', this.lbClass,
       '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), `--leader-elect=${opts.leaderElect ?? false}`, '--log-level', 'debug',
+      ...lease,
     ], opts.echo ? { echo: opts.echo } : {});
     this.procs.push(proc);
     await proc.waitForEvent('informersSynced', 30_000);
