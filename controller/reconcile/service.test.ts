@@ -107,8 +107,9 @@ describe('reconcileService', () => {
     const al = alloc();
     const s = service('s', { spec: { loadBalancerClass: 'l2lb' } });
     reconcileService('ns/s', s, al, ctx({ lbClass: 'l2lb' }));
-    const { loadBalancerClass: _dropped, ...rest } = s.spec!;
-    const now = applied({ ...s, spec: { ...rest, type: 'ClusterIP' } }, ['10.0.0.1'], 'a');
+    const spec = { ...s.spec, type: 'ClusterIP' };
+    delete spec.loadBalancerClass;
+    const now = applied({ ...s, spec }, ['10.0.0.1'], 'a');
     expect(reconcileService('ns/s', now, al, ctx({ lbClass: 'l2lb' })).write).toEqual({ ingress: [], pool: undefined, removeAnnotations: [] });
     expect(al.size).toBe(0);
     // Not held here and not of our class: someone else's, untouched.
