@@ -115,8 +115,8 @@ interface ReceiverResult {
  * The receiving half, on its own thread with its own packet socket: it sleeps in the kernel
  * until a reply arrives, so a reply's timestamp is not delayed by the sender's bursts.
  */
-function receive(spec: FloodSpec, shared: Shared, ready: () => void, done: Promise<void>): Promise<ReceiverResult> {
-  const iface = must(lookupInterface(spec.ifname));
+async function receive(spec: FloodSpec, shared: Shared, ready: () => void, done: Promise<void>): Promise<ReceiverResult> {
+  const iface = must(await lookupInterface(spec.ifname));
   const target = must(parseIp(spec.target));
   const senders = spec.senders.map((s) => must(parseIp(s)));
   const senderIndex = new Map(senders.map((s, i) => [s.value, i]));
@@ -168,15 +168,14 @@ function receive(spec: FloodSpec, shared: Shared, ready: () => void, done: Promi
     }
   });
   ready();
-  return done.then(() => {
-    sock.close();
-    return { latencies, unmatched, replyMacs };
-  });
+  await done;
+  sock.close();
+  return { latencies, unmatched, replyMacs };
 }
 
 /** The sending half: `count` requests at `rate`, on the calling thread. */
 async function send(spec: FloodSpec, shared: Shared): Promise<{ sent: number; sendErrors: number; sendSeconds: number }> {
-  const iface = must(lookupInterface(spec.ifname));
+  const iface = must(await lookupInterface(spec.ifname));
   const target = must(parseIp(spec.target));
   const frames = requestFrames(spec, iface.mac, target, spec.senders.map((s) => must(parseIp(s))));
   // Sends only: a filter that accepts nothing keeps replies from queueing on this socket.

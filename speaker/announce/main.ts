@@ -30,13 +30,16 @@ async function main(flags: FlagValues): Promise<void> {
   const ips = parseAnnounceAddresses(flags.get('ip') ?? []);
   if (!ips.ok) throw new UsageError(ips.error);
   const ifaces: InterfaceInfo[] = [];
+  const warnings: string[] = [];
   for (const name of ifnames) {
-    const info = lookupInterface(name);
+    const info = await lookupInterface(name);
     if (!info.ok) throw new UsageError(info.error);
     ifaces.push(info.value);
+    if (info.warning !== undefined) warnings.push(info.warning);
   }
 
   const log = createLogger(level, { program: 'l2lb-announce' });
+  for (const w of warnings) log.warn('interfaceDown', w);
   const registry = new Registry();
   const always = (): { ok: true } => ({ ok: true });
   const server = metricsPort === 0 ? undefined : await startMetricsServer({ port: metricsPort, registry, healthy: always, ready: always });
