@@ -135,6 +135,31 @@ describe('Announcer', () => {
     announcer.close();
   });
 
+  test('an interface re-created with a new MAC is reopened and announced again from it', () => {
+    let current: InterfaceInfo = eth0;
+    const opened: RecordingLink[] = [];
+    const factory: LinkFactory = {
+      openArp: () => {
+        const l = new RecordingLink();
+        opened.push(l);
+        return { ok: true, value: l };
+      },
+      openNdp: () => ({ ok: true, value: new RecordingLink() }),
+      openMembership: () => ({ ok: true, value: new RecordingMembership() }),
+    };
+    const announcer = new Announcer({ registry: new Registry(), log: createLogger('error'), links: factory, lookupInterface: () => current });
+    announcer.setOwned([{ ip: ip('192.0.2.200'), interfaceName: 'eth0' }]);
+    expect(announcer.interfacesChanged().errors).toEqual([]);
+    expect(opened.length).toBe(1); // unchanged: nothing reopened
+    current = { name: 'eth0', index: 7, mac: mac('02:00:00:00:00:07') };
+    announcer.interfacesChanged();
+    expect(opened.length).toBe(2);
+    expect(opened[0]!.closed).toBe(true);
+    const g = parseArpFrame(opened[1]!.sent[0]!);
+    expect(g.ok && g.packet.arp.senderMac).toEqual(mac('02:00:00:00:00:07'));
+    announcer.close();
+  });
+
   test('an unknown interface is reported, other pairs still work', () => {
     const { links, announcer } = setup();
     const r = announcer.setOwned([{ ip: ip('192.0.2.200'), interfaceName: 'nope0' }, { ip: ip('192.0.2.201'), interfaceName: 'eth0' }]);

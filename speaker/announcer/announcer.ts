@@ -5,6 +5,7 @@
 import type { Registry } from 'prom-client';
 import { formatIp } from '../../shared/ip/address.js';
 import type { Logger } from '../../shared/log.js';
+import { macEquals } from '../ethernet/mac.js';
 import { OwnedSet, type OwnedPair } from '../responder/owned.js';
 import { InterfaceResponder } from './interface-responder.js';
 import type { InterfaceInfo, LinkFactory } from './links.js';
@@ -75,6 +76,31 @@ export class Announcer {
       if (needed.has(name)) continue;
       r.close();
       this.responders.delete(name);
+    }
+    return { errors };
+  }
+
+  /**
+   * Call when interfaces change (the speaker's interface watcher): an interface in use whose
+   * index or MAC is no longer what its sockets were opened with (re-created, re-addressed) is
+   * reopened, and its VIPs are announced again with the new MAC. One that is gone is reported.
+   */
+  interfacesChanged(): { errors: string[] } {
+    const errors: string[] = [];
+    for (const [name, old] of [...this.responders]) {
+      const info = this.opts.lookupInterface(name);
+      if (info !== undefined && info.index === old.iface.index && macEquals(info.mac, old.iface.mac)) continue;
+      old.close();
+      this.responders.delete(name);
+      const pairs = this.ownedSet.pairs.filter((p) => p.interfaceName === name);
+      for (const p of pairs) this.stopBurst(OwnedSet.pairKey(p));
+      const responder = this.responder(name, errors);
+      if (responder === undefined) continue;
+      this.opts.log.info('interfaceReopened', 'interface changed: sockets reopened, VIPs announced again', { interface: name });
+      for (const p of pairs) {
+        responder.watch(p.ip);
+        this.startBurst(OwnedSet.pairKey(p), p, responder);
+      }
     }
     return { errors };
   }
