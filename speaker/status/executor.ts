@@ -5,7 +5,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { METALLB_GROUP, METALLB_VERSION, type ServiceL2Status } from '../../shared/api/types.js';
 import { apiStatus, describeApiError } from '../../shared/k8s/client.js';
 import type { Logger } from '../../shared/log.js';
-import { LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE, type StatusOp } from './plan.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE, MANAGED_BY, type StatusOp } from './plan.js';
 
 const plural = 'servicel2statuses';
 
@@ -53,7 +53,7 @@ export class StatusExecutor {
         const body: ServiceL2Status = {
           apiVersion: `${METALLB_GROUP}/${METALLB_VERSION}`,
           kind: 'ServiceL2Status',
-          metadata: { name: op.name, namespace, labels: { [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNamespace } },
+          metadata: { name: op.name, namespace, labels: { [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNamespace, [LABEL_MANAGED_BY]: MANAGED_BY } },
           spec: {},
         };
         const created = (await this.api.createNamespacedCustomObject({ ...base, body })) as ServiceL2Status;
@@ -68,7 +68,7 @@ export class StatusExecutor {
         const body: ServiceL2Status = {
           apiVersion: `${METALLB_GROUP}/${METALLB_VERSION}`,
           kind: 'ServiceL2Status',
-          metadata: { name: op.name, namespace, resourceVersion: op.resourceVersion, labels: { [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNamespace } },
+          metadata: { name: op.name, namespace, resourceVersion: op.resourceVersion, labels: { [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNamespace, [LABEL_MANAGED_BY]: MANAGED_BY } },
           spec: {},
           status: op.status,
         };

@@ -1,10 +1,10 @@
 import type { ServiceL2Status } from '../../shared/api/types.js';
-import { LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE, planStatusWrites, statusObjectName } from './plan.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE, planStatusWrites, statusObjectName } from './plan.js';
 
 const obj = (key: string, node: string, rv = '1', name = statusObjectName(key)): ServiceL2Status => {
   const [ns, svc] = key.split('/');
   return {
-    metadata: { name, resourceVersion: rv, labels: { [LABEL_SERVICE_NAME]: svc!, [LABEL_SERVICE_NAMESPACE]: ns! } },
+    metadata: { name, resourceVersion: rv, labels: { [LABEL_SERVICE_NAME]: svc!, [LABEL_SERVICE_NAMESPACE]: ns!, [LABEL_MANAGED_BY]: 'l2lb' } },
     status: { node, serviceName: svc, serviceNamespace: ns, interfaces: [{ name: 'eth0' }] },
   };
 };
@@ -54,6 +54,16 @@ describe('planStatusWrites', () => {
       ['delete', 'l2-ns-dark'],
       ['delete', 'l2-something-else'],
     ]);
+  });
+
+  it('never touches objects l2lb did not create (MetalLB\'s, during a migration)', () => {
+    const metallb = obj('ns/web', 'c');
+    const labels = { ...metallb.metadata.labels };
+    delete labels[LABEL_MANAGED_BY];
+    const foreign = { ...metallb, metadata: { ...metallb.metadata, name: 'l2-abcde', labels } };
+    // Janitor, Service unowned: still left alone. Owner of the Service: creates its own object.
+    expect(planStatusWrites('a', alive, [{ serviceKey: 'ns/web', owner: null, interfaces: [] }], [foreign])).toEqual([]);
+    expect(planStatusWrites('a', alive, [{ serviceKey: 'ns/web', owner: 'a', interfaces: ['eth0'] }], [foreign]).map((o) => o.kind)).toEqual(['create']);
   });
 
   it('the janitor deletes an object whose owner is not alive (it cannot update it itself)', () => {

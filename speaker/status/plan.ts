@@ -5,12 +5,17 @@
 // write, instead of create + status + deleting the dead node's object (three writes during the
 // very moment the API server may be busiest). Deletions, for Services nobody announces or that
 // no longer exist, are done by one speaker: the alive one with the lowest name ("janitor"), so
-// two speakers never race on the same object.
+// two speakers never race on the same object. Objects without l2lb's managed-by label (MetalLB's,
+// during a migration) are never touched.
 import { createHash } from 'node:crypto';
 import type { MetalLBServiceL2Status, ServiceL2Status } from '../../shared/api/types.js';
 
 export const LABEL_SERVICE_NAME = 'metallb.io/service-name';
 export const LABEL_SERVICE_NAMESPACE = 'metallb.io/service-namespace';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'l2lb';
+
+export const isOurs = (obj: ServiceL2Status): boolean => obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
 
 export interface Ownership {
   /** namespace/name of a Service with IPs this speaker knows about. */
@@ -56,9 +61,10 @@ export function planStatusWrites(
   me: string,
   alive: ReadonlySet<string>,
   ownerships: readonly Ownership[],
-  existing: readonly ServiceL2Status[],
+  all: readonly ServiceL2Status[],
 ): StatusOp[] {
   const ops: StatusOp[] = [];
+  const existing = all.filter(isOurs);
   const byKey = new Map<string, ServiceL2Status>();
   for (const obj of existing) {
     const key = serviceKeyOf(obj);
