@@ -44,5 +44,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   echo "$sum" > "$stamp"
 fi
 
-# 3. Go-built test tools (etcd, kube-apiserver, kube-controller-manager, helm).
+# 3. Go-built test tools (etcd, kube-apiserver, kube-controller-manager, helm), and the PromQL
+#    checker the chart's alert tests use.
 bash e2e/testenv/tools/build.sh all
+bash charts/l2lb/tools/build-promql-tools.sh >/dev/null
