@@ -4,6 +4,7 @@ import { flagDurationMs } from '../shared/cli/duration.js';
 import { flagInt, flagString, UsageError, type FlagValues } from '../shared/cli/flags.js';
 import { runProgram, stopOnSignals } from '../shared/cli/run.js';
 import { loadKubeConfig } from '../shared/k8s/client.js';
+import { withKeepAlive } from '../shared/k8s/keep-alive.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
 import { Controller } from './app.js';
 import { electorTimingProblems, type ElectorTiming } from './leader/timing.js';
@@ -39,7 +40,7 @@ await runProgram('l2lb-controller', 'Assigns external IPs to Services of type Lo
   const log = createLogger(level, { component: 'controller' });
   const timing = electorTiming(flags);
   const controller = new Controller({
-    kc: loadKubeConfig(flagString(flags, 'kubeconfig') || undefined),
+    kc: withKeepAlive(loadKubeConfig(flagString(flags, 'kubeconfig') || undefined)),
     namespace: flagString(flags, 'namespace') ?? 'metallb-system',
     lbClass: flagString(flags, 'lb-class') ?? '',
     metricsHost: flagString(flags, 'metrics-host') ?? '0.0.0.0',
