@@ -3,7 +3,7 @@
 // the leader holds an allocator and writes; on becoming leader it rebuilds the allocator from the
 // Services' current status, adopting already-assigned Services first (resyncOrder), so a restart or
 // a leader change never moves an address.
-import type { KubeConfig, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
 import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
+import type { InformerEvent } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Allocator, statusCount } from './allocator/allocator.js';
@@ -57,6 +58,8 @@ export class Controller {
   private lastValid: LastValidPools = new Map();
   private advertisements: ParsedL2Advertisement[] = [];
   private readonly pending = new Set<string>();
+  /** Each pool's spec and labels as last seen, to tell a configuration change from a status write. */
+  private readonly poolConfigs = new Map<string, string>();
   /** Last reported problem per pool, so an invalid pool gets one Event per change, not per resync. */
   private readonly poolProblems = new Map<string, string>();
   private leading = false;
@@ -182,12 +185,20 @@ export class Controller {
       if (!this.leading) return;
       for (const svc of i.services.list(ns.metadata?.name)) this.queue.add(keyOf(svc));
     });
-    const poolsChanged = (): void => {
+    const poolsChanged = (kind: string) => (event: InformerEvent, pool: KubernetesObject & { spec?: unknown }): void => {
+      // A pool's configuration is its spec and labels (L2Advertisements select pools by label).
+      // Its status is l2lb's own output: the pool status writes come back as updates, and
+      // reconciling every Service for each of them would loop, costing O(Services) per write.
+      const key = `${kind}/${pool.metadata?.name ?? ''}`;
+      const config = event === 'delete' ? undefined : JSON.stringify([pool.metadata?.labels ?? {}, pool.spec ?? {}]);
+      if (event === 'update' && this.poolConfigs.get(key) === config) return;
+      if (config === undefined) this.poolConfigs.delete(key);
+      else this.poolConfigs.set(key, config);
       clearTimeout(this.poolChangeTimer);
       this.poolChangeTimer = setTimeout(() => this.onPoolsChanged(), POOL_CHANGE_DELAY_MS);
     };
-    i.pools.on(poolsChanged);
-    i.legacyPools.on(poolsChanged);
+    i.pools.on(poolsChanged('IPAddressPool'));
+    i.legacyPools.on(poolsChanged('AddressPool'));
     i.advertisements.on(() => this.refreshAdvertisements());
   }
 
