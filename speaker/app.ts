@@ -135,7 +135,11 @@ export class Speaker {
   // ---- membership -----------------------------------------------------------------------------
 
   private async ensureHeartbeats(): Promise<void> {
-    if (this.stopping) return;
+    // Not before start() has the caches, the announcer and the interfaces: peers treat our first
+    // heartbeat as "back, take your VIPs", so sending it before we can announce would leave those
+    // VIPs unanswered for as long as our informers take to sync (seconds with thousands of VIPs).
+    // The Secret informer fires during start(); start() calls us again when everything is ready.
+    if (this.stopping || !this.watcher) return;
     const secret = this.informers.secret.list()[0];
     const key = secret?.data?.[HEARTBEAT_KEY_FIELD] ?? '';
     if (key === '') {
