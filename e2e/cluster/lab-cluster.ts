@@ -11,6 +11,7 @@ import { installChartRbac } from '../install/chart-rbac.js';
 import { createLab, type Lab, type LabEndpoint } from '../lab/lab.js';
 import { startProgram, type ProgramProcess } from '../programs/process.js';
 import { startControlPlane, type ControlPlane } from '../testenv/control-plane.js';
+import { freePort } from '../testenv/ports.js';
 import { serviceAccountKubeconfigText } from '../testenv/service-accounts.js';
 import { repoRoot } from '../testenv/tools.js';
 import { sleep } from '../testenv/wait.js';
@@ -47,6 +48,8 @@ export class LabCluster {
   readonly appNamespace = 'demo';
   readonly speakers = new Map<string, ProgramProcess>();
   controller: ProgramProcess | undefined;
+  /** The controller's /metrics port on 127.0.0.1 (root namespace), so tests can count its writes. */
+  controllerMetricsPort = 0;
   private readonly dir = mkdtempSync(join(tmpdir(), 'l2lb-labcluster-'));
   private speakerKubeconfig = '';
   private podSeq = 0;
@@ -108,7 +111,8 @@ export class LabCluster {
       await this.kubelet.registerNode({ name: n.name, ipv4: n.ipv4, ipv6: n.ipv6 });
       await this.prepareNodeNetwork(n);
     }
-    this.controller = startProgram('controller', ['--kubeconfig', ctlConfig, '--namespace', this.namespace, '--leader-elect=false', '--metrics-host', '127.0.0.1', '--metrics-port', '0'], this.echo('controller'));
+    this.controllerMetricsPort = await freePort('127.0.0.1');
+    this.controller = startProgram('controller', ['--kubeconfig', ctlConfig, '--namespace', this.namespace, '--leader-elect=false', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.controllerMetricsPort)], this.echo('controller'));
     await this.controller.waitForEvent('resync', 30_000);
     say('controller running');
     for (const n of this.lab.nodes) await this.startSpeaker(n.name, false);
@@ -117,7 +121,7 @@ export class LabCluster {
   }
 
   private echo(name: string): { echo: string } | Record<string, never> {
-    return this.opts.echo ? { echo: `[${name}]` } : {};
+    return this.opts.echo ?? process.env['L2LB_LAB_ECHO'] === '1' ? { echo: `[${name}]` } : {};
   }
 
   /**
