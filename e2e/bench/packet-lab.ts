@@ -19,8 +19,16 @@ export interface RunningAnnouncer {
 
 export const ANNOUNCE_METRICS_PORT = 7479;
 
-export async function startAnnouncer(lab: Lab, node: LabEndpoint, ips: readonly string[], interfaces: readonly string[] = ['eth0']): Promise<RunningAnnouncer> {
+export async function startAnnouncer(
+  lab: Lab,
+  node: LabEndpoint,
+  ips: readonly string[],
+  interfaces: readonly string[] = ['eth0'],
+  /** Run under `nice -n <niceness>` (negative: ahead of other processes). */
+  niceness?: number,
+): Promise<RunningAnnouncer> {
   const argv = [
+    ...(niceness === undefined ? [] : ['nice', '-n', String(niceness)]),
     process.execPath,
     repoPath('bin/l2lb-announce'),
     ...interfaces.flatMap((i) => ['--interface', i]),
