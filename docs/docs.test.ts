@@ -31,7 +31,7 @@ function documentedFlags(program: string): string[] {
 }
 
 describe('docs/reference/flags.md', () => {
-  it.each(['l2lb-controller', 'l2lb-speaker'])('lists exactly the flags of %s --help', (program) => {
+  it.each(['l2lb-controller', 'l2lb-speaker', 'l2lb-announce'])('lists exactly the flags of %s --help', (program) => {
     expect(documentedFlags(program).sort()).toEqual(helpFlags(program).sort());
   });
 });
