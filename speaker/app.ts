@@ -99,6 +99,8 @@ export class Speaker {
       onChange: (snap) => {
         this.usable = snap.selection.usable;
         log.info('interfaces', 'usable interfaces changed', { usable: this.usable.map((u) => u.name), skipped: snap.selection.skipped });
+        // An interface re-created or re-addressed under us: reopen it and announce from the new MAC.
+        for (const e of this.announcer?.interfacesChanged().errors ?? []) log.error('announceError', e);
         this.scheduleElection();
       },
       onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
