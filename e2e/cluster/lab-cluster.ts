@@ -126,13 +126,18 @@ export class LabCluster {
 
   /**
    * Lets traffic for VIPs land on the node, as kube-proxy would take it: local routes for the VIP
-   * ranges on lo (AnyIP), and arp_ignore=1 so the kernel itself never answers ARP for them (the
-   * speaker does). A name server answers each connection with the node's name.
+   * ranges on lo (AnyIP), and arp_ignore=1 / arp_announce=2 (kube-proxy's strictARP) so the kernel
+   * itself never answers ARP for them nor advertises them in its own requests (the speaker does). A name server answers each connection with the node's name.
    */
   private async prepareNodeNetwork(n: LabEndpoint): Promise<void> {
     const cmds = [
       ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1'],
       ['sysctl', '-qw', 'net.ipv4.conf.eth0.arp_ignore=1'],
+      // kube-proxy's strictARP sets arp_announce=2 too: without it a node's own ARP request (for
+      // the client, to answer a connection to the VIP) carries the VIP as sender address, and the
+      // client's neighbour entry flips back to a node that no longer owns the VIP.
+      ['sysctl', '-qw', 'net.ipv4.conf.all.arp_announce=2'],
+      ['sysctl', '-qw', 'net.ipv4.conf.eth0.arp_announce=2'],
       ['ip', 'route', 'add', 'local', VIP_RANGE_V4, 'dev', 'lo', 'table', 'local'],
       ['ip', '-6', 'route', 'add', 'local', VIP_RANGE_V6, 'dev', 'lo', 'table', 'local'],
     ];
