@@ -51,7 +51,8 @@ export class ControllerFixture {
   private rbac: ChartRbac | undefined;
   private kubeconfigFile = '';
   private kubeconfigText = '';
-  private readonly dir = mkdtempSync(join(tmpdir(), 'l2lb-ctl-'));
+  /** Made in setUp, not at construction: a suite filtered out by -t runs no hooks and must leave nothing. */
+  private dir = '';
   private readonly procs: ProgramProcess[] = [];
 
   constructor(readonly prefix: string) {
@@ -64,6 +65,7 @@ export class ControllerFixture {
   }
 
   async setUp(): Promise<void> {
+    this.dir = mkdtempSync(join(tmpdir(), 'l2lb-ctl-'));
     for (const name of [this.installNs, this.appNs]) await this.core.createNamespace({ body: { metadata: { name } } });
     this.rbac = await installChartRbac(this.kc, this.installNs, `l2lb-${this.run}`);
     this.kubeconfigFile = join(this.dir, 'controller.kubeconfig');
@@ -75,7 +77,7 @@ export class ControllerFixture {
     await Promise.all(this.procs.map((p) => p.stop('SIGKILL')));
     for (const name of [this.appNs, this.installNs]) await this.core.deleteNamespace({ name }).catch(() => undefined);
     await this.rbac?.uninstall();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** The controller's kubeconfig (same ServiceAccount token) pointed at another server URL, e.g. a proxy. */
