@@ -34,14 +34,21 @@ export function planAnnouncements(
   const failed = new Map<string, string>();
   const reasons = new Map<string, ElectionReason>();
   const node = input.nodes.find((n) => n.name === me);
+  const pools = new Map(input.pools.map((p) => [p.name, p]));
+  // The interface choice depends only on the pool (this node is fixed): once per pool, not per Service.
+  const interfacesOfPool = new Map<string, string[]>();
   for (const svc of input.services) {
     const r = results.get(svc.key);
     if (!r) continue;
     reasons.set(svc.key, r.reason);
     if (r.owner !== me || !node || svc.pool === null) continue;
-    const pool = input.pools.find((p) => p.name === svc.pool);
+    const pool = pools.get(svc.pool);
     if (!pool) continue;
-    const interfaces = pickInterfaces(announceInterfaces(pool, node, advertisements), usableInterfaces);
+    let interfaces = interfacesOfPool.get(pool.name);
+    if (!interfaces) {
+      interfaces = pickInterfaces(announceInterfaces(pool, node, advertisements), usableInterfaces);
+      interfacesOfPool.set(pool.name, interfaces);
+    }
     if (interfaces.length === 0) {
       const allowed = advertisements.flatMap((a) => a.spec?.interfaces ?? []);
       failed.set(svc.key, allowed.length > 0
