@@ -1,0 +1,177 @@
+// The speaker at scale: 3 speakers and 5,000 VIPs (IPv6 LoadBalancer Services from one pool,
+// allocated by the real controller; EndpointSlices written directly, as kube-controller-manager
+// would, because its default 20 requests/s would make the setup the slowest part). Measures the
+// time from starting all speakers to every one announcing all it owns, the CPU one membership
+// change costs each survivor (to the takeover, and to the end of its API writes), and memory.
+import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import { LabCluster } from '../cluster/lab-cluster.js';
+import { logsSince, markLogs } from '../cluster/log-marks.js';
+import { apiserverMetrics, apiserverWrites, diffWrites, metricSum, speakerMetrics } from '../cluster/scrape.js';
+import { rankCandidates } from '../../speaker/election/rank.js';
+import { cpuSeconds } from './packet-lab.js';
+import { sleep } from '../testenv/wait.js';
+import type { ProgramProcess } from '../programs/process.js';
+
+const say = (line: string): void => void process.stderr.write(`scale: ${line}\n`);
+
+export interface ScaleResult {
+  readonly vips: number;
+  readonly setupSeconds: number;
+  /** Start of all three speakers to the last of them announcing everything it owns. */
+  readonly startToAnnouncedMs: number;
+  readonly perSpeakerAnnouncedMs: Readonly<Record<string, number>>;
+  /** Fault (SIGKILL + link down of one speaker) to the survivors announcing all its VIPs. */
+  readonly takeoverMs: number;
+  /** Fault to the API server seeing no more writes (statuses rewritten, Events sent). */
+  readonly writesSettledMs: number;
+  readonly changeWrites: number;
+  readonly changeWritesNoEvents: number;
+  /** CPU seconds each survivor spent from the fault to having taken over (idle baseline subtracted). */
+  readonly changeCpuSeconds: Readonly<Record<string, number>>;
+  /** The same up to the end of its API writes for the change. */
+  readonly changeCpuWithWritesSeconds: Readonly<Record<string, number>>;
+  readonly electionSeconds: Readonly<Record<string, number>>;
+  readonly rssMb: Readonly<Record<string, number>>;
+  readonly peakRssMb: Readonly<Record<string, number>>;
+  readonly announceErrors: number;
+}
+
+async function pool<T>(items: readonly T[], width: number, fn: (x: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+async function memoryMb(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+const announcedIps = (p: ProgramProcess, from: number): Set<string> =>
+  new Set(p.logs.slice(from).flatMap((l) => (l.event === 'serviceAnnounced' && Array.isArray(l['ips']) ? (l['ips'] as string[]) : [])));
+
+async function waitUntil(what: string, timeoutMs: number, check: () => boolean): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`scale: ${what} not within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+  return Date.now();
+}
+
+export async function runScale(vips = 5_000): Promise<ScaleResult> {
+  const t0 = Date.now();
+  const c = await LabCluster.start({ nodes: 3 });
+  try {
+    const core = c.kc.makeApiClient(CoreV1Api);
+    const discovery = c.kc.makeApiClient(DiscoveryV1Api);
+    const ns = c.appNamespace;
+    const nodes = c.nodes.map((n) => n.name);
+    await c.createPool('scale', { addresses: ['2001:db8::1:0/112'] });
+    await c.createAdvertisement('scale');
+    const names = Array.from({ length: vips }, (_, i) => `s${i}`);
+    await pool(names, 32, (name) =>
+      core.createNamespacedService({
+        namespace: ns,
+        body: { metadata: { name }, spec: { type: 'LoadBalancer', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], ports: [{ port: 8080, protocol: 'TCP' }] } },
+      }),
+    );
+    say(`${vips} Services created`);
+    await pool(names, 32, (name) =>
+      discovery.createNamespacedEndpointSlice({
+        namespace: ns,
+        body: {
+          metadata: { name: `${name}-lab`, labels: { 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'lab.l2lb.io' } },
+          addressType: 'IPv6',
+          endpoints: nodes.map((node, i) => ({ addresses: [`fd00:244::${i + 1}`], conditions: { ready: true, serving: true }, nodeName: node })),
+          ports: [{ port: 8080, protocol: 'TCP' }],
+        },
+      }),
+    );
+    say(`${vips} EndpointSlices created`);
+    let ipOf = new Map<string, string>();
+    for (;;) {
+      const list = await core.listNamespacedService({ namespace: ns });
+      ipOf = new Map(list.items.flatMap((s) => { const ip = s.status?.loadBalancer?.ingress?.[0]?.ip; return ip ? [[s.metadata!.name!, ip] as const] : []; }));
+      if (ipOf.size >= vips) break;
+      say(`controller allocated ${ipOf.size}/${vips}`);
+      await sleep(2_000);
+    }
+    const expected = new Map<string, Set<string>>(nodes.map((n) => [n, new Set()]));
+    for (const ip of ipOf.values()) expected.get(rankCandidates(ip, nodes)[0]!)!.add(ip);
+    // Let the first round (statuses, Events for every Service) finish before measuring a cold start.
+    await waitUntil('first announcement', 300_000, () => [...c.speakers].every(([n, p]) => announcedIps(p, 0).size >= expected.get(n)!.size));
+    const setupSeconds = (Date.now() - t0) / 1000;
+    say(`initial announcement done after ${setupSeconds.toFixed(0)} s; cold start of all speakers`);
+
+    // Cold start: every speaker killed, then all started at once.
+    await Promise.all([...c.speakers.values()].map((p) => p.stop('SIGKILL')));
+    const started = Date.now();
+    await Promise.all(nodes.map((n) => c.startSpeaker(n, false)));
+    const perSpeakerAnnouncedMs: Record<string, number> = {};
+    await Promise.all(nodes.map(async (n) => {
+      const p = c.speakers.get(n)!;
+      perSpeakerAnnouncedMs[n] = (await waitUntil(`${n} announcing its ${expected.get(n)!.size}`, 120_000, () => announcedIps(p, 0).size >= expected.get(n)!.size)) - started;
+    }));
+    const startToAnnouncedMs = Math.max(...Object.values(perSpeakerAnnouncedMs));
+    say(`cold start: ${JSON.stringify(perSpeakerAnnouncedMs)}`);
+    // Quiet again (statuses, Events): then memory and an idle CPU baseline.
+    await sleep(15_000);
+    const rssMb: Record<string, number> = {};
+    const peakRssMb: Record<string, number> = {};
+    for (const n of nodes) {
+      const m = await memoryMb(c.speakers.get(n)!.pid!);
+      rssMb[n] = m.rss;
+      peakRssMb[n] = m.peak;
+    }
+    const victim = nodes[2]!;
+    const survivors = nodes.filter((n) => n !== victim);
+    const cpuAt = async (): Promise<Record<string, number>> => Object.fromEntries(await Promise.all(survivors.map(async (n) => [n, await cpuSeconds(c.speakers.get(n)!.pid!)] as const)));
+    const IDLE_MS = 5_000;
+    const idle0 = await cpuAt();
+    await sleep(IDLE_MS);
+    const idle1 = await cpuAt();
+    const writes0 = apiserverWrites(await apiserverMetrics(c));
+    const mark = markLogs(c);
+    const fault = Date.now();
+    await Promise.all([c.speakers.get(victim)!.stop('SIGKILL'), c.lab.setLink(c.node(victim).ns, 'down')]);
+    const moved = expected.get(victim)!;
+    let takeoverAt = 0;
+    await waitUntil(`survivors taking over ${moved.size} VIPs`, 60_000, () => {
+      const got = new Set(logsSince(c, mark, ['serviceAnnounced']).flatMap((l) => (l['ips'] as string[] | undefined) ?? []));
+      if ([...moved].every((ip) => got.has(ip))) takeoverAt ||= Date.now();
+      return takeoverAt > 0;
+    });
+    const cpuTakeover = await cpuAt();
+    // Then the API side of the change (a ServiceL2Status rewrite and an Event per moved Service):
+    // done when the API server has seen no write for 3 s.
+    let last = -1;
+    let stableSince = Date.now();
+    const settleDeadline = Date.now() + 180_000;
+    for (;;) {
+      const w = apiserverWrites(await apiserverMetrics(c)).all;
+      if (w !== last) {
+        last = w;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince >= 3_000) break;
+      if (Date.now() > settleDeadline) break;
+      await sleep(500);
+    }
+    const settledAt = stableSince;
+    const cpuSettled = await cpuAt();
+    const writes1 = apiserverWrites(await apiserverMetrics(c));
+    const idleRate = (n: string): number => (idle1[n]! - idle0[n]!) / IDLE_MS;
+    const changeCpuSeconds = Object.fromEntries(survivors.map((n) => [n, cpuTakeover[n]! - idle1[n]! - idleRate(n) * (takeoverAt - fault)]));
+    const changeCpuWithWritesSeconds = Object.fromEntries(survivors.map((n) => [n, cpuSettled[n]! - idle1[n]! - idleRate(n) * (settledAt - fault)]));
+    const electionSeconds: Record<string, number> = {};
+    for (const n of survivors) electionSeconds[n] = metricSum(await speakerMetrics(c, n), 'l2lb_speaker_last_election_seconds');
+    const announceErrors = [...c.speakers.values()].reduce((a, p) => a + p.logs.filter((l) => l.event === 'announceError').length, 0);
+    const d = diffWrites(writes1, writes0);
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors };
+  } finally {
+    await c.stop();
+  }
+}
