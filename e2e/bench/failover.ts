@@ -160,7 +160,7 @@ async function scalePhase(figures: BenchFigure[], notes: string[]): Promise<void
     { name: 'scale: one election over all VIPs (l2lb_speaker_last_election_seconds), max', value: maxOf(s.electionSeconds) * 1000, unit: 'ms' },
     { name: 'scale: speaker RSS at rest, max', value: maxOf(s.rssMb), unit: 'MB', target: '<= 80' },
     { name: 'scale: speaker peak RSS (VmHWM), max', value: maxOf(s.peakRssMb), unit: 'MB' },
-    { name: 'scale: announceError log lines', value: s.announceErrors, unit: 'lines', target: '0' },
+    { name: 'scale: announcing errors logged (announceError, joinGroupFailed, leaveGroupFailed, sendFailed)', value: s.announceErrors, unit: 'lines', target: '0' },
   );
   notes.push(`scale details: ${JSON.stringify(s)}`);
 }
