@@ -3,6 +3,7 @@ import type { FlagSpec } from '../shared/cli/flags.js';
 import { flagInt, flagString, UsageError } from '../shared/cli/flags.js';
 import { runProgram, stopOnSignals } from '../shared/cli/run.js';
 import { loadKubeConfig } from '../shared/k8s/client.js';
+import { withKeepAlive } from '../shared/k8s/keep-alive.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
 import { Speaker } from './app.js';
 import { DEFAULT_EXCLUDES } from './interfaces/index.js';
@@ -37,7 +38,9 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
   const log = createLogger(level, { component: 'speaker', node: nodeName });
   const excludes = flags.get('exclude-interfaces') ?? [];
   const speaker = new Speaker({
-    kc: loadKubeConfig(flagString(flags, 'kubeconfig') || undefined),
+    // After a peer death the survivors rewrite a ServiceL2Status and send an Event per moved
+    // Service: without keep-alive each of those calls is a new TCP + TLS handshake.
+    kc: withKeepAlive(loadKubeConfig(flagString(flags, 'kubeconfig') || undefined)),
     namespace: flagString(flags, 'namespace') ?? 'metallb-system',
     nodeName,
     lbClass: flagString(flags, 'lb-class') ?? '',
