@@ -18,6 +18,7 @@ import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './
 import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
 import { HeartbeatService } from './membership/index.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
+import { BoundedSender } from './events/bounded.js';
 import { StatusExecutor } from './status/executor.js';
 import { planStatusWrites, type Ownership } from './status/plan.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
@@ -48,6 +49,8 @@ export class Speaker {
   readonly metrics: SpeakerMetrics;
   private readonly informers: SpeakerInformers;
   private readonly events: EventRecorder;
+  /** Events go out a few at a time: a takeover at scale emits one per moved Service. */
+  private readonly eventSender = new BoundedSender(4);
   private readonly executor: StatusExecutor;
   private server: Server | undefined;
   private announcer: Announcer | undefined;
@@ -230,7 +233,7 @@ export class Speaker {
     for (const [key, reason] of plan.failed) {
       if (this.failed.get(key) === reason) continue;
       this.cfg.log.error('announceFailed', reason, { service: key });
-      void this.serviceEvent(key, 'Warning', 'announceFailed', reason);
+      this.eventSender.push(() => this.serviceEvent(key, 'Warning', 'announceFailed', reason));
     }
     this.owned = plan.owned;
     this.failed = plan.failed;
@@ -245,7 +248,7 @@ export class Speaker {
     for (const ip of s.ips) this.metrics.announced.set({ ip, node: nodeName, protocol: 'layer2', service: s.key }, 1);
     if (!changed) this.metrics.ownershipChanges.inc({ change: 'gained' });
     this.cfg.log.info('serviceAnnounced', 'service has IP, announcing', { service: s.key, ips: s.ips, pool: s.pool, interfaces: s.interfaces, protocol: 'layer2' });
-    void this.serviceEvent(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`);
+    this.eventSender.push(() => this.serviceEvent(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`));
   }
 
   private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined): void {
