@@ -204,7 +204,7 @@ export async function runFailoverBench(): Promise<void> {
     notes.push(...r.notes);
   }
   notes.push(
-    `Fast timers (${FAST_TIMERS.join(' ')}) are called safe here because the trials' idle periods and a ${LOADED_CHECK_SECONDS} s window with both cores saturated saw no false failover (figures above); dead-after is 5 heartbeat intervals, so 4 lost datagrams in a row are tolerated, and membership forgives its own event-loop stalls.`,
+    `Fast timers (${FAST_TIMERS.join(' ')}) are called safe here because the trials' idle periods and a ${LOADED_CHECK_SECONDS} s window with both cores saturated saw no false failover (figures above); dead-after is 5 heartbeat intervals, so 4 lost datagrams in a row are tolerated, and membership forgives its own event-loop stalls. Lower was not safe here: in an exploratory run at 20/100 ms a speaker declared itself unheard (self-death, a false failover) after event-loop stalls of its own while a peer's speaker process was starting on the same 2 cores.`,
   );
   writeBenchReport({ benchmark: 'failover', startedAt, figures, notes });
   if (failed.length > 0) throw new Error(`failover benchmark phases failed: ${failed.join(', ')}`);
