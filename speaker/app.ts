@@ -8,7 +8,7 @@ import type { L2Advertisement } from '../shared/api/types.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
-import { Announcer } from './announcer/announcer.js';
+import { Announcer, PER_PAIR_LOG_LIMIT } from './announcer/announcer.js';
 import type { InterfaceInfo } from './announcer/links.js';
 import { realLinks } from './announcer/real-links.js';
 import { electAll } from './election/index.js';
@@ -228,8 +228,18 @@ export class Speaker {
     this.metrics.electionSeconds.set((performance.now() - t0) / 1000);
 
     const diff = diffOwnership(this.owned, plan.owned);
-    for (const s of diff.lost) this.withdrawn(s, plan.reasons.get(s.key), results.get(s.key));
-    for (const s of [...diff.gained, ...diff.changed]) this.announced(s, diff.changed.includes(s));
+    // A large move (a peer died owning thousands of VIPs) is one summary line; each Service at
+    // debug. stdout to a pipe is synchronous on Linux: thousands of lines would stall this loop.
+    const quiet = diff.lost.length + diff.gained.length + diff.changed.length > PER_PAIR_LOG_LIMIT;
+    for (const s of diff.lost) this.withdrawn(s, plan.reasons.get(s.key), results.get(s.key), quiet);
+    for (const s of diff.gained) this.announced(s, false, quiet);
+    for (const s of diff.changed) this.announced(s, true, quiet);
+    if (quiet) {
+      this.cfg.log.info('ownershipChanged', 'many Services changed owner at once (each logged at debug)', {
+        announced: diff.gained.length, withdrawn: diff.lost.length, changed: diff.changed.length,
+        firstAnnounced: diff.gained.slice(0, 10).map((s) => s.key), firstWithdrawn: diff.lost.slice(0, 10).map((s) => s.key),
+      });
+    }
     for (const [key, reason] of plan.failed) {
       if (this.failed.get(key) === reason) continue;
       this.cfg.log.error('announceFailed', reason, { service: key });
@@ -241,27 +251,29 @@ export class Speaker {
     this.scheduleStatus();
   }
 
-  private announced(s: OwnedService, changed: boolean): void {
+  private announced(s: OwnedService, changed: boolean, quiet: boolean): void {
     const { nodeName } = this.cfg;
     const previous = this.owned.get(s.key);
     if (changed && previous) this.clearAnnouncedMetric(previous);
     for (const ip of s.ips) this.metrics.announced.set({ ip, node: nodeName, protocol: 'layer2', service: s.key }, 1);
     if (!changed) this.metrics.ownershipChanges.inc({ change: 'gained' });
-    this.cfg.log.info('serviceAnnounced', 'service has IP, announcing', { service: s.key, ips: s.ips, pool: s.pool, interfaces: s.interfaces, protocol: 'layer2' });
+    this.cfg.log[quiet ? 'debug' : 'info']('serviceAnnounced', 'service has IP, announcing', { service: s.key, ips: s.ips, pool: s.pool, interfaces: s.interfaces, protocol: 'layer2' });
     this.eventSender.push(() => this.serviceEvent(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`));
   }
 
-  private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined): void {
+  private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined, quiet: boolean): void {
     this.clearAnnouncedMetric(s);
     this.metrics.ownershipChanges.inc({ change: 'lost' });
     const why = result?.owner ? `notOwner (now ${result.owner})` : reason ?? 'serviceDeleted';
-    this.cfg.log.info('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason: why });
+    this.cfg.log[quiet ? 'debug' : 'info']('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason: why });
   }
 
   private withdrawAll(reason: string): void {
+    const quiet = this.owned.size > PER_PAIR_LOG_LIMIT;
+    if (quiet) this.cfg.log.info('ownershipChanged', 'withdrawing every Service (each logged at debug)', { withdrawn: this.owned.size, reason });
     for (const s of this.owned.values()) {
       this.clearAnnouncedMetric(s);
-      this.cfg.log.info('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason });
+      this.cfg.log[quiet ? 'debug' : 'info']('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason });
     }
     this.owned = new Map();
   }

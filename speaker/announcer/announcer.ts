@@ -25,6 +25,12 @@ export interface AnnouncerOptions {
 export const DEFAULT_REFRESH_MS = 60_000;
 export const DEFAULT_BURST_INTERVAL_MS = 1_100;
 export const DEFAULT_BURST_DURATION_MS = 5_000;
+/**
+ * More changes than this in one setOwned are logged as one summary line (each pair at debug):
+ * stdout to a pipe is synchronous on Linux, and thousands of lines during a takeover would
+ * stall the event loop that also answers ARP and sends heartbeats.
+ */
+export const PER_PAIR_LOG_LIMIT = 50;
 
 export class Announcer {
   private ownedSet: OwnedSet = OwnedSet.empty;
@@ -56,18 +62,21 @@ export class Announcer {
     const after = new Map(next.pairs.map((p) => [OwnedSet.pairKey(p), p]));
     this.ownedSet = next;
 
-    for (const [key, p] of before) {
-      if (after.has(key)) continue;
+    const removed = [...before].filter(([key]) => !after.has(key));
+    const added = [...after].filter(([key]) => !before.has(key));
+    const verbose = removed.length + added.length <= PER_PAIR_LOG_LIMIT;
+    const log = verbose ? this.opts.log.info : this.opts.log.debug;
+    if (!verbose) this.opts.log.info('announceChanged', 'answering for a new set of addresses', { started: added.length, stopped: removed.length });
+    for (const [key, p] of removed) {
       this.stopBurst(key);
       this.responders.get(p.interfaceName)?.unwatch(p.ip);
-      this.opts.log.info('announceStopped', 'no longer answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
+      log('announceStopped', 'no longer answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
     }
-    for (const [key, p] of after) {
-      if (before.has(key)) continue;
+    for (const [key, p] of added) {
       const responder = this.responder(p.interfaceName, errors);
       if (responder === undefined) continue;
       // Logged first: its timestamp marks the takeover (the lab measures client updates from it).
-      this.opts.log.info('announceStarted', 'answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
+      log('announceStarted', 'answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
       responder.watch(p.ip);
       this.startBurst(key, p, responder);
     }
