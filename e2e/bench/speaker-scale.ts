@@ -70,7 +70,9 @@ async function waitUntil(what: string, timeoutMs: number, check: () => boolean):
 
 export async function runScale(vips = 5_000): Promise<ScaleResult> {
   const t0 = Date.now();
-  const c = await LabCluster.start({ nodes: 3 });
+  // Debug logs: at this scale the speaker logs per-Service announcements at debug (one summary
+  // line at info), and the bench counts the per-Service lines.
+  const c = await LabCluster.start({ nodes: 3, speakerArgs: ['--log-level', 'debug'] });
   try {
     const core = c.kc.makeApiClient(CoreV1Api);
     const discovery = c.kc.makeApiClient(DiscoveryV1Api);
