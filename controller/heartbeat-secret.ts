@@ -4,10 +4,10 @@
 // split them into groups that cannot hear each other).
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import { apiStatus } from '../shared/k8s/client.js';
 import type { Logger } from '../shared/log.js';
 
-export const HEARTBEAT_KEY_FIELD = 'key';
 /** 256 bits: the HMAC-SHA256 block-size recommendation is at least the hash length. */
 const keyBytes = 32;
 

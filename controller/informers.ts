@@ -1,13 +1,12 @@
 // The controller's view of the cluster: Services and Namespaces cluster-wide, the pools and
 // L2Advertisements in the install namespace. Each informer restarts itself on errors.
-import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Namespace, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Service } from '@kubernetes/client-node';
 import type { AddressPool, IPAddressPool, L2Advertisement } from '../shared/api/types.js';
 import { metallbLister, metallbPath } from '../shared/k8s/custom.js';
-import { RestartingInformer, type InformerLifecycle } from '../shared/k8s/informer.js';
+import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
 
-/** Custom objects arrive as plain JSON; the informer's cache needs the KubernetesObject shape too. */
-export type Typed<T> = KubernetesObject & T;
+export type { Typed } from '../shared/k8s/informer.js';
 
 export interface ControllerInformers {
   readonly services: RestartingInformer<V1Service>;

@@ -4,6 +4,7 @@
 // no API writes: every speaker computes the same owners from the same facts.
 import type { KubeConfig, V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
+import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import type { L2Advertisement } from '../shared/api/types.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
@@ -41,7 +42,6 @@ export interface SpeakerConfig {
   readonly log: Logger;
 }
 
-const HEARTBEAT_KEY_FIELD = 'key';
 const SETTLE_POLL_MS = 50;
 const STATUS_RETRY_MS = 200;
 

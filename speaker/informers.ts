@@ -4,9 +4,8 @@
 import { CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { AddressPool, IPAddressPool, L2Advertisement, ServiceL2Status } from '../shared/api/types.js';
 import { metallbLister, metallbPath } from '../shared/k8s/custom.js';
-import { RestartingInformer, type InformerLifecycle } from '../shared/k8s/informer.js';
+import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
-import type { Typed } from '../controller/informers.js';
 
 export interface SpeakerInformers {
   readonly services: RestartingInformer<V1Service>;

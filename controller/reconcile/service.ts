@@ -4,6 +4,7 @@
 // rule lives here or in the allocator. The order of checks is MetalLB's convergeBalancer.
 import { ANNOTATION, DEPRECATED_ANNOTATION, type Labels } from '../../shared/api/types.js';
 import { formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
+import { servedByClass } from '../../shared/api/lb-class.js';
 import type { Allocator } from '../allocator/allocator.js';
 import { deprecatedUserAnnotations, deprecationWarnings, quoteIps, readServiceRequest, serviceKey, type ServiceLike } from '../allocator/request.js';
 
@@ -62,11 +63,6 @@ export interface ReconcileContext {
 
 const q = JSON.stringify;
 
-/** MetalLB's filterByLoadBalancerClass, inverted: does this controller serve the Service? */
-export function servedByClass(serviceClass: string | undefined, lbClass: string | undefined): boolean {
-  if (serviceClass === undefined || serviceClass === '') return lbClass === undefined || lbClass === '';
-  return serviceClass === lbClass;
-}
 
 function currentState(svc: ServiceLike): { ips: IpAddress[]; bad?: string; owned: OwnedState } {
   const ingress = (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip !== undefined && i.ip !== '');
@@ -88,6 +84,8 @@ const sameIpSet = (a: readonly IpAddress[], b: readonly IpAddress[]): boolean =>
   a.length === b.length && a.every((x) => b.some((y) => x.family === y.family && x.value === y.value));
 
 const CLEARED: OwnedState = { ingress: [], pool: undefined };
+
+export { servedByClass };
 
 export function reconcileService(key: string, svc: ServiceLike | undefined, alloc: Allocator, ctx: ReconcileContext): ServiceDecision {
   const events: ServiceEvent[] = [];

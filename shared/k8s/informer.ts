@@ -6,6 +6,9 @@ import type { Logger } from '../log.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { describeApiError } from './client.js';
 
+/** Custom objects arrive as plain JSON; the informer's cache needs the KubernetesObject shape too. */
+export type Typed<T> = KubernetesObject & T;
+
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, obj: T) => void;
 

@@ -1,6 +1,7 @@
 // From the objects the speaker's informers hold to the election's plain input. Pure: the same
 // cluster state gives the same input on every speaker, which is what makes the election agree.
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import { servedByClass } from '../../shared/api/lb-class.js';
 import type { AddressPool, IPAddressPool, L2Advertisement } from '../../shared/api/types.js';
 import { parseIp } from '../../shared/ip/address.js';
 import { parsePoolEntry, rangeContains } from '../../shared/ip/range.js';
@@ -29,8 +30,7 @@ export function serviceIps(svc: V1Service): string[] {
 }
 
 export function servedByUs(svc: V1Service, loadBalancerClass: string): boolean {
-  if (svc.spec?.type !== 'LoadBalancer') return false;
-  return (svc.spec.loadBalancerClass ?? '') === loadBalancerClass;
+  return svc.spec?.type === 'LoadBalancer' && servedByClass(svc.spec.loadBalancerClass, loadBalancerClass);
 }
 
 /** The pool an IP came from: the controller's annotation, else the first pool containing it. */
