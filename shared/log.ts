@@ -18,7 +18,7 @@ export function isLogLevel(s: string): s is LogLevel {
 }
 
 /** Errors become {name,message}; everything else must already be JSON-safe. */
-function jsonSafe(fields: LogFields): LogFields {
+export function jsonSafe(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
     out[k] = v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v;

@@ -17,7 +17,7 @@ import type { ElectionResult } from './election/types.js';
 import { parseMac } from './ethernet/mac.js';
 import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './informers.js';
 import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
-import { HeartbeatService } from './membership/index.js';
+import { HeartbeatThread, membershipMetrics, type MembershipMetricsSink } from './membership/index.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 import { BoundedSender } from './events/bounded.js';
 import { StatusExecutor } from './status/executor.js';
@@ -55,7 +55,8 @@ export class Speaker {
   private server: Server | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
-  private heartbeats: HeartbeatService | undefined;
+  private heartbeats: HeartbeatThread | undefined;
+  private readonly membershipMetrics: MembershipMetricsSink;
   private heartbeatKey = '';
   private usable: readonly UsableInterface[] = [];
   private owned: ReadonlyMap<string, OwnedService> = new Map();
@@ -73,6 +74,8 @@ export class Speaker {
 
   constructor(private readonly cfg: SpeakerConfig) {
     this.metrics = createSpeakerMetrics();
+    // Registered once: a key change restarts the heartbeat thread, not the series.
+    this.membershipMetrics = membershipMetrics(this.metrics.registry);
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
     this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
@@ -158,22 +161,30 @@ export class Speaker {
       this.cfg.log.warn('heartbeatKeyChanged', 'the heartbeat key changed; restarting membership with the new key');
       await previous.stop({ leaving: false });
     }
-    this.heartbeats = await HeartbeatService.start({
+    this.heartbeats = await HeartbeatThread.start({
       self: this.cfg.nodeName,
       keys: [Buffer.from(key, 'base64')],
       port: this.cfg.heartbeatPort,
       intervalMs: this.cfg.heartbeatIntervalMs,
       deadAfterMs: this.cfg.deadAfterMs,
-      registry: this.metrics.registry,
+      metrics: this.membershipMetrics,
       logger: this.cfg.log,
       ...(this.cfg.verifySourceAddress === undefined ? {} : { verifySourceAddress: this.cfg.verifySourceAddress }),
     });
-    this.heartbeats.on('change', (c) => {
-      this.cfg.log.info(c.alive ? 'peerAlive' : 'peerDead', c.alive ? 'peer is alive' : 'peer is dead', { peer: c.peer, cause: c.cause, ...(c.silentForMs !== undefined ? { silentForMs: Math.round(c.silentForMs) } : {}) });
-      this.scheduleElection();
-    });
+    // The thread logs each change (peerAlive / peerDead) itself.
+    this.heartbeats.on('change', () => this.scheduleElection());
+    this.heartbeats.on('failed', (err) => this.membershipFailed(err));
     this.updatePeers();
     this.scheduleElection();
+  }
+
+  /**
+   * Without membership this node cannot know whether it owns anything: stop answering at once (the
+   * peers, no longer hearing us, take over within deadAfter) and exit so the Pod is restarted.
+   */
+  private membershipFailed(err: Error): void {
+    this.cfg.log.error('membershipFailed', 'the heartbeat thread died; withdrawing everything and exiting', { error: err });
+    void this.stop().finally(() => process.exit(1));
   }
 
   private updatePeers(): void {

@@ -4,3 +4,5 @@ export { HeartbeatService, type HeartbeatServiceOptions } from './udp.js';
 export { HeartbeatProtocol, newBootId, type RejectReason } from './protocol.js';
 export { Membership, type ExpectedPeer, type MembershipChange, type PeerAddress } from './membership.js';
 export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, type ViewEntry } from './codec.js';
+export { HeartbeatThread, DEFAULT_MAIN_STALL_LIMIT_MS, type HeartbeatThreadOptions } from './thread.js';
+export { membershipMetrics, type MembershipMetricsSink } from './metrics.js';

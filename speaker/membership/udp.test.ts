@@ -2,6 +2,7 @@
 import { createSocket } from 'node:dgram';
 import { Registry } from 'prom-client';
 import type { MembershipChange } from './membership.js';
+import { membershipMetrics } from './metrics.js';
 import { HeartbeatService } from './udp.js';
 
 const KEY = Buffer.from('udp-test-key-udp-test-key-udp-te');
@@ -21,7 +22,7 @@ async function cluster(names: string[], key: Buffer = KEY): Promise<Node[]> {
   const nodes = await Promise.all(
     names.map(async (name) => {
       const registry = new Registry();
-      const svc = await HeartbeatService.start({ self: name, keys: [key], port: 0, bindAddresses: ['127.0.0.1'], registry, intervalMs: INTERVAL, deadAfterMs: DEAD_AFTER });
+      const svc = await HeartbeatService.start({ self: name, keys: [key], port: 0, bindAddresses: ['127.0.0.1'], metrics: membershipMetrics(registry), intervalMs: INTERVAL, deadAfterMs: DEAD_AFTER });
       const node: Node = { name, svc, registry, changes: [] };
       svc.on('change', (c) => node.changes.push(c));
       return node;
@@ -95,7 +96,7 @@ describe('HeartbeatService over loopback UDP', () => {
     nodes = await cluster(['a', 'b']);
     await until(() => nodes.every((n) => n.svc.alive().size === 2), 1000);
     const [a] = nodes as [Node, Node];
-    const forger = await HeartbeatService.start({ self: 'b', keys: [Buffer.from('wrong-key-wrong-key-wrong-key-wr')], port: 0, bindAddresses: ['127.0.0.1'], registry: new Registry(), intervalMs: 20 });
+    const forger = await HeartbeatService.start({ self: 'b', keys: [Buffer.from('wrong-key-wrong-key-wrong-key-wr')], port: 0, bindAddresses: ['127.0.0.1'], metrics: membershipMetrics(new Registry()), intervalMs: 20 });
     forger.setPeers([{ name: 'a', host: '127.0.0.1', port: a.svc.ports().v4 as number }]);
     const raw = createSocket('udp4');
     await new Promise<void>((r) => raw.send(Buffer.from('not a heartbeat at all, just noise, long enough......................'), a.svc.ports().v4 as number, '127.0.0.1', () => r()));
@@ -110,6 +111,6 @@ describe('HeartbeatService over loopback UDP', () => {
   });
 
   it('refuses to start when nothing can be bound', async () => {
-    await expect(HeartbeatService.start({ self: 'x', keys: [KEY], port: 0, bindAddresses: ['192.0.2.1'], registry: new Registry() })).rejects.toThrow(/cannot bind/);
+    await expect(HeartbeatService.start({ self: 'x', keys: [KEY], port: 0, bindAddresses: ['192.0.2.1'], metrics: membershipMetrics(new Registry()) })).rejects.toThrow(/cannot bind/);
   });
 });

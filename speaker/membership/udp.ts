@@ -8,11 +8,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
 import type { HeartbeatType } from './codec.js';
 import type { ExpectedPeer, MembershipChange } from './membership.js';
-import { membershipMetrics, type MembershipMetrics } from './metrics.js';
+import type { MembershipMetricsSink } from './metrics.js';
 import { HeartbeatProtocol, type Datagram, type RejectReason } from './protocol.js';
 
 export interface HeartbeatServiceOptions {
@@ -29,7 +28,13 @@ export interface HeartbeatServiceOptions {
   readonly stallThresholdMs?: number;
   readonly stallGraceMs?: number;
   readonly verifySourceAddress?: boolean;
-  readonly registry: Registry;
+  /** Where the service's observations go (membershipMetrics(registry) on the main thread). */
+  readonly metrics: MembershipMetricsSink;
+  /**
+   * While this returns false, no `alive` heartbeats go out: the part of the speaker that answers
+   * for VIPs is wedged, and peers should take its VIPs after deadAfter. Default: always true.
+   */
+  readonly canServe?: () => boolean;
   readonly logger?: Logger;
   readonly bootId?: string;
   /** Monotonic milliseconds; default performance.now. */
@@ -49,7 +54,8 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   private readonly now: () => number;
   private readonly intervalMs: number;
   private readonly tickMs: number;
-  private readonly metrics: MembershipMetrics;
+  private readonly metrics: MembershipMetricsSink;
+  private readonly canServe: () => boolean;
   private readonly log: Logger | undefined;
   private sockets: { v4?: Socket; v6?: Socket } = {};
   private timers: NodeJS.Timeout[] = [];
@@ -64,7 +70,8 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     this.intervalMs = opts.intervalMs ?? 100;
     this.tickMs = opts.tickMs ?? Math.max(1, Math.min(10, this.intervalMs / 4));
     this.log = opts.logger?.child({ component: 'membership' });
-    this.metrics = membershipMetrics(opts.registry);
+    this.metrics = opts.metrics;
+    this.canServe = opts.canServe ?? (() => true);
     this.protocol = new HeartbeatProtocol(
       {
         self: opts.self,
@@ -166,7 +173,7 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
       this.apply(r.changes);
       return;
     }
-    this.metrics.rejected.inc({ reason: r.reason });
+    this.metrics.rejected(r.reason);
     // One line per reason per 10 s: a flood of forged packets must not become a flood of logs.
     if (now - (this.lastRejectLog.get(r.reason) ?? Number.NEGATIVE_INFINITY) >= REJECT_LOG_EVERY_MS) {
       this.lastRejectLog.set(r.reason, now);
@@ -181,21 +188,21 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     const stalls = m.stalls();
     const stalled = stalls !== this.seenStalls;
     if (stalled) {
-      this.metrics.stalls.inc(stalls - this.seenStalls);
+      this.metrics.stalls(stalls - this.seenStalls);
       this.log?.warn('eventLoopStall', 'this speaker did not run for a while; peers get a grace period');
     }
     this.seenStalls = stalls;
     for (const c of changes) {
-      if (!c.alive && c.cause === 'timeout' && c.silentForMs !== undefined) this.metrics.detectionSeconds.observe(c.silentForMs / 1000);
+      if (!c.alive && c.cause === 'timeout' && c.silentForMs !== undefined) this.metrics.detected(c.silentForMs / 1000);
       this.log?.info(c.alive ? 'peerAlive' : 'peerDead', c.alive ? 'speaker is alive' : 'speaker is dead', { ...c });
       this.emit('change', c);
     }
-    this.metrics.peersAlive.set([...m.alive()].filter((n) => n !== m.self).length);
+    this.metrics.peersAlive([...m.alive()].filter((n) => n !== m.self).length);
     if ((changes.length > 0 || stalled) && this.now() - this.lastRoundAt >= this.tickMs) this.round();
   }
 
   private round(type: HeartbeatType = 'alive'): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.canServe()) return;
     this.lastRoundAt = this.now();
     for (const d of this.protocol.outgoing(this.lastRoundAt, type)) void this.send(d);
   }
