@@ -21,7 +21,7 @@ import { HeartbeatThread, membershipMetrics, type MembershipMetricsSink } from '
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 import { BoundedSender } from './events/bounded.js';
 import { StatusExecutor } from './status/executor.js';
-import { planStatusWrites, type Ownership } from './status/plan.js';
+import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
 
@@ -269,7 +269,15 @@ export class Speaker {
     for (const ip of s.ips) this.metrics.announced.set({ ip, node: nodeName, protocol: 'layer2', service: s.key }, 1);
     if (!changed) this.metrics.ownershipChanges.inc({ change: 'gained' });
     this.cfg.log[quiet ? 'debug' : 'info']('serviceAnnounced', 'service has IP, announcing', { service: s.key, ips: s.ips, pool: s.pool, interfaces: s.interfaces, protocol: 'layer2' });
+    // One Event per change of announcing node, not per speaker restart: if the Service's
+    // ServiceL2Status already names this node, nothing changed for the Service's users.
+    if (this.statusNamesMe(s.key)) return;
     this.eventSender.push(() => this.serviceEvent(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`));
+  }
+
+  private statusNamesMe(key: string): boolean {
+    const obj = this.informers.statuses.get(statusObjectName(key), this.cfg.namespace);
+    return obj !== undefined && isOurs(obj) && obj.status?.node === this.cfg.nodeName;
   }
 
   private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined, quiet: boolean): void {

@@ -51,6 +51,27 @@ describeRoot('speaker end to end (3 node namespaces)', () => {
     expect(events[0]!.message).toContain(`"${owner}"`);
   });
 
+  test('every speaker restarted at once (an upgrade): the same node announces again, and no second nodeAssigned Event', async () => {
+    const [ip] = await c.waitForIps('web');
+    const owner = predictedOwner(ip!, nodes());
+    await waitFor('nodeAssigned Event', async () => (await serviceEvents(c, 'web', 'nodeAssigned')).length > 0, { timeoutMs: 10_000 });
+    const before = await serviceEvents(c, 'web', 'nodeAssigned');
+    await Promise.all(nodes().map((n) => c.speakers.get(n)!.stop('SIGKILL')));
+    const mark = markLogs(c);
+    // The owner first: alone, it announces everything, 'web' included; the others joining later
+    // never move 'web' (adding nodes to the ranking moves a VIP only to a node ranked above its owner,
+    // and the owner is the top of the full ranking).
+    await c.startSpeaker(owner);
+    await Promise.all(nodes().filter((n) => n !== owner).map((n) => c.startSpeaker(n)));
+    await waitFor(`${ip} answered by ${owner} again`, async () => (await c.connect(ip!, 300)) === owner, { timeoutMs: 15_000 });
+    await sleep(1_500); // room for an Event, if one were sent
+    // Announcing again after a restart is logged (it is this process's first announcement)...
+    expect(logsSince(c, mark, ['serviceAnnounced']).filter((l) => l['service'] === 'demo/web').map((l) => l.node)).toEqual([owner]);
+    // ...but the ServiceL2Status already named the node: for the Service nothing changed.
+    const after = await serviceEvents(c, 'web', 'nodeAssigned');
+    expect(after.map((e) => e.count ?? 1)).toEqual(before.map((e) => e.count ?? 1));
+  });
+
   test('only the owner answers ARP for a VIP, and nobody answers for a pool address no Service uses', async () => {
     const [ip] = await c.waitForIps('web');
     const owner = predictedOwner(ip!, nodes());
