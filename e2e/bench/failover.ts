@@ -157,6 +157,7 @@ async function scalePhase(figures: BenchFigure[], notes: string[]): Promise<void
     { name: 'scale: the same up to the end of its API writes (a status + an Event per moved Service), max', value: maxOf(s.changeCpuWithWritesSeconds) * 1000, unit: 'ms CPU' },
     { name: 'scale: fault to the last API write of the change', value: s.writesSettledMs, unit: 'ms' },
     { name: `scale: API writes for the change (${Math.round(s.vips / 3)} moved VIPs), Events excluded`, value: s.changeWritesNoEvents, unit: 'writes' },
+    { name: 'scale: of those, writes the API server refused with 409 Conflict', value: s.statusConflicts, unit: 'writes' },
     { name: 'scale: one election over all VIPs (l2lb_speaker_last_election_seconds), max', value: maxOf(s.electionSeconds) * 1000, unit: 'ms' },
     { name: 'scale: speaker RSS at rest, max', value: maxOf(s.rssMb), unit: 'MB', target: '<= 80' },
     { name: 'scale: speaker peak RSS (VmHWM), max', value: maxOf(s.peakRssMb), unit: 'MB' },

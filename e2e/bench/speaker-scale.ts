@@ -8,11 +8,15 @@ import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { LabCluster } from '../cluster/lab-cluster.js';
 import { logsSince, markLogs } from '../cluster/log-marks.js';
-import { apiserverMetrics, apiserverWrites, diffWrites, metricSum, speakerMetrics } from '../cluster/scrape.js';
+import { apiserverMetrics, apiserverWrites, diffWrites, metricSeries, metricSum, speakerMetrics } from '../cluster/scrape.js';
 import { rankCandidates } from '../../speaker/election/rank.js';
 import { cpuSeconds } from './packet-lab.js';
 import { sleep } from '../testenv/wait.js';
 import type { ProgramProcess } from '../programs/process.js';
+
+/** Mutating requests the API server answered with 409 Conflict. */
+const conflicts409 = (text: string): number =>
+  metricSeries(text, 'apiserver_request_total').filter((s) => s.labels['code'] === '409' && s.labels['verb'] !== 'GET' && s.labels['verb'] !== 'LIST' && s.labels['verb'] !== 'WATCH').reduce((a, s) => a + s.value, 0);
 
 const say = (line: string): void => void process.stderr.write(`scale: ${line}\n`);
 
@@ -28,6 +32,10 @@ export interface ScaleResult {
   readonly writesSettledMs: number;
   readonly changeWrites: number;
   readonly changeWritesNoEvents: number;
+  /** The same by resource and verb, to see what a change writes. */
+  readonly changeWritesByResource: Readonly<Record<string, number>>;
+  /** Writes in the change that the API server refused with 409 Conflict (counted in changeWrites). */
+  readonly statusConflicts: number;
   /** CPU seconds each survivor spent from the fault to having taken over (idle baseline subtracted). */
   readonly changeCpuSeconds: Readonly<Record<string, number>>;
   /** The same up to the end of its API writes for the change. */
@@ -144,7 +152,8 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const idle0 = await cpuAt();
     await sleep(IDLE_MS);
     const idle1 = await cpuAt();
-    const writes0 = apiserverWrites(await apiserverMetrics(c));
+    const apiText0 = await apiserverMetrics(c);
+    const writes0 = apiserverWrites(apiText0);
     // Nothing was faulted since the cold start: every peer death and withdrawal so far is false.
     const falseBeforeFault = logsSince(c, coldMark, ['peerDead', 'serviceWithdrawn']).length;
     const mark = markLogs(c);
@@ -174,7 +183,8 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     }
     const settledAt = stableSince;
     const cpuSettled = await cpuAt();
-    const writes1 = apiserverWrites(await apiserverMetrics(c));
+    const apiText1 = await apiserverMetrics(c);
+    const writes1 = apiserverWrites(apiText1);
     const idleRate = (n: string): number => (idle1[n]! - idle0[n]!) / IDLE_MS;
     const changeCpuSeconds = Object.fromEntries(survivors.map((n) => [n, cpuTakeover[n]! - idle1[n]! - idleRate(n) * (takeoverAt - fault)]));
     const changeCpuWithWritesSeconds = Object.fromEntries(survivors.map((n) => [n, cpuSettled[n]! - idle1[n]! - idleRate(n) * (settledAt - fault)]));
@@ -184,9 +194,10 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const errorEvents = new Set(['announceError', 'joinGroupFailed', 'leaveGroupFailed', 'sendFailed']);
     const announceErrors = everyProcess.reduce((a, p) => a + p.logs.filter((l) => l.event !== undefined && errorEvents.has(l.event)).length, 0);
     const d = diffWrites(writes1, writes0);
+    const statusConflicts = conflicts409(apiText1) - conflicts409(apiText0);
     // After the fault only node3 may die and the survivors only gain: anything else is false.
     const falseAfterFault = logsSince(c, mark, ['peerDead', 'serviceWithdrawn']).filter((l) => !(l.event === 'peerDead' && l['peer'] === victim)).length;
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault };
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault };
   } finally {
     await c.stop();
   }
