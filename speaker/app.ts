@@ -62,6 +62,8 @@ export class Speaker {
   private owned: ReadonlyMap<string, OwnedService> = new Map();
   private failed: ReadonlyMap<string, string> = new Map();
   private results: ReadonlyMap<string, ElectionResult> = new Map();
+  /** The alive set `results` were elected from: status writes must plan from the same facts. */
+  private electedAlive: ReadonlySet<string> = new Set();
   private electionQueued = false;
   private settleTimer: NodeJS.Timeout | undefined;
   private statusRunning = false;
@@ -221,6 +223,7 @@ export class Speaker {
     }
     const t0 = performance.now();
     const i = this.informers;
+    const alive = hb.alive();
     const advertisements: L2Advertisement[] = [...i.advertisements.list()];
     const input = electionInput({
       services: i.services.list(),
@@ -229,7 +232,7 @@ export class Speaker {
       pools: [...i.pools.list()],
       legacyPools: [...i.legacyPools.list()],
       l2Advertisements: advertisements,
-      alivePeers: hb.alive(),
+      alivePeers: alive,
       loadBalancerClass: this.cfg.lbClass,
     });
     const results = electAll(input);
@@ -259,6 +262,7 @@ export class Speaker {
     this.owned = plan.owned;
     this.failed = plan.failed;
     this.results = results;
+    this.electedAlive = alive;
     this.scheduleStatus();
   }
 
@@ -344,7 +348,9 @@ export class Speaker {
       const caughtUp = rv === undefined ? w.kind === 'delete' : !w.stale.has(rv);
       if (caughtUp) this.written.delete(name);
     }
-    const ops = planStatusWrites(this.cfg.nodeName, hb.alive(), ownerships, existing).filter((op) => {
+    // Not hb.alive(): it may have moved on since the election (the heartbeat thread posts changes
+    // at any time), and the janitor would then delete statuses of owners the results still name.
+    const ops = planStatusWrites(this.cfg.nodeName, this.electedAlive, ownerships, existing).filter((op) => {
       const w = this.written.get(op.name);
       return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
     });
