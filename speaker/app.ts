@@ -5,6 +5,7 @@
 import type { KubeConfig, V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
+import { eachBounded } from '../shared/async/each-bounded.js';
 import type { L2Advertisement } from '../shared/api/types.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
@@ -44,6 +45,8 @@ export interface SpeakerConfig {
 
 const SETTLE_POLL_MS = 50;
 const STATUS_RETRY_MS = 200;
+/** A takeover of thousands of VIPs rewrites as many statuses: a few at a time, not one by one. */
+const STATUS_WRITES_IN_FLIGHT = 4;
 
 export class Speaker {
   readonly metrics: SpeakerMetrics;
@@ -354,13 +357,14 @@ export class Speaker {
       const w = this.written.get(op.name);
       return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
     });
-    for (const op of ops) {
+    // Distinct objects (one per Service), so order between them does not matter.
+    await eachBounded(ops, STATUS_WRITES_IN_FLIGHT, async (op) => {
       const r = await this.executor.apply(op);
       if (r.ok) this.written.set(op.name, { kind: op.kind, stale: new Set(r.staleVersions) });
       else if (r.conflict) {
         clearTimeout(this.statusTimer);
         this.statusTimer = setTimeout(() => this.scheduleStatus(), STATUS_RETRY_MS);
       }
-    }
+    });
   }
 }

@@ -162,7 +162,9 @@ async function scalePhase(figures: BenchFigure[], notes: string[]): Promise<void
     { name: 'scale: speaker RSS at rest, max', value: maxOf(s.rssMb), unit: 'MB', target: '<= 80' },
     { name: 'scale: speaker peak RSS (VmHWM), max', value: maxOf(s.peakRssMb), unit: 'MB' },
     { name: 'scale: announcing errors logged (announceError, joinGroupFailed, leaveGroupFailed, sendFailed)', value: s.announceErrors, unit: 'lines', target: '0' },
-    { name: 'scale: false peer deaths + withdrawals after the cold start, before any fault', value: s.falseBeforeFault, unit: 'events', target: '0' },
+    { name: 'scale: cold start: VIPs the first speakers up held and handed over as the others arrived', value: s.coldStartHandovers, unit: 'VIPs' },
+    { name: 'scale: cold start: speakers started to the last API write (statuses, Events)', value: s.coldWritesMs, unit: 'ms' },
+    { name: 'scale: false peer deaths + withdrawals after every speaker announced its share, before any fault', value: s.falseBeforeFault, unit: 'events', target: '0' },
     { name: 'scale: false peer deaths + withdrawals during the membership change', value: s.falseAfterFault, unit: 'events', target: '0' },
   );
   notes.push(`scale details: ${JSON.stringify(s)}`);
