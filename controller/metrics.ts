@@ -1,6 +1,6 @@
 // The controller's metrics: MetalLB's names (existing dashboards and alerts keep working) plus
 // l2lb's per-family pool gauges, leadership and queue depth.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from '../shared/metrics/prom.js';
 
 export interface ControllerMetrics {
   readonly registry: Registry;
@@ -19,7 +19,7 @@ export interface ControllerMetrics {
 
 export function createControllerMetrics(): ControllerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'l2lb_controller_' });
+  collectDefaultMetrics(registry, 'l2lb_controller_');
   const r = [registry];
   return {
     registry,

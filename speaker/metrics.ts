@@ -1,6 +1,6 @@
 // Speaker metrics owned by the wiring (the announcer and membership register their own):
 // MetalLB's metallb_speaker_announced, plus ownership changes and API writes.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from '../shared/metrics/prom.js';
 
 export interface SpeakerMetrics {
   readonly registry: Registry;
@@ -12,7 +12,7 @@ export interface SpeakerMetrics {
 
 export function createSpeakerMetrics(): SpeakerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'l2lb_speaker_' });
+  collectDefaultMetrics(registry, 'l2lb_speaker_');
   const r = [registry];
   return {
     registry,

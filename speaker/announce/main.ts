@@ -1,7 +1,7 @@
 // l2lb-announce: answer ARP/NDP for the given addresses from this host until interrupted (a
 // takeover burst first). Operators use it to check a network before installing l2lb (does the
 // switch learn us? do clients move?); the lab tests and benchmarks use it as the responder.
-import { Registry } from 'prom-client';
+import { Registry } from '../../shared/metrics/prom.js';
 import { UsageError, flagInt, flagString, type FlagSpec, type FlagValues } from '../../shared/cli/flags.js';
 import { runProgram } from '../../shared/cli/run.js';
 import { createLogger, isLogLevel } from '../../shared/log.js';

@@ -6,7 +6,7 @@
 // path is a plain number increment on a handle held by the interface's responder; the totals
 // reach prom-client when it collects (on scrape). prom-client's own inc() hashes the labels on
 // every call, which cost about a microsecond per frame.
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from '../../shared/metrics/prom.js';
 import { formatIp, type IpAddress } from '../../shared/ip/address.js';
 
 export type Layer2Protocol = 'arp' | 'ndp';

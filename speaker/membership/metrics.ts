@@ -2,7 +2,7 @@
 // so tests and several instances in one process do not collide). The heartbeat service sees them
 // only through MembershipMetricsSink: on its own thread (thread.ts) it has no Registry, and the
 // sink forwards the observations to the main thread, which owns the series.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '../../shared/metrics/prom.js';
 import type { RejectReason } from './protocol.js';
 
 export type RejectLabel = RejectReason;
