@@ -15,7 +15,8 @@ const read = (p: string): string => readFileSync(join(root, p), 'utf8');
 function helpFlags(program: string): string[] {
   const main = join(root, 'dist', program === 'l2lb-controller' ? 'controller' : 'speaker', 'main.js');
   if (!existsSync(main)) throw new Error('dist/ is missing: run `make build` (npx tsc -p tsconfig.json) first');
-  const r = spawnSync(process.execPath, [join(root, 'bin', program), '--help'], { encoding: 'utf8' });
+  // The bin scripts as an operator runs them (the speaker's is a shell script carrying V8 flags).
+  const r = spawnSync(join(root, 'bin', program), ['--help'], { encoding: 'utf8', env: { ...process.env, L2LB_NODE: process.execPath } });
   expect(r.status).toBe(0);
   return [...r.stdout.matchAll(/^ {2}--([a-z0-9-]+)/gm)].map((m) => m[1]!).filter((f) => f !== 'help');
 }

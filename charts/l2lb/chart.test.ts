@@ -172,7 +172,7 @@ describe('the flags the templates pass', () => {
     for (const objs of [render(), render({ valuesFiles: [allOnValues()] })]) {
       const c = podSpec(only(objs, kind)).containers[0]!;
       expect(c.command).toEqual([program]);
-      const r = spawnSync(process.execPath, [bin(program), ...(c.args ?? []), '--help'], { encoding: 'utf8' });
+      const r = spawnSync(bin(program), [...(c.args ?? []), '--help'], { encoding: 'utf8', env: { ...process.env, L2LB_NODE: process.execPath } });
       expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     }
   });

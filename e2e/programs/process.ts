@@ -40,9 +40,11 @@ export class ProgramProcess {
   constructor(readonly name: ProgramName, args: readonly string[], opts: ProgramOptions = {}) {
     const entry = programEntry(name);
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`make build\` first`);
-    const argv = [process.execPath, '--enable-source-maps', entry, ...args];
+    // The speaker through its bin script, as the image runs it: the script carries its V8 memory
+    // flags, and the memory figures of the tests and benchmarks must be the product's.
+    const argv = name === 'speaker' ? [join(repoRoot(), 'bin', 'l2lb-speaker'), ...args] : [process.execPath, '--enable-source-maps', entry, ...args];
     const [cmd, ...rest] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
-    this.child = spawn(cmd!, rest, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(cmd!, rest, { env: { ...process.env, L2LB_NODE: process.execPath, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     killAllOnExit();
     live.add(this.child);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
