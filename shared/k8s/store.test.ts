@@ -10,14 +10,20 @@ describe('ObjectStore.replace (relist diffing)', () => {
     ['nothing changed: no events', [obj('a', '1', 'x')], [obj('a', '1', 'x')], []],
     ['changed resourceVersion: update', [obj('a', '1', 'x')], [obj('a', '5', 'x')], ['update x/a@5']],
     ['gone: delete with the cached state', [obj('a', '1', 'x'), obj('b', '2', 'y')], [obj('b', '2', 'y')], ['delete x/a@1']],
-    ['same name, other namespace: add and delete', [obj('a', '1', 'x')], [obj('a', '3', 'y')], ['add y/a@3', 'delete x/a@1']],
-    ['cluster-scoped objects', [obj('n1', '1'), obj('n2', '1')], [obj('n2', '4'), obj('n3', '5')], ['update /n2@4', 'add /n3@5', 'delete /n1@1']],
+    ['same name, other namespace: add and delete', [obj('a', '1', 'x')], [obj('a', '3', 'y')], ['delete x/a@1', 'add y/a@3']],
+    ['cluster-scoped objects', [obj('n1', '1'), obj('n2', '1')], [obj('n2', '4'), obj('n3', '5')], ['delete /n1@1', 'update /n2@4', 'add /n3@5']],
     ['empty list: everything deleted', [obj('a', '1', 'x'), obj('b', '1')], [], ['delete x/a@1', 'delete /b@1']],
   ])('%s', (_what, before, after, want) => {
     const s = new ObjectStore<KubernetesObject>();
     s.replace(before);
     expect(summary(s.replace(after))).toEqual(want);
     expect(s.list().map((o) => o.metadata?.name).sort()).toEqual(after.map((o) => o.metadata?.name).sort());
+  });
+
+  it('reports deletes before adds, so what deleted objects held is free for new ones', () => {
+    const s = new ObjectStore<KubernetesObject>();
+    s.replace([obj('old', '1', 'x')]);
+    expect(summary(s.replace([obj('new', '2', 'x')]))).toEqual(['delete x/old@1', 'add x/new@2']);
   });
 
   it('keeps the cached copy when nothing changed', () => {

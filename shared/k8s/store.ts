@@ -66,23 +66,24 @@ export class ObjectStore<T extends KubernetesObject> {
 
   /**
    * A fresh list replaces the cache. The changes are what a watch would have said meanwhile:
-   * 'add' for new objects, 'update' for a different resourceVersion (same resourceVersion: the
-   * same object, no event), then 'delete' for objects no longer listed (with their cached state).
+   * first 'delete' for objects no longer listed (with their cached state), then 'add' for new
+   * objects and 'update' for a different resourceVersion (same resourceVersion: the same object,
+   * no event). Deletes first, as client-node did: a controller handling the events in order frees
+   * what deleted objects held (addresses) before it serves the new ones.
    */
   replace(items: readonly T[]): Change<T>[] {
     const changes: Change<T>[] = [];
     const listed = new Set<string>();
+    for (const obj of items) listed.add(`${nsOf(obj)}/${nameOf(obj)}`);
+    for (const old of this.list()) {
+      if (!listed.has(`${nsOf(old)}/${nameOf(old)}`)) changes.push(this.remove(old));
+    }
     for (const obj of items) {
-      const key = `${nsOf(obj)}/${nameOf(obj)}`;
-      listed.add(key);
       const old = this.get(nameOf(obj), nsOf(obj));
       if (old !== undefined && old.metadata?.resourceVersion === obj.metadata?.resourceVersion && obj.metadata?.resourceVersion !== undefined) {
         continue; // unchanged: keep the cached copy, drop the new one
       }
       changes.push(this.upsert(obj));
-    }
-    for (const old of this.list()) {
-      if (!listed.has(`${nsOf(old)}/${nameOf(old)}`)) changes.push(this.remove(old));
     }
     return changes;
   }
