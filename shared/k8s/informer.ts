@@ -5,6 +5,7 @@
 // restart, network failure, 403 while RBAC propagates) restarts it from a list, with backoff,
 // forever, until stop().
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
@@ -41,6 +42,9 @@ export interface InformerOptions {
  * Random in [5, 10) minutes, as client-go's reflector: informers started together do not all
  * re-watch at the same moment, and a connection gets re-established now and then.
  */
+/** A watch that ends sooner than this without an event did not really work. */
+const minWatchMs = 1000;
+
 export const randomWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
 /** What a program needs to start, stop and probe a set of informers of different kinds. */
@@ -118,6 +122,12 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     /** Where the watch resumes; undefined: list first. */
     let resourceVersion: string | undefined;
     while (!signal.aborted) {
+      /** When the server accepted the current watch, and what it delivered since. */
+      let openedAt: number | undefined;
+      let events = 0;
+      // A watch that delivered events or stayed open a while worked: whatever failed before is
+      // over, and the next failure backs off from scratch. One that ends at once keeps backing off.
+      const watchWorked = (): boolean => openedAt !== undefined && (events > 0 || performance.now() - openedAt >= minWatchMs);
       try {
         let fresh = false;
         if (resourceVersion === undefined) {
@@ -131,19 +141,24 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
           (e) => {
             resourceVersion = this.apply(e) ?? resourceVersion;
             fresh = false;
+            events++;
           },
           signal,
-          // The server accepted a watch: whatever failed before is over, back off from scratch.
-          () => (this.attempt = 0),
+          () => (openedAt = performance.now()),
         );
+        if (watchWorked()) this.attempt = 0;
         if (end === 'expired') {
           resourceVersion = undefined;
           // Expired straight after a list (a lagging server): list again, but not in a tight loop.
           if (fresh) await sleep(this.nextDelay(), undefined, { signal });
+        } else if (!watchWorked()) {
+          // Closed at once with nothing in it (a proxy cutting streams short): not in a tight loop either.
+          await sleep(this.nextDelay(), undefined, { signal });
         }
       } catch (err) {
         if (signal.aborted) break;
         resourceVersion = undefined;
+        if (watchWorked()) this.attempt = 0;
         const delay = this.nextDelay();
         // Before the first sync the callers are still waiting in start(); errors are only retried.
         if (this.synced) this.log.warn('informerError', `${this.source.name} watch failed; restarting`, { informer: this.source.name, error: describeApiError(err), retryInMs: delay });
