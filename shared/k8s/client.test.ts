@@ -123,6 +123,27 @@ describe('KubeClient', () => {
     c.close();
   });
 
+  it('sends a request again on a fresh connection when a pooled one turns out closed', async () => {
+    // Each connection serves one request; a second one on it is reset unanswered, as when the
+    // server closed an idle connection just as the client reused it.
+    const served = new WeakSet<object>();
+    let connections = 0;
+    const flaky = createHttpServer((req, res) => {
+      if (served.has(req.socket)) return void req.socket.resetAndDestroy();
+      served.add(req.socket);
+      res.end('{"ok":true}');
+    });
+    flaky.on('connection', () => connections++);
+    const port = await listen(flaky);
+    const c = new KubeClient(resolveConnection({ server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false }));
+    await expect(c.get('/a')).resolves.toEqual({ ok: true });
+    await expect(c.replace('/b', {})).resolves.toEqual({ ok: true });
+    expect(connections).toBe(2);
+    c.close();
+    flaky.closeAllConnections();
+    await new Promise((r) => flaky.close(r));
+  });
+
   it('gives up on a call after its deadline, and reports a refused connection, both without a status', async () => {
     handler = () => {}; // never answers
     const slow = plainClient(200);

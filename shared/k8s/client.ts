@@ -20,6 +20,9 @@ export interface ClientOptions {
 
 export const defaultTimeoutMs = 30_000;
 
+/** Internal: the request went out on a reused connection the server had already closed. */
+class StaleConnectionError extends Error {}
+
 export class KubeClient {
   private readonly agent: HttpAgent;
   private readonly secure: boolean;
@@ -56,15 +59,29 @@ export class KubeClient {
   /** A JSON call: resolves with the parsed answer of a 2xx, rejects with ApiError or TransportError. */
   async request<T>(method: Method, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const req = await this.open(method, path, opts.query, payload);
+    try {
+      return await this.once<T>(method, path, opts.query, payload);
+    } catch (err) {
+      // A pooled connection the server closed while idle, found out only on reuse: the request
+      // never reached the server, so sending it again on a fresh connection is safe.
+      if (!(err instanceof StaleConnectionError)) throw err;
+      return this.once<T>(method, path, opts.query, payload);
+    }
+  }
+
+  private async once<T>(method: Method, path: string, query: Query | undefined, payload: string | undefined): Promise<T> {
+    const req = await this.open(method, path, query, payload);
     return new Promise<T>((resolve, reject) => {
+      let answered = false;
       const fail = (err: unknown): void => reject(err instanceof ApiError ? err : new TransportError(method, path, err));
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      req.on('error', (err) => {
+      req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        fail(err);
+        if (!answered && req.reusedSocket && err.code === 'ECONNRESET') reject(new StaleConnectionError());
+        else fail(err);
       });
       req.on('response', (res) => {
+        answered = true;
         readBody(res).then(
           (text) => {
             clearTimeout(timer);
