@@ -136,12 +136,15 @@ describe('KubeClient', () => {
     flaky.on('connection', () => connections++);
     const port = await listen(flaky);
     const c = new KubeClient(resolveConnection({ server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false }));
-    await expect(c.get('/a')).resolves.toEqual({ ok: true });
-    await expect(c.replace('/b', {})).resolves.toEqual({ ok: true });
-    expect(connections).toBe(2);
-    c.close();
-    flaky.closeAllConnections();
-    await new Promise((r) => flaky.close(r));
+    try {
+      await expect(c.get('/a')).resolves.toEqual({ ok: true });
+      await expect(c.replace('/b', {})).resolves.toEqual({ ok: true });
+      expect(connections).toBe(2);
+    } finally {
+      c.close();
+      flaky.closeAllConnections();
+      await new Promise((r) => flaky.close(r));
+    }
   });
 
   it('gives up on a call after its deadline, and reports a refused connection, both without a status', async () => {
