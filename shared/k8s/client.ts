@@ -34,8 +34,10 @@ export class KubeClient {
   ) {
     this.secure = new URL(connection.server).protocol === 'https:';
     this.timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
-    // TCP keep-alive probes (keepAliveMsecs) also notice a peer that vanished under a long watch.
-    const common = { keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' as const };
+    // keepAlive pools connections between calls. A watch on a peer that vanished without a reset
+    // is not this agent's business: watch.ts ends every stream at its own deadline.
+    // lifo: reuse the most recent (least likely closed by the server while idle) connection.
+    const common = { keepAlive: true, scheduling: 'lifo' as const };
     this.agent = this.secure ? new HttpsAgent({ ...common, ...connection.tls }) : new HttpAgent(common);
   }
 
@@ -131,7 +133,8 @@ export class KubeClient {
 
   private async open(method: Method, path: string, query: Query | undefined, payload: string | undefined, signal?: AbortSignal) {
     const url = requestUrl(this.connection.server, path, query);
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    // The User-Agent names l2lb in the API server's audit log and request logs.
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'l2lb' };
     if (payload !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
