@@ -3,11 +3,12 @@
 // the leader holds an allocator and writes; on becoming leader it rebuilds the allocator from the
 // Services' current status, adopting already-assigned Services first (resyncOrder), so a restart or
 // a leader change never moves an address.
-import type { KubeConfig, KubernetesObject, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { KubeClient } from '../shared/k8s/client.js';
 import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
 import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
@@ -26,7 +27,8 @@ import { WorkQueue, type WorkResult } from './work-queue.js';
 import { ControllerWriters } from './writers.js';
 
 export interface ControllerConfig {
-  readonly kc: KubeConfig;
+  /** The API client (shared/k8s/client.ts: one keep-alive connection pool for every call). */
+  readonly kc: KubeClient;
   readonly namespace: string;
   readonly lbClass: string;
   readonly metricsPort: number;

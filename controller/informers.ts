@@ -1,8 +1,9 @@
 // The controller's view of the cluster: Services and Namespaces cluster-wide, the pools and
 // L2Advertisements in the install namespace. Each informer restarts itself on errors.
-import { CoreV1Api, type KubeConfig, type V1Namespace, type V1Service } from '@kubernetes/client-node';
+import type { V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { AddressPool, IPAddressPool, L2Advertisement } from '../shared/api/types.js';
-import { metallbLister, metallbPath } from '../shared/k8s/custom.js';
+import type { KubeClient } from '../shared/k8s/client.js';
+import { metallbPath } from '../shared/k8s/custom.js';
 import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
 
@@ -16,14 +17,13 @@ export interface ControllerInformers {
   readonly advertisements: RestartingInformer<Typed<L2Advertisement>>;
 }
 
-export function controllerInformers(kc: KubeConfig, namespace: string, log: Logger): ControllerInformers {
-  const core = kc.makeApiClient(CoreV1Api);
+export function controllerInformers(client: KubeClient, namespace: string, log: Logger): ControllerInformers {
   return {
-    services: new RestartingInformer<V1Service>(kc, { name: 'services', path: '/api/v1/services', list: () => core.listServiceForAllNamespaces() }, log),
-    namespaces: new RestartingInformer<V1Namespace>(kc, { name: 'namespaces', path: '/api/v1/namespaces', list: () => core.listNamespace() }, log),
-    pools: new RestartingInformer(kc, { name: 'ipaddresspools', path: metallbPath(namespace, 'ipaddresspools'), list: metallbLister<Typed<IPAddressPool>>(kc, namespace, 'ipaddresspools') }, log),
-    legacyPools: new RestartingInformer(kc, { name: 'addresspools', path: metallbPath(namespace, 'addresspools'), list: metallbLister<Typed<AddressPool>>(kc, namespace, 'addresspools') }, log),
-    advertisements: new RestartingInformer(kc, { name: 'l2advertisements', path: metallbPath(namespace, 'l2advertisements'), list: metallbLister<Typed<L2Advertisement>>(kc, namespace, 'l2advertisements') }, log),
+    services: new RestartingInformer<V1Service>(client, { name: 'services', path: '/api/v1/services' }, log),
+    namespaces: new RestartingInformer<V1Namespace>(client, { name: 'namespaces', path: '/api/v1/namespaces' }, log),
+    pools: new RestartingInformer<Typed<IPAddressPool>>(client, { name: 'ipaddresspools', path: metallbPath(namespace, 'ipaddresspools') }, log),
+    legacyPools: new RestartingInformer<Typed<AddressPool>>(client, { name: 'addresspools', path: metallbPath(namespace, 'addresspools') }, log),
+    advertisements: new RestartingInformer<Typed<L2Advertisement>>(client, { name: 'l2advertisements', path: metallbPath(namespace, 'l2advertisements') }, log),
   };
 }
 

@@ -3,8 +3,7 @@ import type { FlagSpec } from '../shared/cli/flags.js';
 import { flagDurationMs } from '../shared/cli/duration.js';
 import { flagInt, flagString, UsageError, type FlagValues } from '../shared/cli/flags.js';
 import { runProgram, stopOnSignals } from '../shared/cli/run.js';
-import { loadKubeConfig } from '../shared/k8s/client.js';
-import { withKeepAlive } from '../shared/k8s/keep-alive.js';
+import { loadKubeClient } from '../shared/k8s/client.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
 import { Controller } from './app.js';
 import { electorTimingProblems, type ElectorTiming } from './leader/timing.js';
@@ -40,7 +39,7 @@ await runProgram('l2lb-controller', 'Assigns external IPs to Services of type Lo
   const log = createLogger(level, { component: 'controller' });
   const timing = electorTiming(flags);
   const controller = new Controller({
-    kc: withKeepAlive(loadKubeConfig(flagString(flags, 'kubeconfig') || undefined)),
+    kc: loadKubeClient(flagString(flags, 'kubeconfig') || undefined),
     namespace: flagString(flags, 'namespace') ?? 'metallb-system',
     lbClass: flagString(flags, 'lb-class') ?? '',
     metricsHost: flagString(flags, 'metrics-host') ?? '0.0.0.0',

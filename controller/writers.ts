@@ -1,9 +1,11 @@
 // The controller's only writes: a Service's status + pool annotation (one services/status update,
 // which the API server applies to both), and a pool's status. Each carries the resourceVersion
 // the decision was made from: a 409 means "decided on stale data", and the caller decides again.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Service } from '@kubernetes/client-node';
-import { ANNOTATION, METALLB_GROUP, METALLB_VERSION, type IPAddressPoolStatus, type PoolKind } from '../shared/api/types.js';
-import { apiStatus, describeApiError } from '../shared/k8s/client.js';
+import type { V1Service } from '@kubernetes/client-node';
+import { ANNOTATION, type IPAddressPoolStatus, type PoolKind } from '../shared/api/types.js';
+import { apiStatus, describeApiError, type KubeClient } from '../shared/k8s/client.js';
+import { metallbObjectPath } from '../shared/k8s/custom.js';
+import { resourcePath } from '../shared/k8s/url.js';
 import type { OwnedState } from './reconcile/service.js';
 
 export type WriteOutcome = { kind: 'ok' } | { kind: 'conflict' } | { kind: 'gone' } | { kind: 'failed'; error: string };
@@ -29,17 +31,15 @@ export function withOwnedState(svc: V1Service, owned: OwnedState, removeAnnotati
 }
 
 export class ControllerWriters {
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
-
-  constructor(kc: KubeConfig, private readonly namespace: string) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-  }
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+  ) {}
 
   async serviceStatus(svc: V1Service, owned: OwnedState, removeAnnotations: readonly string[]): Promise<WriteOutcome> {
     try {
-      await this.core.replaceNamespacedServiceStatus({ name: svc.metadata!.name!, namespace: svc.metadata!.namespace!, body: withOwnedState(svc, owned, removeAnnotations) });
+      const path = resourcePath({ version: 'v1', namespace: svc.metadata!.namespace!, plural: 'services', name: svc.metadata!.name!, subresource: 'status' });
+      await this.client.replace(path, withOwnedState(svc, owned, removeAnnotations));
       return { kind: 'ok' };
     } catch (err) {
       return outcomeOf(err);
@@ -49,14 +49,7 @@ export class ControllerWriters {
   async poolStatus(kind: PoolKind, pool: { metadata?: { name?: string; resourceVersion?: string } }, status: IPAddressPoolStatus): Promise<WriteOutcome> {
     const plural = kind === 'IPAddressPool' ? 'ipaddresspools' : 'addresspools';
     try {
-      await this.custom.replaceNamespacedCustomObjectStatus({
-        group: METALLB_GROUP,
-        version: METALLB_VERSION,
-        namespace: this.namespace,
-        plural,
-        name: pool.metadata?.name ?? '',
-        body: { ...pool, status },
-      });
+      await this.client.replace(metallbObjectPath(this.namespace, plural, pool.metadata?.name ?? '', 'status'), { ...pool, status });
       return { kind: 'ok' };
     } catch (err) {
       return outcomeOf(err);

@@ -2,11 +2,12 @@
 // election; its outcome goes to the announcer (the only thing on the packet path), to logs, Events
 // and metrics, and to ServiceL2Status writes. Election itself is pure (speaker/election) and needs
 // no API writes: every speaker computes the same owners from the same facts.
-import type { KubeConfig, V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import { eachBounded } from '../shared/async/each-bounded.js';
 import type { L2Advertisement } from '../shared/api/types.js';
+import type { KubeClient } from '../shared/k8s/client.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
@@ -27,7 +28,8 @@ import { diffOwnership, planAnnouncements, type OwnedService } from './world/ann
 import { electionInput, serviceKey } from './world/election-input.js';
 
 export interface SpeakerConfig {
-  readonly kc: KubeConfig;
+  /** The API client (shared/k8s/client.ts: one keep-alive connection pool for every call). */
+  readonly kc: KubeClient;
   readonly namespace: string;
   readonly nodeName: string;
   readonly lbClass: string;

@@ -1,9 +1,10 @@
 // The speaker's view: what election needs (Services, EndpointSlices, Nodes, pools,
 // L2Advertisements), who its peers are (speaker Pods), the heartbeat key (one Secret, by name),
 // and the ServiceL2Status objects it maintains.
-import { CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1EndpointSlice, type V1Node, type V1Pod, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { AddressPool, IPAddressPool, L2Advertisement, ServiceL2Status } from '../shared/api/types.js';
-import { metallbLister, metallbPath } from '../shared/k8s/custom.js';
+import type { KubeClient } from '../shared/k8s/client.js';
+import { metallbPath } from '../shared/k8s/custom.js';
 import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
 
@@ -25,21 +26,18 @@ export interface SpeakerInformerOptions {
   readonly secretName: string;
 }
 
-export function speakerInformers(kc: KubeConfig, o: SpeakerInformerOptions, log: Logger): SpeakerInformers {
-  const core = kc.makeApiClient(CoreV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
+export function speakerInformers(client: KubeClient, o: SpeakerInformerOptions, log: Logger): SpeakerInformers {
   const ns = o.namespace;
-  const secretField = `metadata.name=${o.secretName}`;
   return {
-    services: new RestartingInformer<V1Service>(kc, { name: 'services', path: '/api/v1/services', list: () => core.listServiceForAllNamespaces() }, log),
-    endpointSlices: new RestartingInformer<V1EndpointSlice>(kc, { name: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => discovery.listEndpointSliceForAllNamespaces() }, log),
-    nodes: new RestartingInformer<V1Node>(kc, { name: 'nodes', path: '/api/v1/nodes', list: () => core.listNode() }, log),
-    pools: new RestartingInformer(kc, { name: 'ipaddresspools', path: metallbPath(ns, 'ipaddresspools'), list: metallbLister<Typed<IPAddressPool>>(kc, ns, 'ipaddresspools') }, log),
-    legacyPools: new RestartingInformer(kc, { name: 'addresspools', path: metallbPath(ns, 'addresspools'), list: metallbLister<Typed<AddressPool>>(kc, ns, 'addresspools') }, log),
-    advertisements: new RestartingInformer(kc, { name: 'l2advertisements', path: metallbPath(ns, 'l2advertisements'), list: metallbLister<Typed<L2Advertisement>>(kc, ns, 'l2advertisements') }, log),
-    statuses: new RestartingInformer(kc, { name: 'servicel2statuses', path: metallbPath(ns, 'servicel2statuses'), list: metallbLister<Typed<ServiceL2Status>>(kc, ns, 'servicel2statuses') }, log),
-    speakers: new RestartingInformer<V1Pod>(kc, { name: 'speakers', path: `/api/v1/namespaces/${ns}/pods`, labelSelector: o.speakerSelector, list: () => core.listNamespacedPod({ namespace: ns, labelSelector: o.speakerSelector }) }, log),
-    secret: new RestartingInformer<V1Secret>(kc, { name: 'heartbeat-secret', path: `/api/v1/namespaces/${ns}/secrets`, fieldSelector: secretField, list: () => core.listNamespacedSecret({ namespace: ns, fieldSelector: secretField }) }, log),
+    services: new RestartingInformer<V1Service>(client, { name: 'services', path: '/api/v1/services' }, log),
+    endpointSlices: new RestartingInformer<V1EndpointSlice>(client, { name: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices' }, log),
+    nodes: new RestartingInformer<V1Node>(client, { name: 'nodes', path: '/api/v1/nodes' }, log),
+    pools: new RestartingInformer<Typed<IPAddressPool>>(client, { name: 'ipaddresspools', path: metallbPath(ns, 'ipaddresspools') }, log),
+    legacyPools: new RestartingInformer<Typed<AddressPool>>(client, { name: 'addresspools', path: metallbPath(ns, 'addresspools') }, log),
+    advertisements: new RestartingInformer<Typed<L2Advertisement>>(client, { name: 'l2advertisements', path: metallbPath(ns, 'l2advertisements') }, log),
+    statuses: new RestartingInformer<Typed<ServiceL2Status>>(client, { name: 'servicel2statuses', path: metallbPath(ns, 'servicel2statuses') }, log),
+    speakers: new RestartingInformer<V1Pod>(client, { name: 'speakers', path: `/api/v1/namespaces/${ns}/pods`, labelSelector: o.speakerSelector }, log),
+    secret: new RestartingInformer<V1Secret>(client, { name: 'heartbeat-secret', path: `/api/v1/namespaces/${ns}/secrets`, fieldSelector: `metadata.name=${o.secretName}` }, log),
   };
 }
 

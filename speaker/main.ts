@@ -2,8 +2,7 @@
 import type { FlagSpec } from '../shared/cli/flags.js';
 import { flagInt, flagString, UsageError } from '../shared/cli/flags.js';
 import { runProgram, stopOnSignals } from '../shared/cli/run.js';
-import { loadKubeConfig } from '../shared/k8s/client.js';
-import { withKeepAlive } from '../shared/k8s/keep-alive.js';
+import { loadKubeClient } from '../shared/k8s/client.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
 import { Speaker } from './app.js';
 import { DEFAULT_EXCLUDES } from './interfaces/index.js';
@@ -40,7 +39,7 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
   const speaker = new Speaker({
     // After a peer death the survivors rewrite a ServiceL2Status and send an Event per moved
     // Service: without keep-alive each of those calls is a new TCP + TLS handshake.
-    kc: withKeepAlive(loadKubeConfig(flagString(flags, 'kubeconfig') || undefined)),
+    kc: loadKubeClient(flagString(flags, 'kubeconfig') || undefined),
     namespace: flagString(flags, 'namespace') ?? 'metallb-system',
     nodeName,
     lbClass: flagString(flags, 'lb-class') ?? '',

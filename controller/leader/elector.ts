@@ -2,10 +2,12 @@
 // over with optimistic concurrency (resourceVersion), and reports leadership changes. A leader
 // that cannot renew within renewDeadline steps down before anyone else may take over
 // (renewDeadline < leaseDuration), so two replicas never write at once.
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../shared/log.js';
-import { apiStatus, describeApiError } from '../../shared/k8s/client.js';
+import { apiStatus, describeApiError, type KubeClient } from '../../shared/k8s/client.js';
+import { microTime } from '../../shared/k8s/microtime.js';
+import { resourcePath } from '../../shared/k8s/url.js';
 import { decideLease, observe, type LeaseRecord, type Observation } from './decide.js';
 
 export interface ElectorOptions {
@@ -19,8 +21,12 @@ export interface ElectorOptions {
 
 export const defaultElectorTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
+/** A Lease as JSON carries it: MicroTime fields are strings (client-node's type says Date). */
+type LeaseSpecJson = Omit<V1LeaseSpec, 'acquireTime' | 'renewTime'> & { acquireTime?: string; renewTime?: string };
+export type LeaseJson = Omit<V1Lease, 'spec'> & { spec?: LeaseSpecJson };
+
 export class LeaseElector {
-  private readonly api: CoordinationV1Api;
+  private readonly leases: string;
   private observation: Observation | undefined;
   private leading = false;
   private lastRenew = 0;
@@ -32,12 +38,12 @@ export class LeaseElector {
   private mayHold = false;
 
   constructor(
-    kc: KubeConfig,
+    private readonly client: KubeClient,
     private readonly opts: ElectorOptions,
     private readonly log: Logger,
     private readonly onChange: (leading: boolean) => void,
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.leases = resourcePath({ group: 'coordination.k8s.io', version: 'v1', namespace: opts.namespace, plural: 'leases' });
   }
 
   get isLeader(): boolean {
@@ -63,15 +69,18 @@ export class LeaseElector {
     if (!this.mayHold) return;
     this.mayHold = false;
     try {
-      const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace });
+      const lease = await this.client.get<LeaseJson>(this.leasePath());
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
       lease.spec.holderIdentity = '';
-      lease.spec.renewTime = new V1MicroTime();
-      if (lease.spec.acquireTime) lease.spec.acquireTime = microTime(lease.spec.acquireTime);
-      await this.api.replaceNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace, body: lease });
+      lease.spec.renewTime = microTime(Date.now());
+      await this.client.replace(this.leasePath(), lease);
     } catch (err) {
       this.log.warn('leaseReleaseFailed', 'could not release the leader Lease; the standby takes over when it expires', { error: describeApiError(err) });
     }
+  }
+
+  private leasePath(): string {
+    return `${this.leases}/${encodeURIComponent(this.opts.name)}`;
   }
 
   private schedule(ms: number): void {
@@ -102,16 +111,16 @@ export class LeaseElector {
 
   private async attempt(now: number): Promise<void> {
     const { namespace, name, identity } = this.opts;
-    let lease: V1Lease | undefined;
+    let lease: LeaseJson | undefined;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = await this.client.get<LeaseJson>(this.leasePath());
     } catch (err) {
       if (apiStatus(err) !== 404) throw err;
     }
     const record = lease ? toRecord(lease, this.opts.leaseDurationMs) : undefined;
     this.observation = observe(record, this.observation, now);
     const action = decideLease(record, this.observation, identity, now);
-    const stamp = new V1MicroTime(); // serialises with the microseconds the API requires
+    const stamp = microTime(Date.now()); // with the six fractional digits the API requires
     const durationSeconds = Math.ceil(this.opts.leaseDurationMs / 1000);
     switch (action.kind) {
       case 'wait':
@@ -119,19 +128,18 @@ export class LeaseElector {
         this.setLeading(false);
         return;
       case 'create':
-        await this.api.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 },
-          },
-        });
+        await this.client.create<LeaseJson>(this.leases, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 },
+        } satisfies LeaseJson);
         break;
       case 'renew':
       case 'takeover': {
         const spec = lease!.spec ?? {};
         const taking = action.kind === 'takeover';
-        const body: V1Lease = {
+        const body: LeaseJson = {
           ...lease!,
           spec: {
             ...spec,
@@ -142,7 +150,7 @@ export class LeaseElector {
             leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
           },
         };
-        await this.api.replaceNamespacedLease({ name, namespace, body });
+        await this.client.replace<LeaseJson>(this.leasePath(), body);
         if (taking) this.log.info('leaseAcquired', 'took over the leader Lease', { previousHolder: action.previousHolder });
         break;
       }
@@ -154,17 +162,9 @@ export class LeaseElector {
   }
 }
 
-/**
- * A time read back from a Lease, ready to be written again. client-node types it as a Date but
- * leaves MicroTime fields as the server's string; the API wants MicroTime's microsecond format.
- */
-export function microTime(t: Date | string): V1MicroTime {
-  return new V1MicroTime(t instanceof Date ? t.getTime() : Date.parse(t));
-}
-
-function toRecord(lease: V1Lease, fallbackDurationMs: number): LeaseRecord {
+function toRecord(lease: LeaseJson, fallbackDurationMs: number): LeaseRecord {
   const spec = lease.spec ?? {};
-  const renew = spec.renewTime instanceof Date ? spec.renewTime.toISOString() : String(spec.renewTime ?? '');
+  const renew = spec.renewTime ?? '';
   return {
     holder: spec.holderIdentity ?? '',
     fingerprint: `${spec.holderIdentity ?? ''}|${renew}|${spec.leaseTransitions ?? 0}|${lease.metadata?.resourceVersion ?? ''}`,

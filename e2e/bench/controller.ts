@@ -7,7 +7,7 @@ import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Service } f
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { withKeepAlive } from '../../shared/k8s/keep-alive.js';
+import { withKeepAlive } from './keep-alive.js';
 import { installChartRbac } from '../install/chart-rbac.js';
 import { startProgram, type ProgramProcess } from '../programs/process.js';
 import { metricValue } from '../programs/controller-fixture.js';

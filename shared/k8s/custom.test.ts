@@ -1,20 +1,11 @@
-import { asObjectList, MalformedResponseError, metallbPath } from './custom.js';
+import { metallbObjectPath, metallbPath } from './custom.js';
 
-describe('asObjectList', () => {
-  it('accepts a list of objects with metadata', () => {
-    const list = asObjectList({ items: [{ metadata: { name: 'a' } }], metadata: { resourceVersion: '5' } }, 'pools');
-    expect(list.items[0]?.metadata?.name).toBe('a');
-  });
-  it.each([
-    [null, 'no items array'],
-    [{ items: {} }, 'no items array'],
-    [{ items: [1] }, 'without metadata'],
-    [{ items: [{ metadata: 'x' }] }, 'without metadata'],
-  ])('rejects %j', (body, msg) => {
-    expect(() => asObjectList(body, 'pools')).toThrow(MalformedResponseError);
-    expect(() => asObjectList(body, 'pools')).toThrow(msg);
-  });
-  it('builds watch paths', () => {
+describe('metallb paths', () => {
+  it('builds collection paths', () => {
     expect(metallbPath('metallb-system', 'ipaddresspools')).toBe('/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools');
+  });
+  it('builds object and status paths', () => {
+    expect(metallbObjectPath('ns', 'servicel2statuses', 'l2-a')).toBe('/apis/metallb.io/v1beta1/namespaces/ns/servicel2statuses/l2-a');
+    expect(metallbObjectPath('ns', 'ipaddresspools', 'p', 'status')).toBe('/apis/metallb.io/v1beta1/namespaces/ns/ipaddresspools/p/status');
   });
 });

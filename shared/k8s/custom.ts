@@ -1,31 +1,12 @@
-// Typed access to metallb.io custom resources. CustomObjectsApi returns untyped JSON; the shape is
-// checked here, at the boundary, so the rest of the code can rely on the declared types.
-import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+// Paths of the metallb.io custom resources l2lb reads and writes.
 import { METALLB_GROUP, METALLB_VERSION } from '../api/types.js';
+import { resourcePath } from './url.js';
 
 export type MetallbPlural = 'ipaddresspools' | 'addresspools' | 'l2advertisements' | 'servicel2statuses';
 
-export class MalformedResponseError extends Error {
-  override readonly name = 'MalformedResponseError';
-}
+/** The collection path (list, watch, create) of `plural` in `namespace`. */
+export const metallbPath = (namespace: string, plural: MetallbPlural): string => resourcePath({ group: METALLB_GROUP, version: METALLB_VERSION, namespace, plural });
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A list response whose items are objects with metadata; anything else is a malformed response. */
-export function asObjectList<T extends KubernetesObject>(body: unknown, what: string): KubernetesListObject<T> {
-  if (!isObject(body) || !Array.isArray(body.items)) throw new MalformedResponseError(`${what}: list response has no items array`);
-  for (const item of body.items) {
-    if (!isObject(item) || !isObject(item.metadata)) throw new MalformedResponseError(`${what}: list item without metadata`);
-  }
-  return body as unknown as KubernetesListObject<T>;
-}
-
-export const metallbPath = (namespace: string, plural: MetallbPlural): string =>
-  `/apis/${METALLB_GROUP}/${METALLB_VERSION}/namespaces/${namespace}/${plural}`;
-
-export function metallbLister<T extends KubernetesObject>(kc: KubeConfig, namespace: string, plural: MetallbPlural): () => Promise<KubernetesListObject<T>> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  return async () => asObjectList<T>(await api.listNamespacedCustomObject({ group: METALLB_GROUP, version: METALLB_VERSION, namespace, plural }), plural);
-}
+/** One object's path, optionally a subresource of it (e.g. status). */
+export const metallbObjectPath = (namespace: string, plural: MetallbPlural, name: string, subresource?: 'status'): string =>
+  resourcePath({ group: METALLB_GROUP, version: METALLB_VERSION, namespace, plural, name, ...(subresource ? { subresource } : {}) });

@@ -2,10 +2,11 @@
 // (object, type, reason, message); a repeat within the window bumps count/lastTimestamp instead
 // of creating another object, so a retry loop cannot flood etcd. Failures are logged, never thrown:
 // an Event is a courtesy to the operator, not part of the control loop.
-import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { describeApiError } from './client.js';
+import { describeApiError, type KubeClient } from './client.js';
+import { resourcePath } from './url.js';
 
 export interface EventTarget {
   readonly apiVersion: string;
@@ -26,22 +27,21 @@ interface Seen {
   at: number;
 }
 
+const eventPath = (namespace: string, name?: string): string => resourcePath({ version: 'v1', plural: 'events', namespace, ...(name === undefined ? {} : { name }) });
+
 const repeatWindowMs = 10 * 60_000;
 const maxRemembered = 4096;
 
 export class EventRecorder implements EventSink {
-  private readonly api: CoreV1Api;
   private readonly seen = new Map<string, Seen>();
 
   constructor(
-    kc: KubeConfig,
+    private readonly client: KubeClient,
     private readonly component: string,
     private readonly host: string,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {
-    this.api = kc.makeApiClient(CoreV1Api);
-  }
+  ) {}
 
   async event(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = target.namespace ?? 'default';
@@ -53,7 +53,7 @@ export class EventRecorder implements EventSink {
       if (previous && now - previous.at < repeatWindowMs) {
         const body: CoreV1Event = { ...previous.event, count: (previous.event.count ?? 1) + 1, lastTimestamp: stamp };
         delete body.metadata.resourceVersion; // Events allow unconditional updates
-        const updated = await this.api.replaceNamespacedEvent({ name: body.metadata.name!, namespace, body });
+        const updated = await this.client.replace<CoreV1Event>(eventPath(namespace, body.metadata.name), body);
         this.remember(key, updated, now);
         return;
       }
@@ -76,7 +76,7 @@ export class EventRecorder implements EventSink {
         reportingComponent: this.component,
         reportingInstance: this.host,
       };
-      const created = await this.api.createNamespacedEvent({ namespace, body });
+      const created = await this.client.create<CoreV1Event>(eventPath(namespace), body);
       this.remember(key, created, now);
     } catch (err) {
       this.seen.delete(key);

@@ -1,27 +1,51 @@
-// An informer that keeps going: client-node's informer relists on 410 Gone by itself, but on any
-// other error (API server restart, network failure, 403 while RBAC propagates) it emits `error`
-// and stops. This wrapper restarts it with backoff, forever, until stop() is called.
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+// An informer that keeps going: list (in pages), then watch from the list's resourceVersion,
+// keeping a cache and telling handlers what changed. A watch the server ends is resumed where it
+// stopped; one whose resourceVersion expired (410 Gone) is replaced by a fresh list, diffed
+// against the cache so handlers hear of objects deleted meanwhile. Any other error (API server
+// restart, network failure, 403 while RBAC propagates) restarts it from a list, with backoff,
+// forever, until stop().
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
-import { describeApiError } from './client.js';
+import { describeApiError, type KubeClient } from './client.js';
+import { listAll, MalformedResponseError } from './list.js';
+import { ObjectStore, type Change, type InformerEvent } from './store.js';
+import { watchOnce, type WatchEvent } from './watch.js';
+
+export type { InformerEvent } from './store.js';
 
 /** Custom objects arrive as plain JSON; the informer's cache needs the KubernetesObject shape too. */
 export type Typed<T> = KubernetesObject & T;
 
-export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, obj: T) => void;
 
-export interface InformerSource<T extends KubernetesObject> {
+export interface InformerSource {
   /** Name for logs and metrics, e.g. "services". */
   readonly name: string;
-  /** Watch path, e.g. /api/v1/services or /apis/metallb.io/v1beta1/namespaces/x/ipaddresspools. */
+  /** Collection path, e.g. /api/v1/services or /apis/metallb.io/v1beta1/namespaces/x/ipaddresspools. */
   readonly path: string;
-  readonly list: () => Promise<KubernetesListObject<T>>;
   readonly labelSelector?: string;
   /** e.g. metadata.name=x: RBAC resourceNames allow list/watch only with this selector. */
   readonly fieldSelector?: string;
 }
+
+export interface InformerOptions {
+  readonly backoff?: BackoffPolicy;
+  /** The server-side timeout of each watch, in seconds. */
+  readonly watchTimeoutSeconds?: () => number;
+  readonly pageSize?: number;
+}
+
+/**
+ * Random in [5, 10) minutes, as client-go's reflector: informers started together do not all
+ * re-watch at the same moment, and a connection gets re-established now and then.
+ */
+/** A watch that ends sooner than this without an event did not really work. */
+const minWatchMs = 1000;
+
+export const randomWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
 /** What a program needs to start, stop and probe a set of informers of different kinds. */
 export interface InformerLifecycle {
@@ -33,65 +57,41 @@ export interface InformerLifecycle {
 }
 
 export class RestartingInformer<T extends KubernetesObject> implements InformerLifecycle {
-  private readonly inner;
+  private readonly store = new ObjectStore<T>();
   private readonly handlers: InformerHandler<T>[] = [];
+  private readonly backoff: BackoffPolicy;
+  private readonly watchTimeoutSeconds: () => number;
   private attempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private lists = 0;
   private synced = false;
-  /** Bumped on every error, so a restart that "resolved" after emitting an error keeps backing off. */
-  private errors = 0;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  /** start() calls waiting for the first sync (or stop()). */
+  private waiting: (() => void)[] = [];
   restarts = 0;
 
   constructor(
-    kc: KubeConfig,
-    readonly source: InformerSource<T>,
+    private readonly client: KubeClient,
+    readonly source: InformerSource,
     private readonly log: Logger,
-    private readonly backoff: BackoffPolicy = defaultBackoff,
+    private readonly opts: InformerOptions = {},
   ) {
-    // Every list after the first is a relist: the watch expired (410 Gone, which client-node
-    // handles silently) or was restarted from scratch. Logged, since it is otherwise invisible.
-    let lists = 0;
-    const list = async (): Promise<KubernetesListObject<T>> => {
-      const result = await source.list();
-      if (++lists > 1) log.info('informerRelisted', `${source.name} listed again`, { informer: source.name, items: result.items.length, resourceVersion: result.metadata?.resourceVersion });
-      return result;
-    };
-    this.inner = new ListWatch<T>(source.path, new Watch(kc), list, false, source.labelSelector, source.fieldSelector);
-    this.inner.on('add', (o) => this.dispatch('add', o));
-    this.inner.on('update', (o) => this.dispatch('update', o));
-    this.inner.on('delete', (o) => this.dispatch('delete', o));
-    this.inner.on('error', (err: unknown) => this.onError(err));
+    this.backoff = opts.backoff ?? defaultBackoff;
+    this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? randomWatchTimeoutSeconds;
   }
 
   on(handler: InformerHandler<T>): void {
     this.handlers.push(handler);
   }
 
-  /** Resolves after the first successful list, retrying with backoff until then. */
+  /** Resolves after the first successful list (retrying with backoff until then), or on stop(). */
   async start(): Promise<void> {
-    this.stopped = false;
-    while (!this.stopped && !this.synced) {
-      let failed: unknown;
-      const onErr = (err: unknown): void => {
-        failed = err ?? new Error('informer error');
-      };
-      this.inner.on('error', onErr);
-      try {
-        await this.inner.start();
-      } catch (err) {
-        failed = err;
-      } finally {
-        this.inner.off('error', onErr);
-      }
-      if (failed === undefined) {
-        this.synced = true;
-        this.attempt = 0;
-        this.log.debug('informerSynced', `${this.source.name} listed`, { informer: this.source.name });
-        return;
-      }
-      await new Promise((r) => setTimeout(r, this.nextDelay()));
+    if (!this.loop) {
+      const abort = (this.abort = new AbortController());
+      this.loop = this.run(abort.signal).finally(() => (this.loop = undefined));
     }
+    if (this.synced) return;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   get hasSynced(): boolean {
@@ -99,48 +99,121 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   }
 
   list(namespace?: string): readonly T[] {
-    return this.inner.list(namespace);
+    return this.store.list(namespace);
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.inner.get(name, namespace);
+    return this.store.get(name, namespace);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.inner.stop();
+    this.abort?.abort();
+    this.release();
+    await this.loop;
   }
 
-  private dispatch(event: InformerEvent, obj: T): void {
-    for (const h of this.handlers) h(event, obj);
+  private release(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w();
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    /** Where the watch resumes; undefined: list first. */
+    let resourceVersion: string | undefined;
+    while (!signal.aborted) {
+      /** When the server accepted the current watch, and what it delivered since. */
+      let openedAt: number | undefined;
+      let events = 0;
+      // A watch that delivered events or stayed open a while worked: whatever failed before is
+      // over, and the next failure backs off from scratch. One that ends at once keeps backing off.
+      const watchWorked = (): boolean => openedAt !== undefined && (events > 0 || performance.now() - openedAt >= minWatchMs);
+      try {
+        let fresh = false;
+        if (resourceVersion === undefined) {
+          resourceVersion = await this.relist();
+          fresh = true;
+        }
+        const end = await watchOnce(
+          this.client,
+          this.source.path,
+          { resourceVersion, timeoutSeconds: this.watchTimeoutSeconds(), labelSelector: this.source.labelSelector, fieldSelector: this.source.fieldSelector },
+          (e) => {
+            resourceVersion = this.apply(e) ?? resourceVersion;
+            fresh = false;
+            events++;
+          },
+          signal,
+          () => (openedAt = performance.now()),
+        );
+        if (watchWorked()) this.attempt = 0;
+        if (end === 'expired') {
+          resourceVersion = undefined;
+          // Expired straight after a list (a lagging server): list again, but not in a tight loop.
+          if (fresh) await sleep(this.nextDelay(), undefined, { signal });
+        } else if (!watchWorked()) {
+          // Closed at once with nothing in it (a proxy cutting streams short): not in a tight loop either.
+          await sleep(this.nextDelay(), undefined, { signal });
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        resourceVersion = undefined;
+        if (watchWorked()) this.attempt = 0;
+        const delay = this.nextDelay();
+        // Before the first sync the callers are still waiting in start(); errors are only retried.
+        if (this.synced) this.log.warn('informerError', `${this.source.name} watch failed; restarting`, { informer: this.source.name, error: describeApiError(err), retryInMs: delay });
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          break; // stopped while waiting
+        }
+        if (this.synced) this.restarts++;
+      }
+    }
+  }
+
+  /** Lists everything, replaces the cache, tells handlers the differences; returns the list's resourceVersion. */
+  private async relist(): Promise<string> {
+    const { name, path, labelSelector, fieldSelector } = this.source;
+    const { items, resourceVersion } = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize });
+    // Every list after the first is a relist: the watch expired (410 Gone) or failed. Logged,
+    // since it is otherwise invisible.
+    if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion });
+    this.dispatch(this.store.replace(items));
+    if (!this.synced) {
+      this.synced = true;
+      this.attempt = 0;
+      this.log.debug('informerSynced', `${name} listed`, { informer: name });
+      this.release();
+    }
+    return resourceVersion;
+  }
+
+  /** One watch event into the cache and out to the handlers; returns the resourceVersion it brings. */
+  private apply(e: WatchEvent): string | undefined {
+    const obj = e.object as T;
+    if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object') throw new MalformedResponseError(`${this.source.name}: ${e.type} event without an object`);
+    const rv = obj.metadata.resourceVersion;
+    switch (e.type) {
+      case 'BOOKMARK':
+        return rv; // only news of how far the watch got
+      case 'ADDED':
+      case 'MODIFIED':
+        this.dispatch([this.store.upsert(obj)]);
+        return rv;
+      case 'DELETED':
+        this.dispatch([this.store.remove(obj)]);
+        return rv;
+      default:
+        return undefined;
+    }
+  }
+
+  private dispatch(changes: readonly Change<T>[]): void {
+    for (const c of changes) for (const h of this.handlers) h(c.event, c.obj);
   }
 
   private nextDelay(): number {
     return backoffDelay(this.backoff, this.attempt++, Math.random());
-  }
-
-  private onError(err: unknown): void {
-    if (this.stopped || !this.synced) return; // start() handles errors before the first sync
-    this.errors++;
-    const delay = this.nextDelay();
-    this.log.warn('informerError', `${this.source.name} watch failed; restarting`, {
-      informer: this.source.name,
-      error: describeApiError(err),
-      retryInMs: delay,
-    });
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.stopped) return;
-      this.restarts++;
-      const errorsBefore = this.errors;
-      this.inner.start().then(
-        () => {
-          if (this.errors === errorsBefore) this.attempt = 0;
-        },
-        (e: unknown) => this.onError(e),
-      );
-    }, delay);
   }
 }

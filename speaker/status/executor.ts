@@ -1,9 +1,9 @@
 // Applies planned ServiceL2Status writes. Every write carries the resourceVersion it was planned
 // from, so a stale plan fails with 409 instead of clobbering a newer owner's status; the caller
 // simply re-plans from the refreshed cache. 404 on delete counts as done.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { METALLB_GROUP, METALLB_VERSION, type ServiceL2Status } from '../../shared/api/types.js';
-import { apiStatus, describeApiError } from '../../shared/k8s/client.js';
+import { apiStatus, describeApiError, type KubeClient } from '../../shared/k8s/client.js';
+import { metallbObjectPath, metallbPath } from '../../shared/k8s/custom.js';
 import type { Logger } from '../../shared/log.js';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE, MANAGED_BY, type StatusOp } from './plan.js';
 
@@ -20,16 +20,12 @@ export interface WriteCounter {
 export type OpResult = { ok: true; staleVersions: string[] } | { ok: false; conflict: boolean; error: string };
 
 export class StatusExecutor {
-  private readonly api: CustomObjectsApi;
-
   constructor(
-    kc: KubeConfig,
+    private readonly client: KubeClient,
     private readonly namespace: string,
     private readonly log: Logger,
     private readonly countWrite: WriteCounter,
-  ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-  }
+  ) {}
 
   async apply(op: StatusOp): Promise<OpResult> {
     try {
@@ -46,7 +42,7 @@ export class StatusExecutor {
 
   private async run(op: StatusOp): Promise<string[]> {
     const { namespace } = this;
-    const base = { group: METALLB_GROUP, version: METALLB_VERSION, namespace, plural };
+    const statusPath = (name: string): string => metallbObjectPath(namespace, plural, name, 'status');
     switch (op.kind) {
       case 'create': {
         const [svcNamespace = '', svcName = ''] = op.serviceKey.split('/');
@@ -56,10 +52,10 @@ export class StatusExecutor {
           metadata: { name: op.name, namespace, labels: { [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNamespace, [LABEL_MANAGED_BY]: MANAGED_BY } },
           spec: {},
         };
-        const created = (await this.api.createNamespacedCustomObject({ ...base, body })) as ServiceL2Status;
+        const created = await this.client.create<ServiceL2Status>(metallbPath(namespace, plural), body);
         this.countWrite('create', plural);
         // status is a subresource: the create above ignored it.
-        await this.api.replaceNamespacedCustomObjectStatus({ ...base, name: op.name, body: { ...created, status: op.status } });
+        await this.client.replace(statusPath(op.name), { ...created, status: op.status });
         this.countWrite('update', `${plural}/status`);
         return [created.metadata.resourceVersion ?? ''];
       }
@@ -72,12 +68,12 @@ export class StatusExecutor {
           spec: {},
           status: op.status,
         };
-        await this.api.replaceNamespacedCustomObjectStatus({ ...base, name: op.name, body });
+        await this.client.replace(statusPath(op.name), body);
         this.countWrite('update', `${plural}/status`);
         return [op.resourceVersion];
       }
       case 'delete':
-        await this.api.deleteNamespacedCustomObject({ ...base, name: op.name, body: { preconditions: { resourceVersion: op.resourceVersion } } });
+        await this.client.delete(metallbObjectPath(namespace, plural, op.name), { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: op.resourceVersion } });
         this.countWrite('delete', plural);
         return [op.resourceVersion];
     }

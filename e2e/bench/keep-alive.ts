@@ -1,3 +1,4 @@
+// Load-generator side only (the programs use shared/k8s/client.ts, which keeps connections alive itself).
 // client-node 1.x builds a new https.Agent for every API call, so every request pays a fresh TCP
 // connection and TLS handshake on both ends (the API server's included). Under load (a resync,
 // thousands of status writes and Events) the handshakes, not the requests, eat the CPU. This

@@ -1,0 +1,74 @@
+// Errors of API calls, and the two questions callers ask of any error: which HTTP status (409 means
+// "decided on stale data", 404 "gone") and what to log. Pure: no I/O, so it is cheap to import.
+
+/** A response outside 2xx, with the server's metav1.Status when it sent one. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** HTTP status, or the `code` of a watch ERROR event's Status. */
+    readonly status: number,
+    /** metav1.Status reason, e.g. "Conflict", "NotFound"; '' when the body was not a Status. */
+    readonly reason: string,
+    /** The server's own words (Status message), or the raw body when it was not JSON. */
+    readonly statusMessage: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`${method} ${path}: HTTP ${status}${reason ? ` ${reason}` : ''}: ${statusMessage}`);
+  }
+}
+
+/**
+ * The connection failed, timed out or broke mid-response: no HTTP status to act on. Wrapped so
+ * logs say which call failed; `cause` keeps Node's error (code ECONNRESET etc.).
+ */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`${method} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Builds the ApiError for a non-2xx response; tolerant of a body that is not a Status (or not JSON). */
+export function apiErrorFrom(status: number, body: string, method: string, path: string): ApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // a proxy's HTML error page, an empty body: keep the text
+  }
+  return apiErrorFromStatus(status, parsed, body.trim().slice(0, 1000), method, path);
+}
+
+/** Same for a metav1.Status object (a watch ERROR event carries one); `fallback` when it has no message. */
+export function apiErrorFromStatus(status: number, obj: unknown, fallback: string, method: string, path: string): ApiError {
+  const reason = isRecord(obj) && typeof obj['reason'] === 'string' ? obj['reason'] : '';
+  const message = isRecord(obj) && typeof obj['message'] === 'string' ? obj['message'] : fallback;
+  return new ApiError(status, reason, message, method, path);
+}
+
+/** The HTTP status of a failed API call, or undefined for a transport error. */
+export function apiStatus(err: unknown): number | undefined {
+  if (err instanceof ApiError) return err.status;
+  if (typeof err === 'object' && err !== null) {
+    // Other clients' errors (tests still use client-node, whose ApiException has a numeric code).
+    const e = err as { code?: unknown; statusCode?: unknown };
+    if (typeof e.statusCode === 'number') return e.statusCode;
+    if (typeof e.code === 'number') return e.code;
+  }
+  return undefined;
+}
+
+/** A short, loggable description of an API error: status and the server's message. */
+export function describeApiError(err: unknown): string {
+  if (err instanceof ApiError) return `HTTP ${err.status}: ${err.statusMessage}`;
+  return err instanceof Error ? err.message : String(err);
+}
