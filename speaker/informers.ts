@@ -7,6 +7,7 @@ import type { KubeClient } from '../shared/k8s/client.js';
 import { metallbPath } from '../shared/k8s/custom.js';
 import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
+import { slimEndpointSlice, slimService } from './world/slim.js';
 
 export interface SpeakerInformers {
   readonly services: RestartingInformer<V1Service>;
@@ -29,8 +30,9 @@ export interface SpeakerInformerOptions {
 export function speakerInformers(client: KubeClient, o: SpeakerInformerOptions, log: Logger): SpeakerInformers {
   const ns = o.namespace;
   return {
-    services: new RestartingInformer<V1Service>(client, { name: 'services', path: '/api/v1/services' }, log),
-    endpointSlices: new RestartingInformer<V1EndpointSlice>(client, { name: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices' }, log),
+    // Every Service and EndpointSlice of the cluster: only the fields the speaker reads are kept.
+    services: new RestartingInformer<V1Service>(client, { name: 'services', path: '/api/v1/services' }, log, { transform: slimService }),
+    endpointSlices: new RestartingInformer<V1EndpointSlice>(client, { name: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices' }, log, { transform: slimEndpointSlice }),
     nodes: new RestartingInformer<V1Node>(client, { name: 'nodes', path: '/api/v1/nodes' }, log),
     pools: new RestartingInformer<Typed<IPAddressPool>>(client, { name: 'ipaddresspools', path: metallbPath(ns, 'ipaddresspools') }, log),
     legacyPools: new RestartingInformer<Typed<AddressPool>>(client, { name: 'addresspools', path: metallbPath(ns, 'addresspools') }, log),

@@ -206,6 +206,24 @@ describe('RestartingInformer', () => {
     await admin.delete(configMap('unlabelled'));
   });
 
+  it('applies its transform to listed and watched objects before caching and handing them out', async () => {
+    await admin.create(configMaps(), cm('t-a', { v: '1', big: 'x'.repeat(1000) }));
+    const client = new KubeClient({ ...admin.connection, server: info.server });
+    const keepV = (o: V1ConfigMap & KubernetesObject): V1ConfigMap & KubernetesObject => ({ metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, resourceVersion: o.metadata?.resourceVersion }, data: { v: o.data?.['v'] ?? '' } });
+    const informer = new RestartingInformer<V1ConfigMap & KubernetesObject>(client, { name: 'configmaps', path: configMaps(), labelSelector: 'informer=yes' }, log, { transform: keepV });
+    const seen: (V1ConfigMap & KubernetesObject)[] = [];
+    informer.on((_e, o) => seen.push(o));
+    await informer.start();
+    await admin.create(configMaps(), cm('t-b', { v: '2', big: 'y'.repeat(1000) }));
+    await until('watched t-b', () => informer.get('t-b', NS) !== undefined, 10_000);
+    for (const name of ['t-a', 't-b']) expect(informer.get(name, NS)).toEqual(keepV(informer.get(name, NS)!));
+    expect(informer.list(NS).map((o) => o.data)).toEqual([{ v: '1' }, { v: '2' }]);
+    expect(seen.every((o) => o.data?.['big'] === undefined && o.metadata?.labels === undefined)).toBe(true);
+    await informer.stop();
+    client.close();
+    for (const name of ['t-a', 't-b']) await admin.delete(configMap(name));
+  });
+
   it('lists again when its resourceVersion was compacted away (410), without calling it an error', async () => {
     for (const n of ['g-1', 'g-2', 'g-3']) await admin.create(configMaps(), cm(n, { v: '1' }));
     logs.length = 0;

@@ -31,8 +31,14 @@ export interface InformerSource {
   readonly fieldSelector?: string;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T = KubernetesObject> {
   readonly backoff?: BackoffPolicy;
+  /**
+   * Applied to every object before it is cached or handed to handlers (client-go's
+   * SetTransform): a program keeps only the fields it reads of objects it holds thousands of.
+   * Must keep metadata.name, namespace and resourceVersion.
+   */
+  readonly transform?: (obj: T) => T;
   /** The server-side timeout of each watch, in seconds. */
   readonly watchTimeoutSeconds?: () => number;
   readonly pageSize?: number;
@@ -74,7 +80,7 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     private readonly client: KubeClient,
     readonly source: InformerSource,
     private readonly log: Logger,
-    private readonly opts: InformerOptions = {},
+    private readonly opts: InformerOptions<T> = {},
   ) {
     this.backoff = opts.backoff ?? defaultBackoff;
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? randomWatchTimeoutSeconds;
@@ -179,7 +185,8 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     // Every list after the first is a relist: the watch expired (410 Gone) or failed. Logged,
     // since it is otherwise invisible.
     if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion });
-    this.dispatch(this.store.replace(items));
+    const { transform } = this.opts;
+    this.dispatch(this.store.replace(transform ? items.map(transform) : items));
     if (!this.synced) {
       this.synced = true;
       this.attempt = 0;
@@ -191,12 +198,12 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
 
   /** One watch event into the cache and out to the handlers; returns the resourceVersion it brings. */
   private apply(e: WatchEvent): string | undefined {
-    const obj = e.object as T;
-    if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object') throw new MalformedResponseError(`${this.source.name}: ${e.type} event without an object`);
-    const rv = obj.metadata.resourceVersion;
+    const raw = e.object as T;
+    if (typeof raw !== 'object' || raw === null || typeof raw.metadata !== 'object') throw new MalformedResponseError(`${this.source.name}: ${e.type} event without an object`);
+    const rv = raw.metadata.resourceVersion;
+    if (e.type === 'BOOKMARK') return rv; // only news of how far the watch got
+    const obj = this.opts.transform ? this.opts.transform(raw) : raw;
     switch (e.type) {
-      case 'BOOKMARK':
-        return rv; // only news of how far the watch got
       case 'ADDED':
       case 'MODIFIED':
         this.dispatch([this.store.upsert(obj)]);
