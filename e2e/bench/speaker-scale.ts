@@ -52,6 +52,8 @@ export interface ScaleResult {
   readonly coldStartHandovers: number;
   /** Speakers started to the API server seeing no more writes (statuses, Events). */
   readonly coldWritesMs: number;
+  /** Count of each health-related log event over the run (peerDead, mainThreadWedged, eventLoopStall, informer trouble). */
+  readonly healthLines: Readonly<Record<string, number>>;
   /** After the fault, peer deaths other than the victim's and any withdrawal (survivors only gain). */
   readonly falseAfterFault: number;
 }
@@ -204,7 +206,11 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const statusConflicts = conflicts409(apiText1) - conflicts409(apiText0);
     // After the fault only node3 may die and the survivors only gain: anything else is false.
     const falseAfterFault = logsSince(c, mark, ['peerDead', 'serviceWithdrawn']).filter((l) => !(l.event === 'peerDead' && l['peer'] === victim)).length;
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs };
+    // What the speakers said about their own health over the whole run: the likely causes of any false event.
+    const fromStartAll = new Map(everyProcess.map((p) => [p, 0] as const));
+    const healthLines: Record<string, number> = {};
+    for (const l of logsSince(c, fromStartAll, ['peerDead', 'mainThreadWedged', 'eventLoopStall', 'informerError', 'informerRelisted', 'membershipFailed'])) healthLines[l.event ?? ''] = (healthLines[l.event ?? ''] ?? 0) + 1;
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines };
   } finally {
     await c.stop();
   }

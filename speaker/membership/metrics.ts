@@ -13,6 +13,8 @@ export interface MembershipMetricsSink {
   detected(seconds: number): void;
   rejected(reason: RejectReason, count?: number): void;
   stalls(count: number): void;
+  /** A pause of the main thread (measured by the heartbeat thread), in seconds. */
+  mainThreadStall(seconds: number): void;
 }
 
 /** The sink backed by Prometheus series in `registry`. */
@@ -41,8 +43,15 @@ export function membershipMetrics(registry: Registry): MembershipMetricsSink {
     help: 'Times this speaker found its own event loop had not run for longer than the stall threshold.',
     registers,
   });
+  const mainStalls = new Histogram({
+    name: 'l2lb_speaker_main_thread_stall_seconds',
+    help: 'Pauses of 250 ms or more of the speaker\'s main thread (elections, API work, GC), as the heartbeat thread saw them. Past 5 s it stops heartbeating and peers take over.',
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10],
+    registers,
+  });
   return {
     peersAlive: (count) => peersAlive.set(count),
+    mainThreadStall: (seconds) => mainStalls.observe(seconds),
     detected: (seconds) => detectionSeconds.observe(seconds),
     rejected: (reason, count = 1) => rejected.inc({ reason }, count),
     stalls: (count) => stalls.inc(count),

@@ -31,6 +31,7 @@ export interface MetricsBatch {
   readonly detectedSeconds: readonly number[];
   readonly rejected: readonly (readonly [RejectReason, number])[];
   readonly stalls: number;
+  readonly mainStallSeconds: readonly number[];
 }
 
 export type FromHeartbeatThread =

@@ -13,6 +13,8 @@ import type { FromHeartbeatThread, HeartbeatThreadInit, ToHeartbeatThread } from
 import { HeartbeatService } from './udp.js';
 
 const METRICS_FLUSH_MS = 250;
+/** Main-thread pauses from this long are observed in l2lb_speaker_main_thread_stall_seconds. */
+const MAIN_STALL_OBSERVE_MS = 250;
 const SETTLED_POLL_MS = 10;
 
 const port = parentPort;
@@ -32,6 +34,7 @@ class BatchingSink implements MembershipMetricsSink {
   private readonly detectedSeconds: number[] = [];
   private readonly rejections = new Map<RejectReason, number>();
   private stallCount = 0;
+  private readonly mainStallSeconds: number[] = [];
   private dirty = false;
   peersAlive(count: number): void {
     if (this.alive !== count) this.mark(() => (this.alive = count));
@@ -45,13 +48,17 @@ class BatchingSink implements MembershipMetricsSink {
   stalls(count: number): void {
     this.mark(() => (this.stallCount += count));
   }
+  mainThreadStall(seconds: number): void {
+    this.mark(() => this.mainStallSeconds.push(seconds));
+  }
   flush(): void {
     if (!this.dirty) return;
-    post({ t: 'metrics', batch: { ...(this.alive === undefined ? {} : { peersAlive: this.alive }), detectedSeconds: [...this.detectedSeconds], rejected: [...this.rejections], stalls: this.stallCount } });
+    post({ t: 'metrics', batch: { ...(this.alive === undefined ? {} : { peersAlive: this.alive }), detectedSeconds: [...this.detectedSeconds], rejected: [...this.rejections], stalls: this.stallCount, mainStallSeconds: [...this.mainStallSeconds] } });
     this.alive = undefined;
     this.detectedSeconds.length = 0;
     this.rejections.clear();
     this.stallCount = 0;
+    this.mainStallSeconds.length = 0;
     this.dirty = false;
   }
   private mark(update: () => void): void {
@@ -115,13 +122,18 @@ const timers = [
 
 port.on('message', (m: ToHeartbeatThread) => {
   switch (m.t) {
-    case 'ping':
-      lastPingAt = performance.now();
+    case 'ping': {
+      const now = performance.now();
+      // The gap between pings, less the interval they are sent at: how long the main thread did not run.
+      const pausedMs = now - lastPingAt - init.pingIntervalMs;
+      if (pausedMs >= MAIN_STALL_OBSERVE_MS) sink.mainThreadStall(pausedMs / 1000);
+      lastPingAt = now;
       if (wedgedSince !== undefined) {
         log.warn('mainThreadResumed', 'the speaker\'s main thread runs again; heartbeats resume', { wedgedForMs: Math.round(lastPingAt - wedgedSince) });
         wedgedSince = undefined;
       }
       return;
+    }
     case 'peers':
       svc.setPeers(m.peers);
       return;

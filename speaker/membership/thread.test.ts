@@ -79,8 +79,12 @@ describe('HeartbeatThread', () => {
   it('a blocked main thread is not a dead peer: heartbeats go on from the thread', async () => {
     nodes = await cluster([{ name: 'a', threaded: true }, { name: 'b', threaded: true }, { name: 'c', threaded: true }]);
     busy(4 * DEAD_AFTER);
-    await sleep(100); // let the queued messages in
+    await sleep(400); // let the queued messages and a metrics batch in
     for (const n of nodes) for (const p of ['a', 'b', 'c']) expect(deaths(n, p)).toEqual([]);
+    // ...and the pause is visible to operators, about as long as it was.
+    const stalls = (await nodes[0]!.registry.getSingleMetric('l2lb_speaker_main_thread_stall_seconds')?.get())?.values ?? [];
+    expect(stalls.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
+    expect(stalls.find((v) => v.metricName?.endsWith('_sum'))?.value).toBeGreaterThan(0.8 * (4 * DEAD_AFTER) / 1000);
   });
 
   it('the same block on one shared event loop does kill peers (why the thread exists)', async () => {

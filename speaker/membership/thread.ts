@@ -16,7 +16,13 @@ import type { FromHeartbeatThread, HeartbeatThreadInit, MetricsBatch, ToHeartbea
 export interface HeartbeatThreadOptions extends Omit<HeartbeatThreadInit, 'pingIntervalMs' | 'mainStallLimitMs'> {
   readonly metrics: MembershipMetricsSink;
   readonly logger: Logger;
-  /** Default 2 s: well above a major GC or an election over 10,000 VIPs, well below "wedged". */
+  /**
+   * Default 5 s. Well above the longest healthy pause (an election over 5,000 VIPs took up to
+   * 1.5 s on a loaded 2-core machine): a loaded speaker that stopped heartbeating would have its
+   * VIPs moved to peers, loading them more. New ARP/NDP requests for this node's VIPs wait that
+   * long; traffic of clients that already resolved them does not. Watch
+   * l2lb_speaker_main_thread_stall_seconds for how close a node comes.
+   */
   readonly mainStallLimitMs?: number;
   /** The compiled worker module; default thread-worker.js beside this file. */
   readonly workerUrl?: URL;
@@ -28,7 +34,7 @@ export interface HeartbeatThreadEvents {
   failed: [Error];
 }
 
-export const DEFAULT_MAIN_STALL_LIMIT_MS = 2_000;
+export const DEFAULT_MAIN_STALL_LIMIT_MS = 5_000;
 const STOP_TIMEOUT_MS = 2_000;
 
 export class HeartbeatThread extends EventEmitter<HeartbeatThreadEvents> {
@@ -163,4 +169,5 @@ function applyMetrics(sink: MembershipMetricsSink, b: MetricsBatch): void {
   for (const s of b.detectedSeconds) sink.detected(s);
   for (const [reason, n] of b.rejected) sink.rejected(reason, n);
   if (b.stalls > 0) sink.stalls(b.stalls);
+  for (const s of b.mainStallSeconds) sink.mainThreadStall(s);
 }
