@@ -26,6 +26,7 @@ import { StatusExecutor } from './status/executor.js';
 import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
+import { electionDelay } from './world/pacing.js';
 
 export interface SpeakerConfig {
   /** The API client (shared/k8s/client.ts: one keep-alive connection pool for every call). */
@@ -70,6 +71,9 @@ export class Speaker {
   /** The alive set `results` were elected from: status writes must plan from the same facts. */
   private electedAlive: ReadonlySet<string> = new Set();
   private electionQueued = false;
+  private pacedTimer: NodeJS.Timeout | undefined;
+  private lastElectionMs = 0;
+  private lastElectionEnd = 0;
   private settleTimer: NodeJS.Timeout | undefined;
   private statusRunning = false;
   private statusAgain = false;
@@ -98,7 +102,7 @@ export class Speaker {
       ready: () => this.readiness(),
     });
     const i = this.informers;
-    for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection());
+    for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
     i.speakers.on(() => this.updatePeers());
     i.secret.on(() => void this.ensureHeartbeats());
     i.statuses.on(() => this.scheduleStatus());
@@ -126,6 +130,7 @@ export class Speaker {
     this.stopping = true;
     clearTimeout(this.settleTimer);
     clearTimeout(this.statusTimer);
+    clearTimeout(this.pacedTimer);
     this.announcer?.setOwned([]);
     this.withdrawAll('speakerStopping');
     await this.heartbeats?.stop({ leaving: true });
@@ -207,8 +212,21 @@ export class Speaker {
 
   // ---- election ---------------------------------------------------------------------------------
 
-  private scheduleElection(): void {
-    if (this.electionQueued || this.stopping) return;
+  /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacing.ts). */
+  private scheduleElection(when: 'now' | 'paced' = 'now'): void {
+    if (this.stopping) return;
+    const delay = when === 'now' ? 0 : electionDelay(this.lastElectionMs, performance.now() - this.lastElectionEnd);
+    if (delay > 0) {
+      this.pacedTimer ??= setTimeout(() => {
+        this.pacedTimer = undefined;
+        this.scheduleElection();
+      }, delay);
+      return;
+    }
+    // An election now covers whatever a paced one was waiting for.
+    clearTimeout(this.pacedTimer);
+    this.pacedTimer = undefined;
+    if (this.electionQueued) return;
     this.electionQueued = true;
     setImmediate(() => {
       this.electionQueued = false;
@@ -244,7 +262,9 @@ export class Speaker {
     const plan = planAnnouncements(this.cfg.nodeName, input, results, advertisements, this.usable.map((u) => u.name));
     const { errors } = announcer.setOwned(plan.pairs);
     for (const e of errors) this.cfg.log.error('announceError', e);
-    this.metrics.electionSeconds.set((performance.now() - t0) / 1000);
+    this.lastElectionEnd = performance.now();
+    this.lastElectionMs = this.lastElectionEnd - t0;
+    this.metrics.electionSeconds.set(this.lastElectionMs / 1000);
 
     const diff = diffOwnership(this.owned, plan.owned);
     // A large move (a peer died owning thousands of VIPs) is one summary line; each Service at

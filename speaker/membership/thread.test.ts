@@ -82,7 +82,7 @@ describe('HeartbeatThread', () => {
     await sleep(400); // let the queued messages and a metrics batch in
     for (const n of nodes) for (const p of ['a', 'b', 'c']) expect(deaths(n, p)).toEqual([]);
     // ...and the pause is visible to operators, about as long as it was.
-    const stalls = (await nodes[0]!.registry.getSingleMetric('l2lb_speaker_main_thread_stall_seconds')?.get())?.values ?? [];
+    const stalls = ((await nodes[0]!.registry.getSingleMetric('l2lb_speaker_main_thread_stall_seconds')?.get())?.values ?? []) as { metricName?: string; value: number }[];
     expect(stalls.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
     expect(stalls.find((v) => v.metricName?.endsWith('_sum'))?.value).toBeGreaterThan(0.8 * (4 * DEAD_AFTER) / 1000);
   });

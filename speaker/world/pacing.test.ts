@@ -1,0 +1,31 @@
+import { electionDelay, IDLE_FACTOR } from './pacing.js';
+
+describe('electionDelay', () => {
+  it.each([
+    { last: 0, since: 0, want: 0, why: 'no election yet' },
+    { last: Number.NaN, since: 0, want: 0, why: 'unknown duration' },
+    { last: 1, since: 0, want: IDLE_FACTOR, why: 'a cheap election: a few ms at most' },
+    { last: 250, since: 0, want: 750, why: 'an expensive one just ended: wait out the duty cycle' },
+    { last: 250, since: 500, want: 250, why: 'part of it has passed' },
+    { last: 250, since: 750, want: 0, why: 'all of it has passed' },
+    { last: 250, since: 10_000, want: 0, why: 'long ago' },
+    { last: 0.4, since: 0, want: 2, why: 'rounded up to whole ms' },
+  ])('$why: last $last ms, $since ms ago -> $want ms', ({ last, since, want }) => {
+    expect(electionDelay(last, since)).toBe(want);
+  });
+
+  it('keeps elections to at most 1 / (1 + IDLE_FACTOR) of the time under a stream of changes', () => {
+    let now = 0;
+    let busy = 0;
+    let lastMs = 0;
+    let lastEnd = 0;
+    for (let i = 0; i < 1000; i++) {
+      now += electionDelay(lastMs, now - lastEnd); // a change arrives at once after each election
+      lastMs = 200;
+      now += lastMs;
+      busy += lastMs;
+      lastEnd = now;
+    }
+    expect(busy / now).toBeLessThanOrEqual(1 / (1 + IDLE_FACTOR) + 0.001);
+  });
+});
