@@ -26,7 +26,7 @@ import { StatusExecutor } from './status/executor.js';
 import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
-import { electionDelay } from './world/pacing.js';
+import { pacedDelay } from './world/pacing.js';
 
 export interface SpeakerConfig {
   /** The API client (shared/k8s/client.ts: one keep-alive connection pool for every call). */
@@ -50,6 +50,8 @@ const SETTLE_POLL_MS = 50;
 const STATUS_RETRY_MS = 200;
 /** A takeover of thousands of VIPs rewrites as many statuses: a few at a time, not one by one. */
 const STATUS_WRITES_IN_FLIGHT = 4;
+/** A pass over every VIP longer than this is logged: the main thread also answers ARP/NDP. */
+const SLOW_PASS_MS = 1_000;
 
 export class Speaker {
   readonly metrics: SpeakerMetrics;
@@ -78,6 +80,9 @@ export class Speaker {
   private statusRunning = false;
   private statusAgain = false;
   private statusTimer: NodeJS.Timeout | undefined;
+  private statusPacedTimer: NodeJS.Timeout | undefined;
+  private lastStatusPlanMs = 0;
+  private lastStatusPlanEnd = 0;
   /** Objects we wrote whose new version the cache has not shown yet: never plan from those. */
   private readonly written = new Map<string, { kind: 'create' | 'updateStatus' | 'delete'; stale: Set<string> }>();
   private synced = false;
@@ -105,7 +110,7 @@ export class Speaker {
     for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
     i.speakers.on(() => this.updatePeers());
     i.secret.on(() => void this.ensureHeartbeats());
-    i.statuses.on(() => this.scheduleStatus());
+    i.statuses.on(() => this.scheduleStatus('paced'));
     await Promise.all(allSpeakerInformers(i).map((x) => x.start()));
     this.synced = true;
     log.info('informersSynced', 'caches are filled', { services: i.services.list().length, nodes: i.nodes.list().length });
@@ -131,6 +136,7 @@ export class Speaker {
     clearTimeout(this.settleTimer);
     clearTimeout(this.statusTimer);
     clearTimeout(this.pacedTimer);
+    clearTimeout(this.statusPacedTimer);
     this.announcer?.setOwned([]);
     this.withdrawAll('speakerStopping');
     await this.heartbeats?.stop({ leaving: true });
@@ -215,7 +221,7 @@ export class Speaker {
   /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacing.ts). */
   private scheduleElection(when: 'now' | 'paced' = 'now'): void {
     if (this.stopping) return;
-    const delay = when === 'now' ? 0 : electionDelay(this.lastElectionMs, performance.now() - this.lastElectionEnd);
+    const delay = when === 'now' ? 0 : pacedDelay(this.lastElectionMs, performance.now() - this.lastElectionEnd);
     if (delay > 0) {
       this.pacedTimer ??= setTimeout(() => {
         this.pacedTimer = undefined;
@@ -265,6 +271,7 @@ export class Speaker {
     this.lastElectionEnd = performance.now();
     this.lastElectionMs = this.lastElectionEnd - t0;
     this.metrics.electionSeconds.set(this.lastElectionMs / 1000);
+    if (this.lastElectionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(this.lastElectionMs), services: input.services.length });
 
     const diff = diffOwnership(this.owned, plan.owned);
     // A large move (a peer died owning thousands of VIPs) is one summary line; each Service at
@@ -340,18 +347,33 @@ export class Speaker {
 
   // ---- ServiceL2Status ----------------------------------------------------------------------------
 
-  private scheduleStatus(): void {
+  /**
+   * 'now' after an election; 'paced' for changes of the ServiceL2Status objects themselves: each of
+   * a takeover's thousands of writes comes back as a watch event on every speaker, and re-planning
+   * all statuses (a pass over every Service) for each kept the main threads busy for tens of seconds.
+   */
+  private scheduleStatus(when: 'now' | 'paced' = 'now'): void {
     if (this.stopping) return;
     if (this.statusRunning) {
       this.statusAgain = true;
       return;
     }
+    const delay = when === 'now' ? 0 : pacedDelay(this.lastStatusPlanMs, performance.now() - this.lastStatusPlanEnd);
+    if (delay > 0) {
+      this.statusPacedTimer ??= setTimeout(() => {
+        this.statusPacedTimer = undefined;
+        this.scheduleStatus();
+      }, delay);
+      return;
+    }
+    clearTimeout(this.statusPacedTimer);
+    this.statusPacedTimer = undefined;
     this.statusRunning = true;
     void this.syncStatuses().finally(() => {
       this.statusRunning = false;
       if (this.statusAgain) {
         this.statusAgain = false;
-        this.scheduleStatus();
+        this.scheduleStatus('paced');
       }
     });
   }
@@ -359,6 +381,7 @@ export class Speaker {
   private async syncStatuses(): Promise<void> {
     const hb = this.heartbeats;
     if (!hb || !hb.settled()) return;
+    const planStart = performance.now();
     const ownerships: Ownership[] = [];
     for (const svc of this.informers.services.list()) {
       const key = serviceKey(svc);
@@ -379,6 +402,9 @@ export class Speaker {
       const w = this.written.get(op.name);
       return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
     });
+    this.lastStatusPlanEnd = performance.now();
+    this.lastStatusPlanMs = this.lastStatusPlanEnd - planStart;
+    if (this.lastStatusPlanMs > SLOW_PASS_MS) this.cfg.log.warn('slowStatusPlan', 'planning ServiceL2Status writes held the main thread for long', { ms: Math.round(this.lastStatusPlanMs), writes: ops.length });
     // Distinct objects (one per Service), so order between them does not matter.
     await eachBounded(ops, STATUS_WRITES_IN_FLIGHT, async (op) => {
       const r = await this.executor.apply(op);

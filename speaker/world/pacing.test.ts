@@ -1,6 +1,6 @@
-import { electionDelay, IDLE_FACTOR } from './pacing.js';
+import { pacedDelay, IDLE_FACTOR } from './pacing.js';
 
-describe('electionDelay', () => {
+describe('pacedDelay', () => {
   it.each([
     { last: 0, since: 0, want: 0, why: 'no election yet' },
     { last: Number.NaN, since: 0, want: 0, why: 'unknown duration' },
@@ -11,7 +11,7 @@ describe('electionDelay', () => {
     { last: 250, since: 10_000, want: 0, why: 'long ago' },
     { last: 0.4, since: 0, want: 2, why: 'rounded up to whole ms' },
   ])('$why: last $last ms, $since ms ago -> $want ms', ({ last, since, want }) => {
-    expect(electionDelay(last, since)).toBe(want);
+    expect(pacedDelay(last, since)).toBe(want);
   });
 
   it('keeps elections to at most 1 / (1 + IDLE_FACTOR) of the time under a stream of changes', () => {
@@ -20,7 +20,7 @@ describe('electionDelay', () => {
     let lastMs = 0;
     let lastEnd = 0;
     for (let i = 0; i < 1000; i++) {
-      now += electionDelay(lastMs, now - lastEnd); // a change arrives at once after each election
+      now += pacedDelay(lastMs, now - lastEnd); // a change arrives at once after each election
       lastMs = 200;
       now += lastMs;
       busy += lastMs;
