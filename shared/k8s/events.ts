@@ -29,6 +29,28 @@ interface Seen {
 
 const eventPath = (namespace: string, name?: string): string => resourcePath({ version: 'v1', plural: 'events', namespace, ...(name === undefined ? {} : { name }) });
 
+/**
+ * What a later count bump must send again. The API server's answer also carries managedFields,
+ * uid, timestamps: kept for 4,096 Events (a takeover at scale sends one per moved Service) that
+ * was megabytes of the speaker's budget for nothing.
+ */
+function essentials(e: CoreV1Event): CoreV1Event {
+  const { involvedObject, type, reason, message, count, firstTimestamp, lastTimestamp, source, reportingComponent, reportingInstance } = e;
+  return {
+    metadata: { name: e.metadata.name, namespace: e.metadata.namespace },
+    involvedObject,
+    ...(type === undefined ? {} : { type }),
+    ...(reason === undefined ? {} : { reason }),
+    ...(message === undefined ? {} : { message }),
+    ...(count === undefined ? {} : { count }),
+    ...(firstTimestamp === undefined ? {} : { firstTimestamp }),
+    ...(lastTimestamp === undefined ? {} : { lastTimestamp }),
+    ...(source === undefined ? {} : { source }),
+    ...(reportingComponent === undefined ? {} : { reportingComponent }),
+    ...(reportingInstance === undefined ? {} : { reportingInstance }),
+  };
+}
+
 const repeatWindowMs = 10 * 60_000;
 const maxRemembered = 4096;
 
@@ -90,7 +112,7 @@ export class EventRecorder implements EventSink {
 
   private remember(key: string, event: CoreV1Event, at: number): void {
     this.seen.delete(key);
-    this.seen.set(key, { event, at });
+    this.seen.set(key, { event: essentials(event), at });
     if (this.seen.size > maxRemembered) {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
