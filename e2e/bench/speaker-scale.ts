@@ -54,6 +54,10 @@ export interface ScaleResult {
   readonly coldWritesMs: number;
   /** Count of each health-related log event over the run (peerDead, mainThreadWedged, eventLoopStall, informer trouble). */
   readonly healthLines: Readonly<Record<string, number>>;
+  /** At rest, per speaker: the main thread's JS heap used and reserved, and off-heap memory, MB. */
+  readonly heapMb: Readonly<Record<string, { used: number; total: number; external: number }>>;
+  /** How long each main-thread wedge lasted, and the slow passes the speakers logged. */
+  readonly slowMs: { readonly wedged: readonly number[]; readonly passes: readonly string[] };
   /** After the fault, peer deaths other than the victim's and any withdrawal (survivors only gain). */
   readonly falseAfterFault: number;
 }
@@ -64,8 +68,39 @@ async function memoryMb(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-const announcedIps = (p: ProgramProcess, from: number): Set<string> =>
-  new Set(p.logs.slice(from).flatMap((l) => (l.event === 'serviceAnnounced' && Array.isArray(l['ips']) ? (l['ips'] as string[]) : [])));
+/**
+ * Services gained minus lost in `lines`, from the speaker's info-level log: a large move is one
+ * `ownershipChanged` summary with counts, a small one a line per Service. (The speakers run at
+ * info, as in production: at debug, thousands of synchronous stdout lines per move to this
+ * process's pipe stalled their main threads, which the bench then measured.)
+ */
+function ownershipDelta(lines: readonly { event?: string; [k: string]: unknown }[]): { gained: number; lost: number } {
+  let gained = 0;
+  let lost = 0;
+  for (const l of lines) {
+    if (l.event === 'ownershipChanged') {
+      gained += Number(l['announced'] ?? 0);
+      lost += Number(l['withdrawn'] ?? 0);
+    } else if (l.event === 'serviceAnnounced') gained++;
+    else if (l.event === 'serviceWithdrawn') lost++;
+  }
+  return { gained, lost };
+}
+const ownedCount = (p: ProgramProcess): number => {
+  const d = ownershipDelta(p.logs);
+  return d.gained - d.lost;
+};
+
+/** The IPs a speaker's metallb_speaker_announced series name. */
+async function announcedByMetrics(c: LabCluster, node: string): Promise<Set<string>> {
+  return new Set(metricSeries(await speakerMetrics(c, node), 'metallb_speaker_announced').flatMap((s) => (s.value === 1 && s.labels['ip'] ? [s.labels['ip']] : [])));
+}
+
+const countEvents = (lines: readonly { event?: string }[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const l of lines) out[l.event ?? ''] = (out[l.event ?? ''] ?? 0) + 1;
+  return out;
+};
 
 /** Waits until the API server has seen no write for 3 s; returns when the last one was seen. */
 async function writesQuiet(c: LabCluster, timeoutMs = 180_000): Promise<number> {
@@ -96,7 +131,7 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
   const t0 = Date.now();
   // Debug logs: at this scale the speaker logs per-Service announcements at debug (one summary
   // line at info), and the bench counts the per-Service lines.
-  const c = await LabCluster.start({ nodes: 3, speakerArgs: ['--log-level', 'debug'] });
+  const c = await LabCluster.start({ nodes: 3 });
   try {
     const core = c.kc.makeApiClient(CoreV1Api);
     const discovery = c.kc.makeApiClient(DiscoveryV1Api);
@@ -105,6 +140,9 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     await c.createPool('scale', { addresses: ['2001:db8::1:0/112'] });
     await c.createAdvertisement('scale');
     const everyProcess: ProgramProcess[] = [...c.speakers.values()];
+    /** Health-related log lines of every speaker process of the run, by event. */
+    const health = (): Record<string, number> =>
+      countEvents(logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['peerDead', 'mainThreadWedged', 'eventLoopStall', 'informerError', 'informerRelisted', 'membershipFailed', 'l2StatusWriteFailed', 'slowElection', 'slowStatusPlan']));
     const names = Array.from({ length: vips }, (_, i) => `s${i}`);
     await eachBounded(names, 32, (name) =>
       core.createNamespacedService({
@@ -136,7 +174,7 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const expected = new Map<string, Set<string>>(nodes.map((n) => [n, new Set()]));
     for (const ip of ipOf.values()) expected.get(rankCandidates(ip, nodes)[0]!)!.add(ip);
     // Let the first round (statuses, Events for every Service) finish before measuring a cold start.
-    await waitUntil('first announcement', 300_000, () => [...c.speakers].every(([n, p]) => announcedIps(p, 0).size >= expected.get(n)!.size));
+    await waitUntil('first announcement', 300_000, () => [...c.speakers].every(([n, p]) => ownedCount(p) >= expected.get(n)!.size));
     const setupSeconds = (Date.now() - t0) / 1000;
     say(`initial announcement done after ${setupSeconds.toFixed(0)} s; cold start of all speakers`);
 
@@ -147,13 +185,13 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const perSpeakerAnnouncedMs: Record<string, number> = {};
     await Promise.all(nodes.map(async (n) => {
       const p = c.speakers.get(n)!;
-      perSpeakerAnnouncedMs[n] = (await waitUntil(`${n} announcing its ${expected.get(n)!.size}`, 120_000, () => announcedIps(p, 0).size >= expected.get(n)!.size)) - started;
+      perSpeakerAnnouncedMs[n] = (await waitUntil(`${n} announcing its ${expected.get(n)!.size}`, 120_000, () => ownedCount(p) >= expected.get(n)!.size)) - started;
     }));
     const startToAnnouncedMs = Math.max(...Object.values(perSpeakerAnnouncedMs));
     // Until every speaker announced its share, the first ones up hold the others' VIPs (a VIP
     // must be answered) and hand them over as the others arrive: expected, counted apart.
     const fromStart = new Map([...c.speakers.values()].map((p) => [p, 0] as const));
-    const coldStartHandovers = logsSince(c, fromStart, ['serviceWithdrawn']).length;
+    const coldStartHandovers = ownershipDelta(logsSince(c, fromStart)).lost;
     const coldMark = markLogs(c);
     say(`cold start: ${JSON.stringify(perSpeakerAnnouncedMs)}`);
     // Quiet again (statuses, Events written): then memory and an idle CPU baseline.
@@ -161,10 +199,15 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     say(`cold start writes done after ${coldWritesMs} ms`);
     const rssMb: Record<string, number> = {};
     const peakRssMb: Record<string, number> = {};
+    const heapMb: Record<string, { used: number; total: number; external: number }> = {};
     for (const n of nodes) {
       const m = await memoryMb(c.speakers.get(n)!.pid!);
       rssMb[n] = m.rss;
       peakRssMb[n] = m.peak;
+      // Where the memory is: the JS heap (both threads' isolates count in RSS, this is the main one's) and off-heap buffers.
+      const text = await speakerMetrics(c, n);
+      const mb = (name: string): number => Math.round(metricSum(text, `l2lb_speaker_${name}`) / 1e5) / 10;
+      heapMb[n] = { used: mb('nodejs_heap_size_used_bytes'), total: mb('nodejs_heap_size_total_bytes'), external: mb('nodejs_external_memory_bytes') };
     }
     const victim = nodes[2]!;
     const survivors = nodes.filter((n) => n !== victim);
@@ -176,17 +219,23 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const apiText0 = await apiserverMetrics(c);
     const writes0 = apiserverWrites(apiText0);
     // Nothing was faulted since the cold start: every peer death and withdrawal so far is false.
-    const falseBeforeFault = logsSince(c, coldMark, ['peerDead', 'serviceWithdrawn']).length;
+    const falseBeforeFault = logsSince(c, coldMark, ['peerDead']).length + ownershipDelta(logsSince(c, coldMark)).lost;
     const mark = markLogs(c);
     const fault = Date.now();
     await Promise.all([c.speakers.get(victim)!.stop('SIGKILL'), c.lab.setLink(c.node(victim).ns, 'down')]);
     const moved = expected.get(victim)!;
     let takeoverAt = 0;
     await waitUntil(`survivors taking over ${moved.size} VIPs`, 60_000, () => {
-      const got = new Set(logsSince(c, mark, ['serviceAnnounced']).flatMap((l) => (l['ips'] as string[] | undefined) ?? []));
-      if ([...moved].every((ip) => got.has(ip))) takeoverAt ||= Date.now();
+      if (survivors.reduce((a, n) => a + ownedCount(c.speakers.get(n)!), 0) >= vips) takeoverAt ||= Date.now();
       return takeoverAt > 0;
+    }).catch((err: unknown) => {
+      say(`takeover incomplete: survivors own ${survivors.map((n) => ownedCount(c.speakers.get(n)!)).join(' + ')} of ${vips}; health lines ${JSON.stringify(health())}`);
+      throw err;
     });
+    // The counts say "all"; the survivors' metallb_speaker_announced series say which.
+    const nowAnnounced = new Set((await Promise.all(survivors.map((n) => announcedByMetrics(c, n)))).flatMap((set) => [...set]));
+    const missing = [...moved].filter((ip) => !nowAnnounced.has(ip));
+    if (missing.length > 0) throw new Error(`scale: after the takeover ${missing.length} of the victim's VIPs are not announced, e.g. ${missing.slice(0, 3).join(', ')}`);
     const cpuTakeover = await cpuAt();
     // Then the API side of the change (a ServiceL2Status rewrite and an Event per moved Service):
     // done when the API server has seen no write for 3 s.
@@ -205,12 +254,12 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const d = diffWrites(writes1, writes0);
     const statusConflicts = conflicts409(apiText1) - conflicts409(apiText0);
     // After the fault only node3 may die and the survivors only gain: anything else is false.
-    const falseAfterFault = logsSince(c, mark, ['peerDead', 'serviceWithdrawn']).filter((l) => !(l.event === 'peerDead' && l['peer'] === victim)).length;
+    const falseAfterFault = logsSince(c, mark, ['peerDead']).filter((l) => l['peer'] !== victim).length + ownershipDelta(logsSince(c, mark)).lost;
     // What the speakers said about their own health over the whole run: the likely causes of any false event.
-    const fromStartAll = new Map(everyProcess.map((p) => [p, 0] as const));
-    const healthLines: Record<string, number> = {};
-    for (const l of logsSince(c, fromStartAll, ['peerDead', 'mainThreadWedged', 'eventLoopStall', 'informerError', 'informerRelisted', 'membershipFailed'])) healthLines[l.event ?? ''] = (healthLines[l.event ?? ''] ?? 0) + 1;
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines };
+    const healthLines = health();
+    const everyLine = logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
+    const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs };
   } finally {
     await c.stop();
   }

@@ -44,7 +44,7 @@ export class ProgramProcess {
     // flags, and the memory figures of the tests and benchmarks must be the product's.
     const argv = name === 'speaker' ? [join(repoRoot(), 'bin', 'l2lb-speaker'), ...args] : [process.execPath, '--enable-source-maps', entry, ...args];
     const [cmd, ...rest] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
-    this.child = spawn(cmd!, rest, { env: { ...process.env, L2LB_NODE: process.execPath, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(cmd!, rest, { env: { L2LB_NODE: process.execPath, ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     killAllOnExit();
     live.add(this.child);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
