@@ -71,8 +71,8 @@ async function memoryMb(pid: number): Promise<{ rss: number; peak: number }> {
 /**
  * Services gained minus lost in `lines`, from the speaker's info-level log: a large move is one
  * `ownershipChanged` summary with counts, a small one a line per Service. (The speakers run at
- * info, as in production: at debug, thousands of synchronous stdout lines per move to this
- * process's pipe stalled their main threads, which the bench then measured.)
+ * info, as in production: at debug they write thousands of lines per move to this process's
+ * pipe, synchronously, a load of the bench's own making.)
  */
 function ownershipDelta(lines: readonly { event?: string; [k: string]: unknown }[]): { gained: number; lost: number } {
   let gained = 0;
