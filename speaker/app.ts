@@ -26,7 +26,7 @@ import { StatusExecutor } from './status/executor.js';
 import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
-import { pacedDelay } from './world/pacing.js';
+import { Pacer, type When } from './pacer.js';
 
 export interface SpeakerConfig {
   /** The API client (shared/k8s/client.ts: one keep-alive connection pool for every call). */
@@ -73,16 +73,17 @@ export class Speaker {
   /** The alive set `results` were elected from: status writes must plan from the same facts. */
   private electedAlive: ReadonlySet<string> = new Set();
   private electionQueued = false;
-  private pacedTimer: NodeJS.Timeout | undefined;
-  private lastElectionMs = 0;
-  private lastElectionEnd = 0;
+  private readonly electionPacer = new Pacer(() => this.queueElection());
   private settleTimer: NodeJS.Timeout | undefined;
   private statusRunning = false;
   private statusAgain = false;
   private statusTimer: NodeJS.Timeout | undefined;
-  private statusPacedTimer: NodeJS.Timeout | undefined;
-  private lastStatusPlanMs = 0;
-  private lastStatusPlanEnd = 0;
+  /**
+   * 'now' after an election; 'paced' for changes of the ServiceL2Status objects themselves: each of
+   * a takeover's thousands of writes comes back as a watch event on every speaker, and re-planning
+   * all statuses (a pass over every Service) for each kept the main threads busy for tens of seconds.
+   */
+  private readonly statusPacer = new Pacer(() => this.runStatusSync());
   /** Objects we wrote whose new version the cache has not shown yet: never plan from those. */
   private readonly written = new Map<string, { kind: 'create' | 'updateStatus' | 'delete'; stale: Set<string> }>();
   private synced = false;
@@ -135,8 +136,8 @@ export class Speaker {
     this.stopping = true;
     clearTimeout(this.settleTimer);
     clearTimeout(this.statusTimer);
-    clearTimeout(this.pacedTimer);
-    clearTimeout(this.statusPacedTimer);
+    this.electionPacer.cancel();
+    this.statusPacer.cancel();
     this.announcer?.setOwned([]);
     this.withdrawAll('speakerStopping');
     await this.heartbeats?.stop({ leaving: true });
@@ -219,20 +220,12 @@ export class Speaker {
   // ---- election ---------------------------------------------------------------------------------
 
   /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacing.ts). */
-  private scheduleElection(when: 'now' | 'paced' = 'now'): void {
-    if (this.stopping) return;
-    const delay = when === 'now' ? 0 : pacedDelay(this.lastElectionMs, performance.now() - this.lastElectionEnd);
-    if (delay > 0) {
-      this.pacedTimer ??= setTimeout(() => {
-        this.pacedTimer = undefined;
-        this.scheduleElection();
-      }, delay);
-      return;
-    }
-    // An election now covers whatever a paced one was waiting for.
-    clearTimeout(this.pacedTimer);
-    this.pacedTimer = undefined;
-    if (this.electionQueued) return;
+  private scheduleElection(when: When = 'now'): void {
+    if (!this.stopping) this.electionPacer.request(when);
+  }
+
+  private queueElection(): void {
+    if (this.electionQueued || this.stopping) return;
     this.electionQueued = true;
     setImmediate(() => {
       this.electionQueued = false;
@@ -268,10 +261,10 @@ export class Speaker {
     const plan = planAnnouncements(this.cfg.nodeName, input, results, advertisements, this.usable.map((u) => u.name));
     const { errors } = announcer.setOwned(plan.pairs);
     for (const e of errors) this.cfg.log.error('announceError', e);
-    this.lastElectionEnd = performance.now();
-    this.lastElectionMs = this.lastElectionEnd - t0;
-    this.metrics.electionSeconds.set(this.lastElectionMs / 1000);
-    if (this.lastElectionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(this.lastElectionMs), services: input.services.length });
+    const electionMs = performance.now() - t0;
+    this.electionPacer.took(electionMs);
+    this.metrics.electionSeconds.set(electionMs / 1000);
+    if (electionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(electionMs), services: input.services.length });
 
     const diff = diffOwnership(this.owned, plan.owned);
     // A large move (a peer died owning thousands of VIPs) is one summary line; each Service at
@@ -347,27 +340,17 @@ export class Speaker {
 
   // ---- ServiceL2Status ----------------------------------------------------------------------------
 
-  /**
-   * 'now' after an election; 'paced' for changes of the ServiceL2Status objects themselves: each of
-   * a takeover's thousands of writes comes back as a watch event on every speaker, and re-planning
-   * all statuses (a pass over every Service) for each kept the main threads busy for tens of seconds.
-   */
-  private scheduleStatus(when: 'now' | 'paced' = 'now'): void {
+  private scheduleStatus(when: When = 'now'): void {
     if (this.stopping) return;
     if (this.statusRunning) {
       this.statusAgain = true;
       return;
     }
-    const delay = when === 'now' ? 0 : pacedDelay(this.lastStatusPlanMs, performance.now() - this.lastStatusPlanEnd);
-    if (delay > 0) {
-      this.statusPacedTimer ??= setTimeout(() => {
-        this.statusPacedTimer = undefined;
-        this.scheduleStatus();
-      }, delay);
-      return;
-    }
-    clearTimeout(this.statusPacedTimer);
-    this.statusPacedTimer = undefined;
+    this.statusPacer.request(when);
+  }
+
+  private runStatusSync(): void {
+    if (this.stopping || this.statusRunning) return;
     this.statusRunning = true;
     void this.syncStatuses().finally(() => {
       this.statusRunning = false;
@@ -402,9 +385,9 @@ export class Speaker {
       const w = this.written.get(op.name);
       return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
     });
-    this.lastStatusPlanEnd = performance.now();
-    this.lastStatusPlanMs = this.lastStatusPlanEnd - planStart;
-    if (this.lastStatusPlanMs > SLOW_PASS_MS) this.cfg.log.warn('slowStatusPlan', 'planning ServiceL2Status writes held the main thread for long', { ms: Math.round(this.lastStatusPlanMs), writes: ops.length });
+    const planMs = performance.now() - planStart;
+    this.statusPacer.took(planMs);
+    if (planMs > SLOW_PASS_MS) this.cfg.log.warn('slowStatusPlan', 'planning ServiceL2Status writes held the main thread for long', { ms: Math.round(planMs), writes: ops.length });
     // Distinct objects (one per Service), so order between them does not matter.
     await eachBounded(ops, STATUS_WRITES_IN_FLIGHT, async (op) => {
       const r = await this.executor.apply(op);

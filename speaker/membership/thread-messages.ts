@@ -3,17 +3,10 @@
 import type { LogFields, LogLevel } from '../../shared/log.js';
 import type { ExpectedPeer, MembershipChange } from './membership.js';
 import type { RejectReason } from './protocol.js';
+import type { HeartbeatServiceOptions } from './udp.js';
 
 /** workerData: what HeartbeatService.start needs, minus what cannot cross threads. */
-export interface HeartbeatThreadInit {
-  readonly self: string;
-  readonly keys: readonly Uint8Array[];
-  readonly port: number;
-  readonly bindAddresses?: readonly string[];
-  readonly intervalMs?: number;
-  readonly deadAfterMs?: number;
-  readonly verifySourceAddress?: boolean;
-  readonly bootId?: string;
+export interface HeartbeatThreadInit extends Pick<HeartbeatServiceOptions, 'self' | 'keys' | 'port' | 'bindAddresses' | 'intervalMs' | 'deadAfterMs' | 'verifySourceAddress' | 'bootId'> {
   /** The main thread pings every this many ms... */
   readonly pingIntervalMs: number;
   /** ...and after this long without a ping, the heartbeat thread stops sending alive heartbeats. */
