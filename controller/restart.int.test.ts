@@ -222,7 +222,7 @@ describe('an expired watch (410 Gone after etcd compaction)', () => {
     // history and hides compaction): a watch behind the compacted revision gets 410 Gone.
     replica = await startApiServerReplica(info, ['--watch-cache=false']);
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(replica.server).port) });
-  });
+  }, 100_000); // the replica may take two 30 s attempts
   afterAll(async () => {
     await f.tearDown();
     await proxy?.stop();

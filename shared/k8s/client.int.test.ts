@@ -155,7 +155,7 @@ describe('RestartingInformer', () => {
     // compacted revision gets 410 Gone.
     replica = await startApiServerReplica(info, ['--watch-cache=false']);
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(replica.server).port) });
-  }, 90_000);
+  }, 100_000); // the replica may take two 30 s attempts
   afterAll(async () => {
     await proxy?.stop();
     await replica?.stop();
