@@ -29,28 +29,6 @@ interface Seen {
 
 const eventPath = (namespace: string, name?: string): string => resourcePath({ version: 'v1', plural: 'events', namespace, ...(name === undefined ? {} : { name }) });
 
-/**
- * What a later count bump must send again. The API server's answer also carries managedFields,
- * uid, timestamps: kept for 4,096 Events (a takeover at scale sends one per moved Service) that
- * was megabytes of the speaker's budget for nothing.
- */
-function essentials(e: CoreV1Event): CoreV1Event {
-  const { involvedObject, type, reason, message, count, firstTimestamp, lastTimestamp, source, reportingComponent, reportingInstance } = e;
-  return {
-    metadata: { name: e.metadata.name, namespace: e.metadata.namespace },
-    involvedObject,
-    ...(type === undefined ? {} : { type }),
-    ...(reason === undefined ? {} : { reason }),
-    ...(message === undefined ? {} : { message }),
-    ...(count === undefined ? {} : { count }),
-    ...(firstTimestamp === undefined ? {} : { firstTimestamp }),
-    ...(lastTimestamp === undefined ? {} : { lastTimestamp }),
-    ...(source === undefined ? {} : { source }),
-    ...(reportingComponent === undefined ? {} : { reportingComponent }),
-    ...(reportingInstance === undefined ? {} : { reportingInstance }),
-  };
-}
-
 const repeatWindowMs = 10 * 60_000;
 const maxRemembered = 4096;
 
@@ -73,10 +51,10 @@ export class EventRecorder implements EventSink {
     const previous = this.seen.get(key);
     try {
       if (previous && now - previous.at < repeatWindowMs) {
+        // Unconditional (no resourceVersion): Events allow it.
         const body: CoreV1Event = { ...previous.event, count: (previous.event.count ?? 1) + 1, lastTimestamp: stamp };
-        delete body.metadata.resourceVersion; // Events allow unconditional updates
-        const updated = await this.client.replace<CoreV1Event>(eventPath(namespace, body.metadata.name), body);
-        this.remember(key, updated, now);
+        await this.client.replace<CoreV1Event>(eventPath(namespace, body.metadata.name), body);
+        this.remember(key, body, now);
         return;
       }
       const body: CoreV1Event = {
@@ -98,8 +76,8 @@ export class EventRecorder implements EventSink {
         reportingComponent: this.component,
         reportingInstance: this.host,
       };
-      const created = await this.client.create<CoreV1Event>(eventPath(namespace), body);
-      this.remember(key, created, now);
+      await this.client.create<CoreV1Event>(eventPath(namespace), body);
+      this.remember(key, body, now);
     } catch (err) {
       this.seen.delete(key);
       this.log.warn('eventFailed', 'could not record a Kubernetes Event', {
@@ -110,9 +88,13 @@ export class EventRecorder implements EventSink {
     }
   }
 
+  /**
+   * Remembers what we sent, not the server's answer: a count bump needs only that, and the answer
+   * (managedFields, uid, timestamps) kept for up to 4,096 Events was megabytes for nothing.
+   */
   private remember(key: string, event: CoreV1Event, at: number): void {
     this.seen.delete(key);
-    this.seen.set(key, { event: essentials(event), at });
+    this.seen.set(key, { event, at });
     if (this.seen.size > maxRemembered) {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
