@@ -69,9 +69,8 @@ export class Speaker {
   private usable: readonly UsableInterface[] = [];
   private owned: ReadonlyMap<string, OwnedService> = new Map();
   private failed: ReadonlyMap<string, string> = new Map();
-  private results: ReadonlyMap<string, ElectionResult> = new Map();
-  /** The alive set `results` were elected from: status writes must plan from the same facts. */
-  private electedAlive: ReadonlySet<string> = new Set();
+  /** The last election: its results and the alive set they came from (status writes plan from both). */
+  private elected: { readonly results: ReadonlyMap<string, ElectionResult>; readonly alive: ReadonlySet<string> } = { results: new Map(), alive: new Set() };
   private electionQueued = false;
   private readonly electionPacer = new Pacer(() => this.queueElection());
   private settleTimer: NodeJS.Timeout | undefined;
@@ -286,8 +285,7 @@ export class Speaker {
     }
     this.owned = plan.owned;
     this.failed = plan.failed;
-    this.results = results;
-    this.electedAlive = alive;
+    this.elected = { results, alive };
     this.scheduleStatus();
   }
 
@@ -368,7 +366,7 @@ export class Speaker {
     const ownerships: Ownership[] = [];
     for (const svc of this.informers.services.list()) {
       const key = serviceKey(svc);
-      const r = this.results.get(key);
+      const r = this.elected.results.get(key);
       if (!r) continue;
       ownerships.push({ serviceKey: key, owner: r.owner, interfaces: this.owned.get(key)?.interfaces ?? [] });
     }
@@ -381,7 +379,7 @@ export class Speaker {
     }
     // Not hb.alive(): it may have moved on since the election (the heartbeat thread posts changes
     // at any time), and the janitor would then delete statuses of owners the results still name.
-    const ops = planStatusWrites(this.cfg.nodeName, this.electedAlive, ownerships, existing).filter((op) => {
+    const ops = planStatusWrites(this.cfg.nodeName, this.elected.alive, ownerships, existing).filter((op) => {
       const w = this.written.get(op.name);
       return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
     });
