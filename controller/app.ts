@@ -44,6 +44,8 @@ export interface ControllerConfig {
 
 const LEASE_NAME = 'l2lb-controller';
 const POOL_STATUS_DELAY_MS = 300;
+/** After a failed pool status write (API server unreachable): not so often that the log floods. */
+const POOL_STATUS_RETRY_MS = 2_000;
 const POOL_CHANGE_DELAY_MS = 20;
 
 export class Controller {
@@ -293,12 +295,12 @@ export class Controller {
 
   // ---- pool status and metrics ----------------------------------------------------------------
 
-  private schedulePoolStatus(): void {
+  private schedulePoolStatus(delayMs = POOL_STATUS_DELAY_MS): void {
     if (this.poolStatusTimer) return;
     this.poolStatusTimer = setTimeout(() => {
       this.poolStatusTimer = undefined;
       void this.writePoolStatuses();
-    }, POOL_STATUS_DELAY_MS);
+    }, delayMs);
   }
 
   private async writePoolStatuses(): Promise<void> {
@@ -328,7 +330,11 @@ export class Controller {
       const outcome = await this.writers.poolStatus(verdict.kind, obj, desired);
       m.apiWrites.inc({ verb: 'update', resource: 'ipaddresspools/status' });
       if (outcome.kind === 'conflict') this.schedulePoolStatus();
-      else if (outcome.kind === 'failed') this.cfg.log.warn('poolStatusFailed', 'could not write pool status', { pool: verdict.name, error: outcome.error });
+      else if (outcome.kind === 'failed') {
+        // Not left for the next pool or Service change, which may never come: try again.
+        this.cfg.log.warn('poolStatusFailed', 'could not write pool status; trying again', { pool: verdict.name, error: outcome.error, retryInMs: POOL_STATUS_RETRY_MS });
+        this.schedulePoolStatus(POOL_STATUS_RETRY_MS);
+      }
     }
   }
 

@@ -79,7 +79,7 @@ export class KubeClient {
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        if (!answered && req.reusedSocket && err.code === 'ECONNRESET') reject(new StaleConnectionError());
+        if (!answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleConnectionError());
         else fail(err);
       });
       req.on('response', (res) => {
