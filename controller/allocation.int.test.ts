@@ -94,7 +94,8 @@ describe('bad input gets a clear Event and disturbs nothing else', () => {
   it('overlapping pools: the newer one is Invalid with a condition naming both pools and entries', async () => {
     await f.createPool('overlap', { addresses: ['192.0.2.0/24'] });
     let cond;
-    for (let i = 0; i < 50 && !cond; i++) {
+    // 15 s, as for the Event below: ~0.4 s normally, but a loaded CI run once took longer than 5 s.
+    for (let i = 0; i < 150 && !cond; i++) {
       cond = (await f.getPool('overlap')).status?.conditions?.find((c) => c.status === 'False');
       if (!cond) await sleep(100);
     }
