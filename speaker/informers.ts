@@ -7,7 +7,7 @@ import type { KubeClient } from '../shared/k8s/client.js';
 import { metallbPath } from '../shared/k8s/custom.js';
 import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
-import { slimEndpointSlice, slimService } from './world/slim.js';
+import { createSlimmers } from './world/slim.js';
 
 export interface SpeakerInformers {
   readonly services: RestartingInformer<V1Service>;
@@ -29,15 +29,16 @@ export interface SpeakerInformerOptions {
 
 export function speakerInformers(client: KubeClient, o: SpeakerInformerOptions, log: Logger): SpeakerInformers {
   const ns = o.namespace;
+  // Every Service, EndpointSlice and ServiceL2Status of the cluster: only the fields the speaker reads are kept.
+  const slim = createSlimmers();
   return {
-    // Every Service and EndpointSlice of the cluster: only the fields the speaker reads are kept.
-    services: new RestartingInformer<V1Service>(client, { name: 'services', path: '/api/v1/services' }, log, { transform: slimService }),
-    endpointSlices: new RestartingInformer<V1EndpointSlice>(client, { name: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices' }, log, { transform: slimEndpointSlice }),
+    services: new RestartingInformer<V1Service>(client, { name: 'services', path: '/api/v1/services' }, log, { transform: slim.service }),
+    endpointSlices: new RestartingInformer<V1EndpointSlice>(client, { name: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices' }, log, { transform: slim.endpointSlice }),
     nodes: new RestartingInformer<V1Node>(client, { name: 'nodes', path: '/api/v1/nodes' }, log),
     pools: new RestartingInformer<Typed<IPAddressPool>>(client, { name: 'ipaddresspools', path: metallbPath(ns, 'ipaddresspools') }, log),
     legacyPools: new RestartingInformer<Typed<AddressPool>>(client, { name: 'addresspools', path: metallbPath(ns, 'addresspools') }, log),
     advertisements: new RestartingInformer<Typed<L2Advertisement>>(client, { name: 'l2advertisements', path: metallbPath(ns, 'l2advertisements') }, log),
-    statuses: new RestartingInformer<Typed<ServiceL2Status>>(client, { name: 'servicel2statuses', path: metallbPath(ns, 'servicel2statuses') }, log),
+    statuses: new RestartingInformer<Typed<ServiceL2Status>>(client, { name: 'servicel2statuses', path: metallbPath(ns, 'servicel2statuses') }, log, { transform: slim.l2Status }),
     speakers: new RestartingInformer<V1Pod>(client, { name: 'speakers', path: `/api/v1/namespaces/${ns}/pods`, labelSelector: o.speakerSelector }, log),
     secret: new RestartingInformer<V1Secret>(client, { name: 'heartbeat-secret', path: `/api/v1/namespaces/${ns}/secrets`, fieldSelector: `metadata.name=${o.secretName}` }, log),
   };

@@ -1,9 +1,16 @@
-// Slim objects must decide exactly as full ones: the election's input is compared for random
-// clusters of full Services and EndpointSlices carrying every kind of field the API returns.
+// Slim objects must decide exactly as full ones: the election's input and the ServiceL2Status
+// plan are compared for random clusters of full objects carrying every kind of field the API
+// returns. And they must stay small: one hidden class per kind, repeated records shared.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import type { ServiceL2Status } from '../../shared/api/types.js';
+import type { Typed } from '../../shared/k8s/informer.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE, MANAGED_BY, planStatusWrites, statusObjectName, type Ownership } from '../status/plan.js';
 import { electionInput, type ClusterFacts } from './election-input.js';
-import { slimEndpointSlice, slimService } from './slim.js';
+import { createSlimmers } from './slim.js';
+
+const { service: slimService, endpointSlice: slimEndpointSlice, l2Status: slimL2Status } = createSlimmers();
 
 const names = fc.constantFrom('a', 'b', 'c', 'd');
 const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
@@ -63,6 +70,32 @@ const facts = (services: V1Service[], endpointSlices: V1EndpointSlice[]): Cluste
   loadBalancerClass: '',
 });
 
+const l2Status: fc.Arbitrary<Typed<ServiceL2Status>> = fc
+  .record({ svc: names, node: fc.constantFrom('n1', 'n2', 'n3'), ours: fc.boolean(), stray: fc.boolean(), rv: fc.nat().map(String), ifs: fc.array(fc.constantFrom('eth0', 'eth1'), { maxLength: 2 }), noLabels: fc.boolean() })
+  .map(({ svc, node, ours, stray, rv, ifs, noLabels }) => ({
+    apiVersion: 'metallb.io/v1beta1',
+    kind: 'ServiceL2Status',
+    metadata: {
+      name: stray ? `other-${svc}` : statusObjectName(`ns1/${svc}`),
+      namespace: 'l2lb-system',
+      uid: 'u',
+      resourceVersion: rv,
+      creationTimestamp: new Date('2026-11-23T00:00:00Z'),
+      managedFields: [{ manager: 'l2lb-speaker' }],
+      ...(noLabels ? {} : { labels: { [LABEL_SERVICE_NAME]: svc, [LABEL_SERVICE_NAMESPACE]: 'ns1', ...(ours ? { [LABEL_MANAGED_BY]: MANAGED_BY } : {}), 'metallb.io/node': node } }),
+    },
+    spec: {},
+    status: { node, serviceName: svc, serviceNamespace: 'ns1', interfaces: ifs.map((name) => ({ name })) },
+  }));
+
+const ownership: fc.Arbitrary<Ownership> = fc.record({ serviceKey: names.map((n) => `ns1/${n}`), owner: fc.constantFrom('n1', 'n2', null), interfaces: fc.array(fc.constantFrom('eth0', 'eth1'), { maxLength: 2 }) });
+
+/** V8's own answer to "do these objects share a hidden class" (a test-only intrinsic). */
+function sameHiddenClass(): (a: object, b: object) => boolean {
+  setFlagsFromString('--allow-natives-syntax');
+  return new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+}
+
 describe('slim objects', () => {
   it('give the election exactly the input full objects give', () => {
     fc.assert(
@@ -73,6 +106,46 @@ describe('slim objects', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('give the ServiceL2Status plan exactly the writes full objects give', () => {
+    fc.assert(
+      fc.property(fc.array(l2Status, { maxLength: 6 }), fc.array(ownership, { maxLength: 4 }), fc.constantFrom('n1', 'n2'), (statuses, ownerships, me) => {
+        const alive = new Set(['n1', 'n2']);
+        expect(planStatusWrites(me, alive, ownerships, statuses.map(slimL2Status))).toEqual(planStatusWrites(me, alive, ownerships, statuses));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('have one hidden class per kind of object, whatever fields each one has', () => {
+    // Built from conditional spreads, thousands of cached objects had one hidden class each (~10 MB at 5,000 Services).
+    const same = sameHiddenClass();
+    const everyShapeOf = <T extends object>(objs: readonly T[], part: (o: T) => object | undefined): void => {
+      const parts = objs.flatMap((o) => part(o) ?? []);
+      expect(parts.length).toBeGreaterThan(100);
+      expect(parts.filter((p) => !same(p, parts[0]!))).toEqual([]);
+    };
+    const services = fc.sample(service, { numRuns: 500, seed: 7 }).map(slimService);
+    const slices = fc.sample(slice, { numRuns: 500, seed: 7 }).map(slimEndpointSlice);
+    const statuses = fc.sample(l2Status, { numRuns: 500, seed: 7 }).map(slimL2Status);
+    everyShapeOf(services, (s) => s);
+    everyShapeOf(services, (s) => s.metadata);
+    everyShapeOf(services, (s) => s.spec);
+    everyShapeOf(slices, (s) => s.metadata);
+    everyShapeOf(statuses, (s) => s.metadata);
+    everyShapeOf(statuses, (s) => s.status);
+  });
+
+  it('share one record per distinct endpoint (node and conditions), across slices', () => {
+    const ep = (nodeName: string, ready: boolean) => ({ addresses: ['10.0.0.1'], nodeName, conditions: { ready, serving: ready } });
+    const a = slimEndpointSlice({ metadata: { name: 'a' }, addressType: 'IPv4', endpoints: [ep('n1', true), ep('n2', true)] });
+    const b = slimEndpointSlice({ metadata: { name: 'b' }, addressType: 'IPv4', endpoints: [ep('n1', true), ep('n2', false), { addresses: [] }] });
+    expect(b.endpoints[0]).toBe(a.endpoints[0]);
+    expect(b.endpoints[1]).not.toBe(a.endpoints[1]);
+    expect(b.endpoints[1]).toEqual({ addresses: [], nodeName: 'n2', conditions: { ready: false, serving: false } });
+    expect(b.endpoints[2]).toEqual({ addresses: [] });
+    expect(Object.isFrozen(a.endpoints[0])).toBe(true);
   });
 
   it('keep what the cache and Events need: identity, resourceVersion, uid, deletion', () => {
