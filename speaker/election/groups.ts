@@ -8,10 +8,15 @@ import { compareIp, formatIp, parseIp, type IpAddress } from '../../shared/ip/ad
 import { memoize } from './memo.js';
 import type { ServiceInfo } from './types.js';
 
-/** IP text to (value, canonical text), or null when it does not parse. */
+/**
+ * IP text to (value, canonical text), or null when it does not parse. Kept for every VIP between
+ * elections: an IP already canonical (what Kubernetes writes) is kept as the same string, not a copy.
+ */
 const canonical = memoize((text): { ip: IpAddress; text: string } | null => {
   const r = parseIp(text);
-  return r.ok ? { ip: r.value, text: formatIp(r.value) } : null;
+  if (!r.ok) return null;
+  const formatted = formatIp(r.value);
+  return { ip: r.value, text: formatted === text ? text : formatted };
 });
 
 export interface ServiceGroup {
