@@ -3,6 +3,7 @@
 // loads @opentelemetry/api; shared/metrics/prom.ts loads the metric classes without it). Type-only imports are fine,
 // and tsc erases them, so the check walks the emitted JavaScript: every module reachable from
 // each program's main.js through relative import/export specifiers, and the packages they name.
+// Those must be runtime dependencies: the image keeps no devDependencies (npm prune --omit=dev).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -77,5 +78,13 @@ describe('the programs at runtime', () => {
     expect(graph.has(join(root, 'dist/shared/k8s/informer.js'))).toBe(true);
     const offenders = [...graph].filter(([, bare]) => bare.some((s) => FORBIDDEN.some((f) => s === f || s.startsWith(`${f}/`)))).map(([file]) => relative(root, file));
     expect(offenders).toEqual([]);
+  });
+
+  it.each(['speaker', 'controller'])('%s imports only node built-ins and packages of "dependencies" (the image prunes the rest)', (program) => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const runtime = Object.keys(pkg.dependencies);
+    const graph = new Map([join(program, 'main.js'), ...THREAD_ENTRIES[program]!].flatMap((entry) => [...importGraph(join(root, 'dist', entry))]));
+    const outside = [...graph].flatMap(([file, bare]) => bare.filter((s) => !s.startsWith('node:') && !runtime.some((d) => s === d || s.startsWith(`${d}/`))).map((s) => `${relative(root, file)}: ${s}`));
+    expect(outside).toEqual([]);
   });
 });
