@@ -55,20 +55,32 @@ function wantedNodes(svc: ServiceInfo, pools: Map<string, ReadonlySet<string> | 
 export function electAll(input: ElectionInput): Map<string, ElectionResult> {
   const out = new Map<string, ElectionResult>();
   const { groups, noIps, badIp } = groupByIp(input.services);
-  for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: [], keyIp: null });
-  for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: [], keyIp: null });
+  for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: NO_CANDIDATES, keyIp: null });
+  for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: NO_CANDIDATES, keyIp: null });
 
   const pools = poolNodes(input, usableNodes(input));
+  // Results are kept until the next election, one per Service: groups ranked in the same order
+  // share one candidates array (a handful of orders for thousands of VIPs).
+  const orders = new Map<string, readonly string[]>();
+  const shared = (ranked: string[]): readonly string[] => {
+    const key = ranked.join('\u0000');
+    const kept = orders.get(key);
+    if (kept) return kept;
+    orders.set(key, ranked);
+    return ranked;
+  };
   for (const group of groups) {
     const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools) }));
     const sets = wanted.flatMap(({ w }) => (w.ok ? [w.nodes] : []));
     const common = sets.reduce<string[] | null>((acc, s) => (acc === null ? [...s] : acc.filter((n) => s.has(n))), null);
-    const candidates = common === null ? [] : rankCandidates(group.keyIp, common);
+    const candidates = common === null ? NO_CANDIDATES : shared(rankCandidates(group.keyIp, common));
     const owner = candidates[0] ?? null;
     for (const { svc, w } of wanted) {
-      if (!w.ok) out.set(svc.key, { owner: null, reason: w.reason, candidates: [], keyIp: group.keyIp });
+      if (!w.ok) out.set(svc.key, { owner: null, reason: w.reason, candidates: NO_CANDIDATES, keyIp: group.keyIp });
       else out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
     }
   }
   return out;
 }
+
+const NO_CANDIDATES: readonly string[] = Object.freeze([]);

@@ -9,15 +9,22 @@ import { memoize } from './memo.js';
 import type { ServiceInfo } from './types.js';
 
 /**
- * IP text to (value, canonical text), or null when it does not parse. Kept for every VIP between
- * elections: an IP already canonical (what Kubernetes writes) is kept as the same string, not a copy.
+ * IP text to its canonical text, or null when it does not parse. Kept for every VIP between
+ * elections, so it holds one string each: the same string when the IP is already canonical (what
+ * Kubernetes writes), not a parsed value (only groups of several Services compare values).
  */
-const canonical = memoize((text): { ip: IpAddress; text: string } | null => {
+const canonical = memoize((text): string | null => {
   const r = parseIp(text);
   if (!r.ok) return null;
   const formatted = formatIp(r.value);
-  return { ip: r.value, text: formatted === text ? text : formatted };
+  return formatted === text ? text : formatted;
 });
+
+const valueOf = (canonicalText: string): IpAddress => {
+  const r = parseIp(canonicalText);
+  if (!r.ok) throw new Error(`canonical IP ${canonicalText} does not parse`);
+  return r.value;
+};
 
 export interface ServiceGroup {
   readonly keyIp: string;
@@ -34,7 +41,7 @@ export interface Grouping {
 export function groupByIp(services: readonly ServiceInfo[]): Grouping {
   const noIps: ServiceInfo[] = [];
   const badIp: ServiceInfo[] = [];
-  const parsed: { svc: ServiceInfo; ips: { ip: IpAddress; text: string }[] }[] = [];
+  const parsed: { svc: ServiceInfo; ips: string[] }[] = [];
   for (const svc of services) {
     if (svc.ips.length === 0) {
       noIps.push(svc);
@@ -57,24 +64,29 @@ export function groupByIp(services: readonly ServiceInfo[]): Grouping {
   };
   const firstHolder = new Map<string, number>();
   parsed.forEach(({ ips }, i) => {
-    for (const { text: key } of ips) {
+    for (const key of ips) {
       const j = firstHolder.get(key);
       if (j === undefined) firstHolder.set(key, i);
       else parent[find(i)] = find(j);
     }
   });
 
-  const byRoot = new Map<number, { services: ServiceInfo[]; key: { ip: IpAddress; text: string } }>();
+  const byRoot = new Map<number, { services: ServiceInfo[]; key: string; value?: IpAddress }>();
   parsed.forEach(({ svc, ips }, i) => {
     const root = find(i);
-    const first = ips[0] as { ip: IpAddress; text: string };
+    const first = ips[0] as string;
     const g = byRoot.get(root);
     if (!g) byRoot.set(root, { services: [svc], key: first });
     else {
       g.services.push(svc);
-      if (compareIp(first.ip, g.key.ip) < 0) g.key = first;
+      g.value ??= valueOf(g.key);
+      const value = valueOf(first);
+      if (compareIp(value, g.value) < 0) {
+        g.key = first;
+        g.value = value;
+      }
     }
   });
-  const groups = [...byRoot.values()].map((g) => ({ keyIp: g.key.text, services: g.services }));
+  const groups = [...byRoot.values()].map((g) => ({ keyIp: g.key, services: g.services }));
   return { groups, noIps, badIp };
 }
