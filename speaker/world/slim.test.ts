@@ -146,6 +146,19 @@ describe('slim objects', () => {
     expect(b.endpoints[1]).toEqual({ addresses: [], nodeName: 'n2', conditions: { ready: false, serving: false } });
     expect(b.endpoints[2]).toEqual({ addresses: [] });
     expect(Object.isFrozen(a.endpoints[0])).toBe(true);
+    // Slices listing the same endpoints share the list; a different list is its own.
+    const a2 = slimEndpointSlice({ metadata: { name: 'a2' }, addressType: 'IPv4', endpoints: [ep('n1', true), ep('n2', true)] });
+    expect(a2.endpoints).toBe(a.endpoints);
+    expect(b.endpoints).not.toBe(a.endpoints);
+    expect(Object.isFrozen(a.endpoints)).toBe(true);
+  });
+
+  it('share interface lists between ServiceL2Status objects naming the same interfaces', () => {
+    const st = (name: string, ifs: string[]) => slimL2Status({ metadata: { name, labels: { [LABEL_SERVICE_NAME]: name } }, status: { node: 'n1', serviceName: name, interfaces: ifs.map((i) => ({ name: i })) } });
+    const [x, y, z] = [st('x', ['eth0', 'eth1']), st('y', ['eth0', 'eth1']), st('z', ['eth0'])];
+    expect(y.status?.interfaces).toBe(x.status?.interfaces);
+    expect(z.status?.interfaces).toEqual([{ name: 'eth0' }]);
+    expect(z.status?.interfaces).not.toBe(x.status?.interfaces);
   });
 
   it('keep what the cache and Events need: identity, resourceVersion, uid, deletion', () => {

@@ -26,34 +26,44 @@ export interface Slimmers {
   readonly l2Status: (obj: Typed<ServiceL2Status>) => Typed<ServiceL2Status>;
 }
 
+type InterfaceList = NonNullable<ServiceL2Status['status']>['interfaces'];
+
 /** One set per speaker: its three caches share the interned values. */
-export function createSlimmers(strings = new StringInterner(), endpoints = new Interner<Endpoint>(4_096)): Slimmers {
+export function createSlimmers(strings = new StringInterner()): Slimmers {
+  // Bounded: a cluster has a few per node; past the bound, objects are simply not shared.
+  const endpoints = new Interner<Endpoint>(4_096);
+  const endpointLists = new Interner<Endpoint[]>(4_096);
+  const interfaceLists = new Interner<InterfaceList>(1_024);
   const s = <S extends string | undefined>(v: S): S => strings.intern(v);
 
-  /** Identity and versioning (the cache and relist diffing need these), uid for Events. */
-  const meta = (m: V1ObjectMeta | undefined, annotations: Record<string, string> | undefined, labels: Record<string, string> | undefined): V1ObjectMeta => ({
+  /** A Service's identity and versioning (the cache and relist diffing need these), uid for Events. */
+  const serviceMeta = (m: V1ObjectMeta | undefined, annotations: Record<string, string> | undefined): V1ObjectMeta => ({
     name: m?.name,
     namespace: s(m?.namespace),
     uid: m?.uid,
     resourceVersion: m?.resourceVersion,
     deletionTimestamp: m?.deletionTimestamp,
     annotations,
-    labels,
   });
 
   const service = (svc: V1Service): V1Service => {
     const pool = svc.metadata?.annotations?.[POOL_ANNOTATION];
     const ingress = svc.status?.loadBalancer?.ingress;
     return {
-      metadata: meta(svc.metadata, pool === undefined ? undefined : { [POOL_ANNOTATION]: s(pool) }, undefined),
+      metadata: serviceMeta(svc.metadata, pool === undefined ? undefined : { [POOL_ANNOTATION]: s(pool) }),
       spec: { type: s(svc.spec?.type), loadBalancerClass: s(svc.spec?.loadBalancerClass), externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy) },
       status: { loadBalancer: { ingress: ingress?.flatMap((i) => (i.ip === undefined ? [] : [{ ip: i.ip }])) } },
     };
   };
 
-  const endpoint = (ep: Endpoint): Endpoint => {
+  // JSON: unambiguous whatever the names contain.
+  const endpointKey = (ep: Endpoint): string => {
     const c = ep.conditions ?? undefined;
-    const key = `${ep.nodeName ?? '\u0000'}/${c === undefined ? '-' : `${c.ready}/${c.serving}/${c.terminating}`}`;
+    return JSON.stringify([ep.nodeName ?? null, c === undefined ? null : [c.ready ?? null, c.serving ?? null, c.terminating ?? null]]);
+  };
+
+  const endpoint = (ep: Endpoint, key: string): Endpoint => {
+    const c = ep.conditions ?? undefined;
     return endpoints.get(key, () =>
       Object.freeze({
         // Required by the type; the election never reads addresses, so one empty list is shared.
@@ -66,10 +76,15 @@ export function createSlimmers(strings = new StringInterner(), endpoints = new I
 
   const endpointSlice = (slice: V1EndpointSlice): V1EndpointSlice => {
     const svc = slice.metadata?.labels?.[SLICE_SERVICE_LABEL];
+    const eps = slice.endpoints ?? [];
+    const keys = eps.map(endpointKey);
+    const m = slice.metadata;
     return {
-      metadata: meta(slice.metadata, undefined, svc === undefined ? undefined : { [SLICE_SERVICE_LABEL]: svc }),
+      // No uid or deletion mark: nothing reads them for slices.
+      metadata: { name: m?.name, namespace: s(m?.namespace), resourceVersion: m?.resourceVersion, labels: svc === undefined ? undefined : { [SLICE_SERVICE_LABEL]: svc } },
       addressType: s(slice.addressType),
-      endpoints: (slice.endpoints ?? []).map(endpoint),
+      // Slices listing the same endpoint records share one (frozen) array too.
+      endpoints: endpointLists.get(keys.join(','), () => Object.freeze(eps.map((ep, i) => endpoint(ep, keys[i]!))) as Endpoint[]),
     };
   };
 
@@ -87,9 +102,10 @@ export function createSlimmers(strings = new StringInterner(), endpoints = new I
       },
       status: st === undefined ? undefined : {
         node: s(st.node),
-        serviceName: st.serviceName,
+        // The same text as the label, usually: kept once.
+        serviceName: l !== undefined && st.serviceName === l[LABEL_SERVICE_NAME] ? l[LABEL_SERVICE_NAME] : st.serviceName,
         serviceNamespace: s(st.serviceNamespace),
-        interfaces: st.interfaces?.map((i) => ({ name: s(i.name) })),
+        interfaces: st.interfaces === undefined ? undefined : interfaceLists.get(JSON.stringify(st.interfaces.map((i) => i.name ?? null)), () => Object.freeze(st.interfaces!.map((i) => Object.freeze({ name: s(i.name) })))),
       },
     };
   };
