@@ -42,7 +42,12 @@ export interface ScaleResult {
   /** The same up to the end of its API writes for the change. */
   readonly changeCpuWithWritesSeconds: Readonly<Record<string, number>>;
   readonly electionSeconds: Readonly<Record<string, number>>;
+  /** At rest: SETTLE_MS after the cold start's last API write. */
   readonly rssMb: Readonly<Record<string, number>>;
+  /** Right after the cold start's last API write. */
+  readonly justAfterRssMb: Readonly<Record<string, number>>;
+  /** At rest, anonymous memory only (RSS minus shared file pages). */
+  readonly privateMb: Readonly<Record<string, number>>;
   readonly peakRssMb: Readonly<Record<string, number>>;
   /** announceError, joinGroupFailed, leaveGroupFailed and sendFailed log lines of every speaker. */
   readonly announceErrors: number;
@@ -60,6 +65,18 @@ export interface ScaleResult {
   readonly slowMs: { readonly wedged: readonly number[]; readonly passes: readonly string[] };
   /** After the fault, peer deaths other than the victim's and any withdrawal (survivors only gain). */
   readonly falseAfterFault: number;
+}
+
+/** Idle time before the at-rest memory reading. */
+const SETTLE_MS = 30_000;
+
+/**
+ * Anonymous (process-private) memory: RSS without the node binary's and libraries' file pages,
+ * which every Node.js process on the host shares (~45 MB of RSS for the speaker).
+ */
+async function anonymousMb(pid: number): Promise<number> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return Number(/^Anonymous:\s+(\d+)/m.exec(rollup)?.[1] ?? Number.NaN) / 1024;
 }
 
 async function memoryMb(pid: number): Promise<{ rss: number; peak: number }> {
@@ -197,13 +214,22 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     // Quiet again (statuses, Events written): then memory and an idle CPU baseline.
     const coldWritesMs = (await writesQuiet(c)) - started;
     say(`cold start writes done after ${coldWritesMs} ms`);
+    // Memory twice: right after the cold start's burst (parsed lists and election garbage not yet
+    // collected), and at rest, once the speakers have been idle for SETTLE_MS (V8 collects and
+    // gives pages back when idle): the figure a node carries for as long as nothing changes.
+    const justAfterRssMb: Record<string, number> = {};
+    for (const n of nodes) justAfterRssMb[n] = (await memoryMb(c.speakers.get(n)!.pid!)).rss;
+    await sleep(SETTLE_MS);
     const rssMb: Record<string, number> = {};
     const peakRssMb: Record<string, number> = {};
+    const privateMb: Record<string, number> = {};
     const heapMb: Record<string, { used: number; total: number; external: number }> = {};
     for (const n of nodes) {
-      const m = await memoryMb(c.speakers.get(n)!.pid!);
+      const pid = c.speakers.get(n)!.pid!;
+      const m = await memoryMb(pid);
       rssMb[n] = m.rss;
       peakRssMb[n] = m.peak;
+      privateMb[n] = await anonymousMb(pid);
       // Where the memory is: the JS heap (both threads' isolates count in RSS, this is the main one's) and off-heap buffers.
       const text = await speakerMetrics(c, n);
       const mb = (name: string): number => Math.round(metricSum(text, `l2lb_speaker_${name}`) / 1e5) / 10;
@@ -259,7 +285,7 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const healthLines = health();
     const everyLine = logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
     const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs };
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs };
   } finally {
     await c.stop();
   }
