@@ -153,6 +153,16 @@ describe('slim objects', () => {
     expect(Object.isFrozen(a.endpoints)).toBe(true);
   });
 
+  it('share one frozen spec and pool annotation between Services with the same values', () => {
+    const svc = (name: string, pool: string, etp: string) => slimService({ metadata: { name, annotations: { 'metallb.io/ip-allocated-from-pool': pool, other: name } }, spec: { type: 'LoadBalancer', externalTrafficPolicy: etp, ports: [{ port: 80 }] } });
+    const [a, b, c] = [svc('a', 'p1', 'Local'), svc('b', 'p1', 'Local'), svc('c', 'p2', 'Cluster')];
+    expect(b.spec).toBe(a.spec);
+    expect(b.metadata?.annotations).toBe(a.metadata?.annotations);
+    expect(c.spec).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster' });
+    expect(c.metadata?.annotations).toEqual({ 'metallb.io/ip-allocated-from-pool': 'p2' });
+    expect(Object.isFrozen(a.spec)).toBe(true);
+  });
+
   it('share interface lists between ServiceL2Status objects naming the same interfaces', () => {
     const st = (name: string, ifs: string[]) => slimL2Status({ metadata: { name, labels: { [LABEL_SERVICE_NAME]: name } }, status: { node: 'n1', serviceName: name, interfaces: ifs.map((i) => ({ name: i })) } });
     const [x, y, z] = [st('x', ['eth0', 'eth1']), st('y', ['eth0', 'eth1']), st('z', ['eth0'])];

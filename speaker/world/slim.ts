@@ -34,6 +34,8 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
   const endpoints = new Interner<Endpoint>(4_096);
   const endpointLists = new Interner<Endpoint[]>(4_096);
   const interfaceLists = new Interner<InterfaceList>(1_024);
+  const specs = new Interner<NonNullable<V1Service['spec']>>(1_024);
+  const poolAnnotations = new Interner<Record<string, string>>(1_024);
   const s = <S extends string | undefined>(v: S): S => strings.intern(v);
 
   /** A Service's identity and versioning (the cache and relist diffing need these), uid for Events. */
@@ -50,8 +52,11 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
     const pool = svc.metadata?.annotations?.[POOL_ANNOTATION];
     const ingress = svc.status?.loadBalancer?.ingress;
     return {
-      metadata: serviceMeta(svc.metadata, pool === undefined ? undefined : { [POOL_ANNOTATION]: s(pool) }),
-      spec: { type: s(svc.spec?.type), loadBalancerClass: s(svc.spec?.loadBalancerClass), externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy) },
+      // The annotation and the spec fields kept take a few distinct values: one frozen object each.
+      metadata: serviceMeta(svc.metadata, pool === undefined ? undefined : poolAnnotations.get(pool, () => Object.freeze({ [POOL_ANNOTATION]: s(pool) }))),
+      spec: specs.get(JSON.stringify([svc.spec?.type ?? null, svc.spec?.loadBalancerClass ?? null, svc.spec?.externalTrafficPolicy ?? null]), () =>
+        Object.freeze({ type: s(svc.spec?.type), loadBalancerClass: s(svc.spec?.loadBalancerClass), externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy) }),
+      ),
       status: { loadBalancer: { ingress: ingress?.flatMap((i) => (i.ip === undefined ? [] : [{ ip: i.ip }])) } },
     };
   };
