@@ -24,6 +24,7 @@ import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 import { BoundedSender } from './events/bounded.js';
 import { StatusExecutor } from './status/executor.js';
 import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
+import { statusRetryDelay } from './status/retry.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
 import { Pacer, type When } from './pacer.js';
@@ -47,7 +48,6 @@ export interface SpeakerConfig {
 }
 
 const SETTLE_POLL_MS = 50;
-const STATUS_RETRY_MS = 200;
 /** A takeover of thousands of VIPs rewrites as many statuses: a few at a time, not one by one. */
 const STATUS_WRITES_IN_FLIGHT = 4;
 /** A pass over every VIP longer than this is logged: the main thread also answers ARP/NDP. */
@@ -77,6 +77,8 @@ export class Speaker {
   private statusRunning = false;
   private statusAgain = false;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** Consecutive status passes with a write that failed other than by conflict (for backoff). */
+  private statusFailures = 0;
   /**
    * 'now' after an election; 'paced' for changes of the ServiceL2Status objects themselves: each of
    * a takeover's thousands of writes comes back as a watch event on every speaker, and re-planning
@@ -387,13 +389,19 @@ export class Speaker {
     this.statusPacer.took(planMs);
     if (planMs > SLOW_PASS_MS) this.cfg.log.warn('slowStatusPlan', 'planning ServiceL2Status writes held the main thread for long', { ms: Math.round(planMs), writes: ops.length });
     // Distinct objects (one per Service), so order between them does not matter.
+    let conflicted = false;
+    let failed = false;
     await eachBounded(ops, STATUS_WRITES_IN_FLIGHT, async (op) => {
       const r = await this.executor.apply(op);
       if (r.ok) this.written.set(op.name, { kind: op.kind, stale: new Set(r.staleVersions) });
-      else if (r.conflict) {
-        clearTimeout(this.statusTimer);
-        this.statusTimer = setTimeout(() => this.scheduleStatus(), STATUS_RETRY_MS);
-      }
+      else if (r.conflict) conflicted = true;
+      else failed = true;
     });
+    // Failed writes are planned again on the next pass; make sure there is one (see retry.ts).
+    this.statusFailures = failed ? this.statusFailures + 1 : 0;
+    if (failed || conflicted) {
+      clearTimeout(this.statusTimer);
+      this.statusTimer = setTimeout(() => this.scheduleStatus(), statusRetryDelay(failed ? 'failure' : 'conflict', this.statusFailures));
+    }
   }
 }
