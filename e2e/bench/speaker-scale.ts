@@ -63,6 +63,8 @@ export interface ScaleResult {
   readonly heapMb: Readonly<Record<string, { used: number; total: number; external: number }>>;
   /** How long each main-thread wedge lasted, and the slow passes the speakers logged. */
   readonly slowMs: { readonly wedged: readonly number[]; readonly passes: readonly string[] };
+  /** Distinct failed ServiceL2Status writes (operation and error), up to 5: what l2StatusWriteFailed counts. */
+  readonly statusWriteErrors: readonly string[];
   /** After the fault, peer deaths other than the victim's and any withdrawal (survivors only gain). */
   readonly falseAfterFault: number;
 }
@@ -285,7 +287,8 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const healthLines = health();
     const everyLine = logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
     const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs };
+    const statusWriteErrors = [...new Set(logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['l2StatusWriteFailed']).map((l) => `${String(l['op'])}: ${String(l['error'])}`))].slice(0, 5);
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
   } finally {
     await c.stop();
   }
