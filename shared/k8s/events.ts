@@ -22,9 +22,16 @@ export interface EventSink {
   event(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
 }
 
+/**
+ * What a count bump needs besides the arguments that make the key: the Event's name, its count
+ * and first time. Not the Event body: after a takeover a speaker remembers one per moved Service
+ * (thousands, for ten minutes), and a body per Event was ~0.5 KB each.
+ */
 interface Seen {
-  event: CoreV1Event;
-  at: number;
+  readonly name: string;
+  readonly count: number;
+  readonly first: number;
+  readonly at: number;
 }
 
 const eventPath = (namespace: string, name?: string): string => resourcePath({ version: 'v1', plural: 'events', namespace, ...(name === undefined ? {} : { name }) });
@@ -47,37 +54,18 @@ export class EventRecorder implements EventSink {
     const namespace = target.namespace ?? 'default';
     const key = [target.kind, namespace, target.name, target.uid ?? '', type, reason, message].join('\u0000');
     const now = this.now();
-    const stamp = new Date(now);
     const previous = this.seen.get(key);
     try {
       if (previous && now - previous.at < repeatWindowMs) {
+        const seen = { name: previous.name, count: previous.count + 1, first: previous.first, at: now };
         // Unconditional (no resourceVersion): Events allow it.
-        const body: CoreV1Event = { ...previous.event, count: (previous.event.count ?? 1) + 1, lastTimestamp: stamp };
-        await this.client.replace<CoreV1Event>(eventPath(namespace, body.metadata.name), body);
-        this.remember(key, body, now);
+        await this.client.replace<CoreV1Event>(eventPath(namespace, seen.name), this.body(target, namespace, type, reason, message, seen));
+        this.remember(key, seen);
         return;
       }
-      const body: CoreV1Event = {
-        metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace },
-        involvedObject: {
-          apiVersion: target.apiVersion,
-          kind: target.kind,
-          name: target.name,
-          namespace: target.namespace,
-          uid: target.uid,
-        },
-        type,
-        reason,
-        message,
-        count: 1,
-        firstTimestamp: stamp,
-        lastTimestamp: stamp,
-        source: { component: this.component, host: this.host },
-        reportingComponent: this.component,
-        reportingInstance: this.host,
-      };
-      await this.client.create<CoreV1Event>(eventPath(namespace), body);
-      this.remember(key, body, now);
+      const seen = { name: `${target.name}.${randomBytes(8).toString('hex')}`, count: 1, first: now, at: now };
+      await this.client.create<CoreV1Event>(eventPath(namespace), this.body(target, namespace, type, reason, message, seen));
+      this.remember(key, seen);
     } catch (err) {
       this.seen.delete(key);
       this.log.warn('eventFailed', 'could not record a Kubernetes Event', {
@@ -88,13 +76,32 @@ export class EventRecorder implements EventSink {
     }
   }
 
-  /**
-   * Remembers what we sent, not the server's answer: a count bump needs only that, and the answer
-   * (managedFields, uid, timestamps) kept for up to 4,096 Events was megabytes for nothing.
-   */
-  private remember(key: string, event: CoreV1Event, at: number): void {
+  /** The whole Event, the same for a create and a bump but for count and lastTimestamp. */
+  private body(target: EventTarget, namespace: string, type: EventType, reason: string, message: string, seen: Seen): CoreV1Event {
+    return {
+      metadata: { name: seen.name, namespace },
+      involvedObject: {
+        apiVersion: target.apiVersion,
+        kind: target.kind,
+        name: target.name,
+        namespace: target.namespace,
+        uid: target.uid,
+      },
+      type,
+      reason,
+      message,
+      count: seen.count,
+      firstTimestamp: new Date(seen.first),
+      lastTimestamp: new Date(seen.at),
+      source: { component: this.component, host: this.host },
+      reportingComponent: this.component,
+      reportingInstance: this.host,
+    };
+  }
+
+  private remember(key: string, seen: Seen): void {
     this.seen.delete(key);
-    this.seen.set(key, { event, at });
+    this.seen.set(key, seen);
     if (this.seen.size > maxRemembered) {
       const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
