@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { watchInterfaces, type ChangeSource, type InterfaceSnapshot } from './watcher.js';
+import { watchInterfaces as startWatcher, type ChangeSource, type InterfaceSnapshot, type InterfaceWatcher, type InterfaceWatcherOptions } from './watcher.js';
 
 describe('interface watcher', () => {
   let root: string;
@@ -12,7 +12,17 @@ describe('interface watcher', () => {
     writeFileSync(join(root, 'if_inet6'), '');
     iface('eth0', 2, 'up');
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  // Closed even when a test fails: an open watcher's interval would keep jest from exiting.
+  const open: InterfaceWatcher[] = [];
+  const watchInterfaces = async (o: InterfaceWatcherOptions): Promise<InterfaceWatcher> => {
+    const w = await startWatcher(o);
+    open.push(w);
+    return w;
+  };
+  afterEach(() => {
+    for (const w of open.splice(0)) w.close();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   function iface(name: string, ifindex: number, operstate: string): void {
     const dir = join(root, 'net', name);
@@ -32,7 +42,12 @@ describe('interface watcher', () => {
     return s;
   }
 
-  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+  /** Long enough for a debounced rescan of a tiny tree to run, on a loaded machine too. */
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 200));
+  async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
 
   test('emits at start, after a notification when something changed, and not otherwise', async () => {
     const seen: InterfaceSnapshot[] = [];
@@ -46,19 +61,22 @@ describe('interface watcher', () => {
     });
     expect(seen.map((s) => s.selection.usable.map((u) => u.name))).toEqual([['eth0']]);
 
-    changes.fire(); // nothing changed
-    await settle();
-    expect(seen).toHaveLength(1);
-
+    // The tree is complete before the notification, so the rescan it causes sees all of it (a
+    // rescan still running while files were written could emit a half-made interface).
     iface('eth1', 3, 'up');
     iface('eth0', 2, 'lowerlayerdown');
     changes.fire();
     changes.fire(); // a burst: one rescan
+    await until(() => seen.length >= 2);
     await settle();
     expect(seen).toHaveLength(2);
     expect(seen[1]!.selection.usable.map((u) => u.name)).toEqual(['eth1']);
     expect(seen[1]!.selection.skipped).toEqual([{ name: 'eth0', reason: 'down' }]);
     expect(w.current()).toBe(seen[1]);
+
+    changes.fire(); // nothing changed
+    await settle();
+    expect(seen).toHaveLength(2);
 
     await w.setRules({ allow: ['eth0'] });
     expect(seen).toHaveLength(3);
