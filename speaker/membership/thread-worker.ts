@@ -87,19 +87,7 @@ function mainThreadResponsive(): boolean {
 
 let svc: HeartbeatService;
 try {
-  svc = await HeartbeatService.start({
-    self: init.self,
-    keys: init.keys,
-    port: init.port,
-    metrics: sink,
-    logger: log,
-    canServe: mainThreadResponsive,
-    ...(init.bindAddresses === undefined ? {} : { bindAddresses: init.bindAddresses }),
-    ...(init.intervalMs === undefined ? {} : { intervalMs: init.intervalMs }),
-    ...(init.deadAfterMs === undefined ? {} : { deadAfterMs: init.deadAfterMs }),
-    ...(init.verifySourceAddress === undefined ? {} : { verifySourceAddress: init.verifySourceAddress }),
-    ...(init.bootId === undefined ? {} : { bootId: init.bootId }),
-  });
+  svc = await HeartbeatService.start({ ...init, metrics: sink, logger: log, canServe: mainThreadResponsive });
 } catch (err) {
   post({ t: 'startFailed', error: err instanceof Error ? err.message : String(err) });
   port.close();

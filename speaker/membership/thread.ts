@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/log.js';
 import type { ExpectedPeer, MembershipChange } from './membership.js';
 import type { MembershipMetricsSink } from './metrics.js';
 import type { FromHeartbeatThread, HeartbeatThreadInit, MetricsBatch, ToHeartbeatThread } from './thread-messages.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './udp.js';
 
 export interface HeartbeatThreadOptions extends Omit<HeartbeatThreadInit, 'pingIntervalMs' | 'mainStallLimitMs'> {
   readonly metrics: MembershipMetricsSink;
@@ -56,18 +57,20 @@ export class HeartbeatThread extends EventEmitter<HeartbeatThreadEvents> {
 
   /** Starts the thread and resolves once its sockets are bound; rejects like HeartbeatService.start. */
   static async start(opts: HeartbeatThreadOptions): Promise<HeartbeatThread> {
-    const pingIntervalMs = opts.intervalMs ?? 100;
+    const pingIntervalMs = opts.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    // Only what can cross threads (no sink, logger or URL); unset options stay undefined, which
+    // HeartbeatService treats as "use the default".
     const init: HeartbeatThreadInit = {
       self: opts.self,
       keys: opts.keys,
       port: opts.port,
+      bindAddresses: opts.bindAddresses,
+      intervalMs: opts.intervalMs,
+      deadAfterMs: opts.deadAfterMs,
+      verifySourceAddress: opts.verifySourceAddress,
+      bootId: opts.bootId,
       pingIntervalMs,
       mainStallLimitMs: opts.mainStallLimitMs ?? DEFAULT_MAIN_STALL_LIMIT_MS,
-      ...(opts.bindAddresses === undefined ? {} : { bindAddresses: opts.bindAddresses }),
-      ...(opts.intervalMs === undefined ? {} : { intervalMs: opts.intervalMs }),
-      ...(opts.deadAfterMs === undefined ? {} : { deadAfterMs: opts.deadAfterMs }),
-      ...(opts.verifySourceAddress === undefined ? {} : { verifySourceAddress: opts.verifySourceAddress }),
-      ...(opts.bootId === undefined ? {} : { bootId: opts.bootId }),
     };
     const worker = new Worker(opts.workerUrl ?? new URL('./thread-worker.js', import.meta.url), {
       workerData: init,

@@ -45,6 +45,8 @@ export interface HeartbeatServiceEvents {
   change: [MembershipChange];
 }
 
+/** Heartbeat interval when none is given (DESIGN.md "Membership"). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 100;
 const LEAVING_COPIES = 3;
 const LEAVING_SPACING_MS = 5;
 const REJECT_LOG_EVERY_MS = 10_000;
@@ -67,7 +69,7 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   private constructor(opts: HeartbeatServiceOptions) {
     super();
     this.now = opts.now ?? (() => performance.now());
-    this.intervalMs = opts.intervalMs ?? 100;
+    this.intervalMs = opts.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.tickMs = opts.tickMs ?? Math.max(1, Math.min(10, this.intervalMs / 4));
     this.log = opts.logger?.child({ component: 'membership' });
     this.metrics = opts.metrics;
