@@ -148,8 +148,7 @@ async function waitUntil(what: string, timeoutMs: number, check: () => boolean):
 
 export async function runScale(vips = 5_000): Promise<ScaleResult> {
   const t0 = Date.now();
-  // Debug logs: at this scale the speaker logs per-Service announcements at debug (one summary
-  // line at info), and the bench counts the per-Service lines.
+  // Speakers at info, as in production: ownership is counted from their summary lines (ownershipDelta).
   const c = await LabCluster.start({ nodes: 3 });
   try {
     const core = c.kc.makeApiClient(CoreV1Api);
@@ -159,9 +158,11 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     await c.createPool('scale', { addresses: ['2001:db8::1:0/112'] });
     await c.createAdvertisement('scale');
     const everyProcess: ProgramProcess[] = [...c.speakers.values()];
+    /** These events' lines from every speaker process of the run, killed ones included. */
+    const runLines = (events: readonly string[]) => logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), events);
     /** Health-related log lines of every speaker process of the run, by event. */
     const health = (): Record<string, number> =>
-      countEvents(logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['peerDead', 'mainThreadWedged', 'eventLoopStall', 'informerError', 'informerRelisted', 'membershipFailed', 'l2StatusWriteFailed', 'slowElection', 'slowStatusPlan']));
+      countEvents(runLines(['peerDead', 'mainThreadWedged', 'eventLoopStall', 'informerError', 'informerRelisted', 'membershipFailed', 'l2StatusWriteFailed', 'slowElection', 'slowStatusPlan']));
     const names = Array.from({ length: vips }, (_, i) => `s${i}`);
     await eachBounded(names, 32, (name) =>
       core.createNamespacedService({
@@ -285,9 +286,9 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const falseAfterFault = logsSince(c, mark, ['peerDead']).filter((l) => l['peer'] !== victim).length + ownershipDelta(logsSince(c, mark)).lost;
     // What the speakers said about their own health over the whole run: the likely causes of any false event.
     const healthLines = health();
-    const everyLine = logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
+    const everyLine = runLines(['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
     const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
-    const statusWriteErrors = [...new Set(logsSince(c, new Map(everyProcess.map((p) => [p, 0] as const)), ['l2StatusWriteFailed']).map((l) => `${String(l['op'])}: ${String(l['error'])}`))].slice(0, 5);
+    const statusWriteErrors = [...new Set(runLines(['l2StatusWriteFailed']).map((l) => `${String(l['op'])}: ${String(l['error'])}`))].slice(0, 5);
     return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
   } finally {
     await c.stop();
