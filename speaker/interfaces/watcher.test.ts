@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../e2e/testenv/wait.js';
 import { watchInterfaces as startWatcher, type ChangeSource, type InterfaceSnapshot, type InterfaceWatcher, type InterfaceWatcherOptions } from './watcher.js';
 
 describe('interface watcher', () => {
@@ -44,10 +45,7 @@ describe('interface watcher', () => {
 
   /** Long enough for a debounced rescan of a tiny tree to run, on a loaded machine too. */
   const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 200));
-  async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  }
+
 
   test('emits at start, after a notification when something changed, and not otherwise', async () => {
     const seen: InterfaceSnapshot[] = [];
@@ -67,7 +65,7 @@ describe('interface watcher', () => {
     iface('eth0', 2, 'lowerlayerdown');
     changes.fire();
     changes.fire(); // a burst: one rescan
-    await until(() => seen.length >= 2);
+    await waitFor('the notified rescan', () => Promise.resolve(seen.length >= 2), { timeoutMs: 5_000, intervalMs: 5 });
     await settle();
     expect(seen).toHaveLength(2);
     expect(seen[1]!.selection.usable.map((u) => u.name)).toEqual(['eth1']);
