@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startApiServerReplica, type ApiServerReplica } from '../../e2e/programs/apiserver-replica.js';
 import { TcpProxy } from '../../e2e/programs/tcp-proxy.js';
 import { testenvFromJest } from '../../e2e/testenv/jest-info.js';
+import { ensureNamespace } from '../../e2e/testenv/namespaces.js';
 import { waitFor } from '../../e2e/testenv/wait.js';
 import { createLogger } from '../log.js';
 import { ApiError, apiStatus, describeApiError } from './api-error.js';
@@ -34,11 +35,7 @@ let admin: KubeClient;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'l2lb-client-int-'));
   admin = loadKubeClient(info.adminKubeconfigPath);
-  try {
-    await admin.create('/api/v1/namespaces', { metadata: { name: NS } });
-  } catch (err) {
-    if (apiStatus(err) !== 409) throw err;
-  }
+  await ensureNamespace(admin, NS);
 });
 afterAll(async () => {
   await admin.delete(`/api/v1/namespaces/${NS}`).catch(() => undefined);

@@ -2,8 +2,8 @@
 // created (as client-go's recorder does), another message makes another Event.
 import type { CoreV1Event, KubernetesListObject } from '@kubernetes/client-node';
 import { testenvFromJest } from '../../e2e/testenv/jest-info.js';
+import { ensureNamespace } from '../../e2e/testenv/namespaces.js';
 import { createLogger } from '../log.js';
-import { apiStatus } from './api-error.js';
 import { loadKubeClient } from './client.js';
 import { EventRecorder } from './events.js';
 
@@ -13,11 +13,7 @@ const admin = loadKubeClient(info.adminKubeconfigPath);
 const logs: string[] = [];
 
 beforeAll(async () => {
-  try {
-    await admin.create('/api/v1/namespaces', { metadata: { name: NS } });
-  } catch (err) {
-    if (apiStatus(err) !== 409) throw err;
-  }
+  await ensureNamespace(admin, NS);
 });
 afterAll(async () => {
   await admin.delete(`/api/v1/namespaces/${NS}`).catch(() => undefined);
