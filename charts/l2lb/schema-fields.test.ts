@@ -1,0 +1,25 @@
+import { fieldTypes } from './schema-fields.js';
+
+describe('fieldTypes', () => {
+  it('names object properties with dots and array items with [], skipping top-level metadata', () => {
+    const got = fieldTypes({
+      type: 'object',
+      properties: {
+        metadata: { type: 'object', properties: { name: { type: 'string' } } },
+        spec: {
+          type: 'object',
+          properties: {
+            list: { type: 'array', items: { type: 'object', properties: { w: { type: 'integer' } } } },
+            free: { 'x-kubernetes-preserve-unknown-fields': true },
+          },
+        },
+      },
+    });
+    expect([...got]).toEqual([
+      ['spec', 'object'],
+      ['spec.list', 'array'],
+      ['spec.list[]', 'object'],
+      ['spec.list[].w', 'integer'],
+    ]);
+  });
+});
