@@ -69,6 +69,7 @@ export class Speaker {
   private usable: readonly UsableInterface[] = [];
   private owned: ReadonlyMap<string, OwnedService> = new Map();
   private failed: ReadonlyMap<string, string> = new Map();
+  private refused: ReadonlyMap<string, string> = new Map();
   /** The last election: its results and the alive set they came from (status writes plan from both). */
   private elected: { readonly results: ReadonlyMap<string, ElectionResult>; readonly alive: ReadonlySet<string> } = { results: new Map(), alive: new Set() };
   private electionQueued = false;
@@ -285,8 +286,14 @@ export class Speaker {
       this.cfg.log.error('announceFailed', reason, { service: key });
       this.eventSender.push(() => this.serviceEvent(key, 'Warning', 'announceFailed', reason));
     }
+    for (const [key, message] of plan.refused) {
+      if (this.refused.get(key) === message) continue;
+      this.cfg.log.warn('announceRefused', message, { service: key });
+      this.eventSender.push(() => this.serviceEvent(key, 'Warning', 'announceRefused', message));
+    }
     this.owned = plan.owned;
     this.failed = plan.failed;
+    this.refused = plan.refused;
     this.elected = { results, alive };
     this.scheduleStatus();
   }

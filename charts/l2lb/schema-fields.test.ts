@@ -10,7 +10,7 @@ describe('fieldTypes', () => {
           type: 'object',
           properties: {
             list: { type: 'array', items: { type: 'object', properties: { w: { type: 'integer' } } } },
-            free: { 'x-kubernetes-preserve-unknown-fields': true },
+            free: { x_kubernetes_preserve_unknown_fields: true },
           },
         },
       },

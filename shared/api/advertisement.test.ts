@@ -39,4 +39,30 @@ describe('L2Advertisement', () => {
       errors: ['duplicate definition of ipAddressPools "a"', 'invalid nodeSelectors in L2Advertisement "x": "Bogus" is not a valid label selector operator'],
     });
   });
+  it('reads serviceSelectors and preferredNodeSelectors, and says which entry is wrong', () => {
+    const ok = adv({ serviceSelectors: [{ matchLabels: { app: 'web' } }], preferredNodeSelectors: [{ weight: 100, preference: { matchLabels: { zone: 'a' } } }] });
+    expect(ok.serviceSelectors.map((s) => s.text)).toEqual(['app=web']);
+    expect(ok.preferredNodeSelectors.map((p) => [p.weight, p.preference.text])).toEqual([[100, 'zone=a']]);
+    const bad = parseL2Advertisement({
+      metadata: { name: 'x' },
+      spec: {
+        serviceSelectors: [{ matchExpressions: [{ key: 'app', operator: 'Near' }] }],
+        preferredNodeSelectors: [
+          { weight: 0, preference: {} },
+          { weight: 101, preference: {} },
+          { weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In' }] } },
+        ],
+      },
+    });
+    expect(bad).toEqual({
+      ok: false,
+      name: 'x',
+      errors: [
+        'invalid serviceSelectors in L2Advertisement "x": "Near" is not a valid label selector operator',
+        'invalid preferredNodeSelectors[0] in L2Advertisement "x": weight must be an integer from 1 to 100, got 0',
+        'invalid preferredNodeSelectors[1] in L2Advertisement "x": weight must be an integer from 1 to 100, got 101',
+        expect.stringMatching(/^invalid preferredNodeSelectors\[2\] in L2Advertisement "x": .*In/),
+      ],
+    });
+  });
 });

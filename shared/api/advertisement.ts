@@ -1,7 +1,8 @@
 // L2Advertisement semantics, shared by the controller (to warn when a Service's pool is announced by
 // nobody: MetalLB users' most common trap) and the speaker (which nodes and interfaces announce).
 // As in MetalLB: no ipAddressPools and no ipAddressPoolSelectors selects every pool; no
-// nodeSelectors selects every node; no interfaces means every eligible interface.
+// nodeSelectors selects every node; no serviceSelectors selects every Service of those pools;
+// preferredNodeSelectors weigh 1 to 100; no interfaces means every eligible interface.
 import { anySelectorMatches, parseSelector, type Selector } from './selector.js';
 import type { L2Advertisement, LabelSelector, Labels } from './types.js';
 
@@ -11,6 +12,9 @@ export interface ParsedL2Advertisement {
   readonly poolNames: ReadonlySet<string>;
   readonly poolSelectors: readonly Selector[];
   readonly nodeSelectors: readonly Selector[];
+  /** Empty: every Service of the selected pools. */
+  readonly serviceSelectors: readonly Selector[];
+  readonly preferredNodeSelectors: readonly { readonly weight: number; readonly preference: Selector }[];
   /** Empty: all interfaces. */
   readonly interfaces: readonly string[];
 }
@@ -45,6 +49,21 @@ export function parseL2Advertisement(adv: L2Advertisement): L2AdvertisementVerdi
   duplicates(poolNames, 'ipAddressPools', errors);
   const poolSelectors = sels(spec.ipAddressPoolSelectors, 'ipAddressPoolSelectors');
   const nodeSelectors = sels(spec.nodeSelectors, 'nodeSelectors');
+  const serviceSelectors = sels(spec.serviceSelectors, 'serviceSelectors');
+  const preferredNodeSelectors = (spec.preferredNodeSelectors ?? []).flatMap((p, i) => {
+    const where = `preferredNodeSelectors[${i}] in L2Advertisement ${JSON.stringify(name)}`;
+    const weight: unknown = p.weight;
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > 100) {
+      errors.push(`invalid ${where}: weight must be an integer from 1 to 100, got ${JSON.stringify(weight) ?? 'nothing'}`);
+      return [];
+    }
+    const sel = parseSelector(p.preference ?? {});
+    if (!sel.ok) {
+      errors.push(`invalid ${where}: ${sel.error}`);
+      return [];
+    }
+    return [{ weight, preference: sel.value }];
+  });
   if (errors.length > 0) return { ok: false, name, errors };
   return {
     ok: true,
@@ -54,6 +73,8 @@ export function parseL2Advertisement(adv: L2Advertisement): L2AdvertisementVerdi
       poolNames: new Set(poolNames),
       poolSelectors,
       nodeSelectors,
+      serviceSelectors,
+      preferredNodeSelectors,
       interfaces: spec.interfaces ?? [],
     },
   };

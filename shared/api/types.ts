@@ -78,6 +78,17 @@ export interface L2AdvertisementSpec {
   readonly ipAddressPoolSelectors?: readonly LabelSelector[];
   readonly nodeSelectors?: readonly LabelSelector[];
   readonly interfaces?: readonly string[];
+  /** Only Services matching one of these are announced through this advertisement; empty: all. */
+  readonly serviceSelectors?: readonly LabelSelector[];
+  /** Weighted soft preferences for the announcing node, among the nodes nodeSelectors allow. */
+  readonly preferredNodeSelectors?: readonly PreferredNodeSelector[];
+}
+
+/** MetalLB's PreferredNodeSelector, modelled on Kubernetes' PreferredSchedulingTerm. */
+export interface PreferredNodeSelector {
+  /** 1-100; weights of several matching preferences add up. */
+  readonly weight: number;
+  readonly preference: LabelSelector;
 }
 
 export interface L2Advertisement {

@@ -1,18 +1,19 @@
 // The election of DESIGN.md "Election" as one pure function: same facts in, same owners out, on
 // every speaker. No I/O, no clock, no randomness.
-import {
-  activeEndpoints,
-  excludedFromLoadBalancers,
-  networkUnavailable,
-  nodesWithActiveEndpoint,
-  poolNodeFilter,
-} from './eligibility.js';
+import { advertisers, advertisersForService, allowedNodes, poolAdvertisers, preferenceScores, type Advertiser, type PoolAdvertisers } from './advertisers.js';
+import { activeEndpoints, excludedFromLoadBalancers, networkUnavailable, nodesWithActiveEndpoint } from './eligibility.js';
 import { groupByIp } from './groups.js';
 import { rankCandidates } from './rank.js';
 import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceInfo } from './types.js';
 
-/** Per Service: either the nodes that may announce it, or why it is not announced at all. */
-type Wanted = { ok: true; nodes: Set<string> } | { ok: false; reason: ElectionReason };
+/**
+ * Per Service: the nodes that may announce it and the advertisements that apply (their
+ * preferences rank the nodes), or why it is not announced at all. A refused Service keeps its
+ * nodes so that exactly one speaker (the one it would have elected) reports the refusal.
+ */
+type Wanted =
+  | { ok: true; nodes: Set<string>; ads: readonly Advertiser[] }
+  | { ok: false; reason: ElectionReason; refused?: { nodes: Set<string>; ads: readonly Advertiser[] } };
 
 /** Nodes that exist, run a live speaker, and whose network is usable for load balancers. */
 function usableNodes(input: ElectionInput): NodeInfo[] {
@@ -24,33 +25,52 @@ function usableNodes(input: ElectionInput): NodeInfo[] {
   );
 }
 
-/** Per pool: the usable nodes its advertisements allow, or null when nothing announces it. */
-function poolNodes(input: ElectionInput, usable: readonly NodeInfo[]): Map<string, ReadonlySet<string> | null> {
-  const out = new Map<string, ReadonlySet<string> | null>();
-  for (const pool of input.pools) {
-    if (out.has(pool.name)) continue; // first wins, as for lookups by name
-    const allowed = poolNodeFilter(pool, input.l2Advertisements);
-    out.set(pool.name, allowed === null ? null : new Set(usable.filter(allowed).map((n) => n.name)));
-  }
+/** Per pool: what announces it (first pool of a name wins, as for lookups by name). */
+function poolsAdvertisers(input: ElectionInput, usable: readonly NodeInfo[]): Map<string, PoolAdvertisers> {
+  const all = advertisers(input.l2Advertisements, usable);
+  const out = new Map<string, PoolAdvertisers>();
+  for (const pool of input.pools) if (!out.has(pool.name)) out.set(pool.name, poolAdvertisers(pool, input.l2Advertisements, all, usable));
   return out;
 }
 
-function wantedNodes(svc: ServiceInfo, pools: Map<string, ReadonlySet<string> | null>): Wanted {
-  const allowed = svc.pool === null ? undefined : pools.get(svc.pool);
-  if (allowed === undefined) return { ok: false, reason: 'noPool' };
-  if (allowed === null) return { ok: false, reason: 'noL2Advertisement' };
+/** The nodes a set of advertisers allows, computed once per distinct set (most Services share one). */
+function nodeSetCache(): (ads: readonly Advertiser[]) => ReadonlySet<string> {
+  const cache = new Map<string, ReadonlySet<string>>();
+  return (ads) => {
+    const key = ads.map((a) => a.index).join(',');
+    let nodes = cache.get(key);
+    if (!nodes) cache.set(key, (nodes = allowedNodes(ads)));
+    return nodes;
+  };
+}
+
+function wantedNodes(svc: ServiceInfo, pools: Map<string, PoolAdvertisers>, nodesOf: (ads: readonly Advertiser[]) => ReadonlySet<string>): Wanted {
+  const pool = svc.pool === null ? undefined : pools.get(svc.pool);
+  if (pool === undefined) return { ok: false, reason: 'noPool' };
+  if (pool === null) return { ok: false, reason: 'noL2Advertisement' };
+  const ads = pool.legacy ? NO_ADS : advertisersForService(pool.advertisers, svc);
+  if (!pool.legacy && ads.length === 0) return { ok: false, reason: 'notSelectedByL2Advertisement' };
+  const allowed = pool.legacy ? pool.nodes : nodesOf(ads);
   const active = activeEndpoints(svc.endpoints);
   if (active.length === 0) return { ok: false, reason: 'noEndpoints' };
-  if (svc.externalTrafficPolicy !== 'Local') return { ok: true, nodes: new Set(allowed) };
-  const local = nodesWithActiveEndpoint(active);
-  return { ok: true, nodes: new Set([...allowed].filter((n) => local.has(n))) };
+  let nodes: Set<string>;
+  if (svc.externalTrafficPolicy !== 'Local') nodes = new Set(allowed);
+  else {
+    const local = nodesWithActiveEndpoint(active);
+    nodes = new Set([...allowed].filter((n) => local.has(n)));
+  }
+  // MetalLB: Services an advertisement selects by serviceSelectors cannot use allow-shared-ip.
+  if (svc.allowsSharedIp === true && ads.some((a) => a.hasServiceSelectors)) return { ok: false, reason: 'sharedIpWithServiceSelectors', refused: { nodes, ads } };
+  return { ok: true, nodes, ads };
 }
 
 /**
  * Owner of every Service, keyed by Service key. Services of a group that want announcing get the
  * same owner, elected among the nodes all of them accept (in practice the same set: shared IPs
- * need the same pool and compatible traffic policies). A member with, say, no endpoints does not
- * veto the others: it simply is not announced.
+ * need the same pool and compatible traffic policies) and ranked by the preferences of every
+ * advertisement that applies to any of them, so shared IPs and both families of a dual-stack
+ * Service always move together. A member with, say, no endpoints does not veto the others: it
+ * simply is not announced.
  */
 export function electAll(input: ElectionInput): Map<string, ElectionResult> {
   const out = new Map<string, ElectionResult>();
@@ -58,7 +78,8 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
   for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: NO_CANDIDATES, keyIp: null });
   for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: NO_CANDIDATES, keyIp: null });
 
-  const pools = poolNodes(input, usableNodes(input));
+  const pools = poolsAdvertisers(input, usableNodes(input));
+  const nodesOf = nodeSetCache();
   // Results are kept until the next election, one per Service: groups ranked in the same order
   // share one candidates array (a handful of orders for thousands of VIPs).
   const orders = new Map<string, readonly string[]>();
@@ -69,18 +90,27 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
     orders.set(key, ranked);
     return ranked;
   };
+  const rank = (keyIp: string, nodes: Iterable<string>, ads: Iterable<Advertiser>): readonly string[] => {
+    const unique = new Map<number, Advertiser>();
+    for (const a of ads) unique.set(a.index, a);
+    return shared(rankCandidates(keyIp, nodes, preferenceScores(unique.values())));
+  };
   for (const group of groups) {
-    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools) }));
-    const sets = wanted.flatMap(({ w }) => (w.ok ? [w.nodes] : []));
-    const common = sets.reduce<string[] | null>((acc, s) => (acc === null ? [...s] : acc.filter((n) => s.has(n))), null);
-    const candidates = common === null ? NO_CANDIDATES : shared(rankCandidates(group.keyIp, common));
+    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools, nodesOf) }));
+    const oks = wanted.flatMap(({ w }) => (w.ok ? [w] : []));
+    const common = oks.reduce<string[] | null>((acc, w) => (acc === null ? [...w.nodes] : acc.filter((n) => w.nodes.has(n))), null);
+    const candidates = common === null ? NO_CANDIDATES : rank(group.keyIp, common, oks.flatMap((w) => w.ads));
     const owner = candidates[0] ?? null;
     for (const { svc, w } of wanted) {
-      if (!w.ok) out.set(svc.key, { owner: null, reason: w.reason, candidates: NO_CANDIDATES, keyIp: group.keyIp });
-      else out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
+      if (w.ok) out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
+      else {
+        const would = w.refused ? rank(group.keyIp, w.refused.nodes, w.refused.ads) : NO_CANDIDATES;
+        out.set(svc.key, { owner: null, reason: w.reason, candidates: would, keyIp: group.keyIp });
+      }
     }
   }
   return out;
 }
 
 const NO_CANDIDATES: readonly string[] = Object.freeze([]);
+const NO_ADS: readonly Advertiser[] = Object.freeze([]);

@@ -24,18 +24,6 @@ export function advertisementSelectsPool(adv: L2AdvertisementInfo, pool: PoolInf
 }
 
 /**
- * The node filter a pool's advertisements allow, or null when nothing announces the pool.
- * A legacy layer2 AddressPool is announced from every node, as MetalLB converted it to an
- * L2Advertisement without node selectors.
- */
-export function poolNodeFilter(pool: PoolInfo, advs: readonly L2AdvertisementInfo[]): ((node: NodeInfo) => boolean) | null {
-  if (pool.legacyLayer2) return () => true;
-  const selecting = advs.filter((a) => advertisementSelectsPool(a, pool));
-  if (selecting.length === 0) return null;
-  return (node) => selecting.some((a) => anySelectorMatches(a.nodeSelectors, node.labels, true));
-}
-
-/**
  * Ready, as EndpointSlice consumers read it: an unset `ready` means ready (compatibility);
  * an endpoint not ready but serving and not terminating can take traffic too.
  */

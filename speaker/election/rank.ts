@@ -1,7 +1,9 @@
-// The ranking rule of DESIGN.md "Election": candidates sorted by murmurhash3 (x86, 128-bit) of
-// `nodeName + "#" + keyIp`, ties by node name; the first announces. Every speaker computes the
+// The ranking rule of DESIGN.md "Election": candidates sorted by preference score (highest first,
+// from L2Advertisement preferredNodeSelectors; 0 without any), then by murmurhash3 (x86, 128-bit)
+// of `nodeName + "#" + keyIp`, ties by node name; the first announces. Every speaker computes the
 // same order from the same facts, so no locks or Leases are needed. Hashing per IP spreads VIPs
-// over nodes; taking the minimum makes the owner stable: removing any other node never moves it.
+// over nodes; taking the minimum makes the owner stable: removing any other node never moves it
+// (a node's score depends on its own labels only, so that holds with preferences too).
 import { compareHash, hashHex, murmur3x86128, type Hash128 } from './murmur3.js';
 
 const hashOf = (nodeName: string, keyIp: string): Hash128 => murmur3x86128(`${nodeName}#${keyIp}`);
@@ -11,22 +13,35 @@ export function electionHash(nodeName: string, keyIp: string): string {
   return hashHex(hashOf(nodeName, keyIp));
 }
 
-const byHashThenName = (a: { name: string; h: Hash128 }, b: { name: string; h: Hash128 }): number =>
-  compareHash(a.h, b.h) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Preference scores by node name; a node not in the map scores 0. */
+export type Scores = ReadonlyMap<string, number>;
+
+const NO_SCORES: Scores = new Map();
+
+interface Scored {
+  readonly name: string;
+  readonly score: number;
+  readonly h: Hash128;
+}
+
+const byScoreHashName = (a: Scored, b: Scored): number =>
+  b.score - a.score || compareHash(a.h, b.h) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+const scored = (name: string, keyIp: string, scores: Scores): Scored => ({ name, score: scores.get(name) ?? 0, h: hashOf(name, keyIp) });
 
 /** Candidates in election order (a new array; duplicates removed). */
-export function rankCandidates(keyIp: string, candidates: Iterable<string>): string[] {
-  const scored = [...new Set(candidates)].map((name) => ({ name, h: hashOf(name, keyIp) }));
-  scored.sort(byHashThenName);
-  return scored.map((s) => s.name);
+export function rankCandidates(keyIp: string, candidates: Iterable<string>, scores: Scores = NO_SCORES): string[] {
+  const list = [...new Set(candidates)].map((name) => scored(name, keyIp, scores));
+  list.sort(byScoreHashName);
+  return list.map((s) => s.name);
 }
 
 /** The owner of keyIp among candidates, or null when there is none. */
-export function ownerFor(keyIp: string, candidates: Iterable<string>): string | null {
-  let best: { name: string; h: Hash128 } | null = null;
+export function ownerFor(keyIp: string, candidates: Iterable<string>, scores: Scores = NO_SCORES): string | null {
+  let best: Scored | null = null;
   for (const name of candidates) {
-    const s = { name, h: hashOf(name, keyIp) };
-    if (best === null || byHashThenName(s, best) < 0) best = s;
+    const s = scored(name, keyIp, scores);
+    if (best === null || byScoreHashName(s, best) < 0) best = s;
   }
   return best?.name ?? null;
 }

@@ -1,9 +1,9 @@
 // Inputs and outputs of the election: plain data the speaker shell builds from its informers.
 // Only the fields the election reads, so the pure core stays independent of the Kubernetes client.
 
-import type { LabelSelector, Labels } from '../../shared/api/types.js';
+import type { LabelSelector, Labels, PreferredNodeSelector } from '../../shared/api/types.js';
 
-export type { LabelSelector, Labels };
+export type { LabelSelector, Labels, PreferredNodeSelector };
 
 export interface NodeInfo {
   readonly name: string;
@@ -31,6 +31,10 @@ export interface ServiceInfo {
   readonly externalTrafficPolicy: TrafficPolicy;
   /** Endpoints of all the Service's EndpointSlices, flattened. */
   readonly endpoints: readonly EndpointInfo[];
+  /** The Service's labels, for L2Advertisement serviceSelectors (absent: none). */
+  readonly labels?: Labels;
+  /** The Service asks to share its IP (allow-shared-ip annotation, either spelling). */
+  readonly allowsSharedIp?: boolean;
 }
 
 export interface PoolInfo {
@@ -45,6 +49,10 @@ export interface L2AdvertisementInfo {
   readonly ipAddressPools?: readonly string[];
   readonly ipAddressPoolSelectors?: readonly LabelSelector[];
   readonly nodeSelectors?: readonly LabelSelector[];
+  /** Only Services matching one of these are announced by this advertisement; empty: all. */
+  readonly serviceSelectors?: readonly LabelSelector[];
+  /** Soft preferences: a node this advertisement allows scores the weights of the preferences it matches. */
+  readonly preferredNodeSelectors?: readonly PreferredNodeSelector[];
 }
 
 export interface ElectionInput {
@@ -64,13 +72,19 @@ export type ElectionReason =
   | 'badIp' // an IP does not parse (status written by someone else)
   | 'noPool' // the pool is unknown to this speaker
   | 'noL2Advertisement' // no L2Advertisement selects the pool: MetalLB's most common trap
+  | 'notSelectedByL2Advertisement' // advertisements select the pool, but none selects the Service (serviceSelectors)
+  | 'sharedIpWithServiceSelectors' // allow-shared-ip on a Service an advertisement selects by serviceSelectors (MetalLB refuses it)
   | 'noEndpoints' // no ready (or serving) endpoint anywhere
   | 'noCandidates'; // endpoints exist, but no alive eligible node can announce
 
 export interface ElectionResult {
   readonly owner: string | null;
   readonly reason: ElectionReason;
-  /** Eligible nodes in election order (owner first); empty unless the Service wants announcing. */
+  /**
+   * Eligible nodes in election order (owner first); empty unless the Service wants announcing.
+   * For sharedIpWithServiceSelectors: the order it would have had, so exactly one speaker (the
+   * first) reports the refusal.
+   */
   readonly candidates: readonly string[];
   /** The canonical IP the ranking hashed (shared by every Service of the group), null if none. */
   readonly keyIp: string | null;

@@ -1,6 +1,6 @@
 import type { L2Advertisement } from '../../shared/api/types.js';
 import type { ElectionInput, ElectionResult } from '../election/types.js';
-import { diffOwnership, planAnnouncements, type OwnedService } from './announcements.js';
+import { diffOwnership, planAnnouncements, SHARED_IP_REFUSAL, type OwnedService } from './announcements.js';
 
 const input: ElectionInput = {
   services: [
@@ -31,6 +31,13 @@ describe('planAnnouncements', () => {
     const plan = planAnnouncements('n1', input, results, [adv(['bond0'])], ['eth0']);
     expect(plan.pairs).toEqual([]);
     expect(plan.failed.get('ns/a')).toContain('bond0');
+  });
+
+  it('a refused Service is reported by the speaker it would have elected, and by no other', () => {
+    const refused = new Map([['ns/b', { owner: null, reason: 'sharedIpWithServiceSelectors' as const, candidates: ['n2', 'n1'], keyIp: '192.0.2.2' }]]);
+    expect([...planAnnouncements('n2', input, refused, [adv()], ['eth0']).refused]).toEqual([['ns/b', SHARED_IP_REFUSAL]]);
+    expect(planAnnouncements('n1', input, refused, [adv()], ['eth0']).refused.size).toBe(0);
+    expect(planAnnouncements('n2', input, refused, [adv()], ['eth0']).pairs).toEqual([]);
   });
 
   it('announces nothing for a node missing from the cluster', () => {

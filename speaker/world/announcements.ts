@@ -4,7 +4,7 @@ import type { L2Advertisement } from '../../shared/api/types.js';
 import { parseIp, type IpAddress } from '../../shared/ip/address.js';
 import type { OwnedPair } from '../responder/owned.js';
 import type { ElectionInput, ElectionReason, ElectionResult } from '../election/types.js';
-import { announceInterfaces, pickInterfaces } from './announce-interfaces.js';
+import { announceInterfaces, applicableAdvertisements, pickInterfaces } from './announce-interfaces.js';
 
 export interface OwnedService {
   readonly key: string;
@@ -20,7 +20,16 @@ export interface AnnouncementPlan {
   readonly failed: ReadonlyMap<string, string>;
   /** Why each Service is not announced by anyone (for the withdrawal log). */
   readonly reasons: ReadonlyMap<string, ElectionReason>;
+  /**
+   * Refused by a configuration rule, with the message for a Warning Event. Only the speaker the
+   * Service would have elected reports it, so the cluster emits one Event, not one per node.
+   */
+  readonly refused: ReadonlyMap<string, string>;
 }
+
+/** MetalLB's rule, in the words its users search for. */
+export const SHARED_IP_REFUSAL =
+  'the Service uses the allow-shared-ip annotation but an L2Advertisement selects it with serviceSelectors, and Services matching serviceSelectors cannot share an IP: not announced. Remove the annotation or the serviceSelectors match';
 
 export function planAnnouncements(
   me: string,
@@ -33,21 +42,26 @@ export function planAnnouncements(
   const owned = new Map<string, OwnedService>();
   const failed = new Map<string, string>();
   const reasons = new Map<string, ElectionReason>();
+  const refused = new Map<string, string>();
   const node = input.nodes.find((n) => n.name === me);
   const pools = new Map(input.pools.map((p) => [p.name, p]));
-  // The interface choice depends only on the pool (this node is fixed): once per pool, not per Service.
-  const interfacesOfPool = new Map<string, string[]>();
+  // The interface choice depends only on the advertisements that apply (this node is fixed): once
+  // per pool and set of advertisements, not per Service.
+  const interfacesOf = new Map<string, string[]>();
   for (const svc of input.services) {
     const r = results.get(svc.key);
     if (!r) continue;
     reasons.set(svc.key, r.reason);
+    if (r.reason === 'sharedIpWithServiceSelectors' && r.candidates[0] === me) refused.set(svc.key, SHARED_IP_REFUSAL);
     if (r.owner !== me || !node || svc.pool === null) continue;
     const pool = pools.get(svc.pool);
     if (!pool) continue;
-    let interfaces = interfacesOfPool.get(pool.name);
+    const applicable = applicableAdvertisements(pool, node, svc.labels ?? {}, advertisements);
+    const cacheKey = [pool.name, ...applicable.map((a) => a.metadata.name ?? '')].join('\u0000');
+    let interfaces = interfacesOf.get(cacheKey);
     if (!interfaces) {
-      interfaces = pickInterfaces(announceInterfaces(pool, node, advertisements), usableInterfaces);
-      interfacesOfPool.set(pool.name, interfaces);
+      interfaces = pickInterfaces(announceInterfaces(pool, applicable), usableInterfaces);
+      interfacesOf.set(cacheKey, interfaces);
     }
     if (interfaces.length === 0) {
       const allowed = advertisements.flatMap((a) => a.spec?.interfaces ?? []);
@@ -60,7 +74,7 @@ export function planAnnouncements(
     for (const ip of ips) for (const interfaceName of interfaces) pairs.push({ ip, interfaceName });
     owned.set(svc.key, { key: svc.key, ips: svc.ips, pool: svc.pool, interfaces });
   }
-  return { pairs: dedupe(pairs), owned, failed, reasons };
+  return { pairs: dedupe(pairs), owned, failed, reasons, refused };
 }
 
 function dedupe(pairs: readonly OwnedPair[]): OwnedPair[] {

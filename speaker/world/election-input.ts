@@ -2,12 +2,16 @@
 // cluster state gives the same input on every speaker, which is what makes the election agree.
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { servedByClass } from '../../shared/api/lb-class.js';
-import type { AddressPool, IPAddressPool, L2Advertisement } from '../../shared/api/types.js';
+import { ANNOTATION, DEPRECATED_ANNOTATION, type AddressPool, type IPAddressPool, type L2Advertisement } from '../../shared/api/types.js';
 import { parseIp } from '../../shared/ip/address.js';
 import { parsePoolEntry, rangeContains } from '../../shared/ip/range.js';
 import type { EndpointInfo, ElectionInput, L2AdvertisementInfo, NodeInfo, PoolInfo, ServiceInfo } from '../election/types.js';
 
-export const POOL_ANNOTATION = 'metallb.io/ip-allocated-from-pool';
+export const POOL_ANNOTATION = ANNOTATION.ipAllocatedFromPool;
+/** Both spellings MetalLB accepts; a non-empty value asks to share the IP. */
+export const SHARING_ANNOTATIONS = [ANNOTATION.allowSharedIP, DEPRECATED_ANNOTATION.allowSharedIP] as const;
+
+export const allowsSharedIp = (svc: V1Service): boolean => SHARING_ANNOTATIONS.some((a) => (svc.metadata?.annotations?.[a] ?? '') !== '');
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export interface ClusterFacts {
@@ -100,6 +104,8 @@ function advertisementInfo(adv: L2Advertisement): L2AdvertisementInfo {
     ipAddressPools: adv.spec?.ipAddressPools ?? [],
     ipAddressPoolSelectors: adv.spec?.ipAddressPoolSelectors ?? [],
     nodeSelectors: adv.spec?.nodeSelectors ?? [],
+    serviceSelectors: adv.spec?.serviceSelectors ?? [],
+    preferredNodeSelectors: adv.spec?.preferredNodeSelectors ?? [],
   };
 }
 
@@ -117,6 +123,8 @@ export function electionInput(facts: ClusterFacts): ElectionInput {
       pool: poolOf(svc, ips, pools),
       externalTrafficPolicy: svc.spec?.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
       endpoints: endpoints.get(key) ?? [],
+      labels: svc.metadata?.labels ?? {},
+      allowsSharedIp: allowsSharedIp(svc),
     });
   }
   return {

@@ -23,8 +23,11 @@ const service: fc.Arbitrary<V1Service> = fc.record({
     namespace: fc.constantFrom('ns1', 'ns2'),
     uid: fc.uuid(),
     resourceVersion: fc.nat().map(String),
-    labels: fc.constant({ app: 'web' }),
-    annotations: fc.dictionary(fc.constantFrom('metallb.io/ip-allocated-from-pool', 'metallb.io/loadBalancerIPs', 'other'), fc.constantFrom('p1', 'p2', '192.0.2.5')),
+    labels: maybe(fc.dictionary(fc.constantFrom('app', 'tier'), fc.constantFrom('web', 'db'))),
+    annotations: fc.dictionary(
+      fc.constantFrom('metallb.io/ip-allocated-from-pool', 'metallb.io/loadBalancerIPs', 'metallb.io/allow-shared-ip', 'metallb.universe.tf/allow-shared-ip', 'other'),
+      fc.constantFrom('p1', 'p2', '192.0.2.5', ''),
+    ),
   }),
   spec: fc.record({
     type: maybe(fc.constantFrom('LoadBalancer', 'ClusterIP', 'NodePort')),

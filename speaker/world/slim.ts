@@ -13,10 +13,11 @@ import type { V1EndpointSlice, V1ObjectMeta, V1Service } from '@kubernetes/clien
 import type { ServiceL2Status } from '../../shared/api/types.js';
 import type { Typed } from '../../shared/k8s/informer.js';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE } from '../status/plan.js';
-import { POOL_ANNOTATION } from './election-input.js';
+import { POOL_ANNOTATION, SHARING_ANNOTATIONS } from './election-input.js';
 import { Interner, StringInterner } from './intern.js';
 
 const SLICE_SERVICE_LABEL = 'kubernetes.io/service-name';
+const KEPT_ANNOTATIONS: readonly string[] = [POOL_ANNOTATION, ...SHARING_ANNOTATIONS];
 
 type Endpoint = NonNullable<V1EndpointSlice['endpoints']>[number];
 
@@ -36,9 +37,13 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
   const interfaceLists = new Interner<InterfaceList>(1_024);
   const specs = new Interner<NonNullable<V1Service['spec']>>(1_024);
   const poolAnnotations = new Interner<Record<string, string>>(1_024);
+  const labelSets = new Interner<Record<string, string>>(4_096);
   const s = <S extends string | undefined>(v: S): S => strings.intern(v);
 
-  /** A Service's identity and versioning (the cache and relist diffing need these), uid for Events. */
+  /**
+   * A Service's identity and versioning (the cache and relist diffing need these), uid for Events,
+   * labels for L2Advertisement serviceSelectors.
+   */
   const serviceMeta = (m: V1ObjectMeta | undefined, annotations: Record<string, string> | undefined): V1ObjectMeta => ({
     name: m?.name,
     namespace: s(m?.namespace),
@@ -46,14 +51,21 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
     resourceVersion: m?.resourceVersion,
     deletionTimestamp: m?.deletionTimestamp,
     annotations,
+    labels: m?.labels === undefined ? undefined : labelSets.get(JSON.stringify(m.labels), () => Object.freeze({ ...m.labels })),
   });
 
+  /** The annotations the speaker reads (pool, sharing): a few distinct combinations, one frozen object each. */
+  const keptAnnotations = (all: Record<string, string> | undefined): Record<string, string> | undefined => {
+    const kept = KEPT_ANNOTATIONS.flatMap((k) => (all?.[k] === undefined ? [] : [[k, all[k]] as const]));
+    if (kept.length === 0) return undefined;
+    return poolAnnotations.get(JSON.stringify(kept), () => Object.freeze(Object.fromEntries(kept.map(([k, v]) => [k, s(v)]))));
+  };
+
   const service = (svc: V1Service): V1Service => {
-    const pool = svc.metadata?.annotations?.[POOL_ANNOTATION];
     const ingress = svc.status?.loadBalancer?.ingress;
     return {
-      // The annotation and the spec fields kept take a few distinct values: one frozen object each.
-      metadata: serviceMeta(svc.metadata, pool === undefined ? undefined : poolAnnotations.get(pool, () => Object.freeze({ [POOL_ANNOTATION]: s(pool) }))),
+      // The annotations and the spec fields kept take a few distinct values: one frozen object each.
+      metadata: serviceMeta(svc.metadata, keptAnnotations(svc.metadata?.annotations)),
       spec: specs.get(JSON.stringify([svc.spec?.type ?? null, svc.spec?.loadBalancerClass ?? null, svc.spec?.externalTrafficPolicy ?? null]), () =>
         Object.freeze({ type: s(svc.spec?.type), loadBalancerClass: s(svc.spec?.loadBalancerClass), externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy) }),
       ),

@@ -1,6 +1,6 @@
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { L2Advertisement } from '../../shared/api/types.js';
-import { announceInterfaces, pickInterfaces } from './announce-interfaces.js';
+import { announceInterfaces, applicableAdvertisements, pickInterfaces } from './announce-interfaces.js';
 import { electionInput, serviceIps, servedByUs, type ClusterFacts } from './election-input.js';
 
 const svc = (name: string, over: Partial<V1Service['spec']> = {}, ips: string[] = ['192.0.2.10'], pool?: string): V1Service => ({
@@ -80,11 +80,13 @@ describe('announceInterfaces', () => {
     ['other pool ignored', [adv('a', { ipAddressPools: ['p2'], interfaces: ['eth9'] })], { all: false, names: new Set() }],
     ['other node ignored', [adv('a', { nodeSelectors: [{ matchLabels: { zone: 'b' } }], interfaces: ['eth9'] })], { all: false, names: new Set() }],
     ['pool selector', [adv('a', { ipAddressPoolSelectors: [{ matchLabels: { tier: 'web' } }], interfaces: ['eth2'] })], { all: false, names: new Set(['eth2']) }],
+    ['serviceSelectors matching the Service', [adv('a', { serviceSelectors: [{ matchLabels: { app: 'web' } }], interfaces: ['eth3'] })], { all: false, names: new Set(['eth3']) }],
+    ['serviceSelectors not matching the Service', [adv('a', { serviceSelectors: [{ matchLabels: { app: 'db' } }], interfaces: ['eth4'] })], { all: false, names: new Set() }],
   ] as const)('%s', (_n, advs, want) => {
-    expect(announceInterfaces(pool, n1, advs)).toEqual(want);
+    expect(announceInterfaces(pool, applicableAdvertisements(pool, n1, { app: 'web' }, advs))).toEqual(want);
   });
   it('legacy pools use every interface; pickInterfaces keeps discovery order', () => {
-    expect(announceInterfaces({ ...pool, legacyLayer2: true }, n1, [])).toEqual({ all: true });
+    expect(announceInterfaces({ ...pool, legacyLayer2: true }, [])).toEqual({ all: true });
     expect(pickInterfaces({ all: false, names: new Set(['eth1', 'eth0']) }, ['eth0', 'eth1', 'eth2'])).toEqual(['eth0', 'eth1']);
   });
 });
