@@ -15,11 +15,12 @@ import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
-import { Allocator, statusCount } from './allocator/allocator.js';
+import { Allocator } from './allocator/allocator.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
 import { allInformers, controllerInformers, type ControllerInformers } from './informers.js';
 import { defaultElectorTiming, LeaseElector } from './leader/elector.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
+import { recordPoolMetrics } from './pool-metrics.js';
 import { resolvePoolConfig, type LastValidPools, type PoolConfig } from './reconcile/pool-config.js';
 import { desiredPoolStatus, poolStatusEqual } from './reconcile/pool-status.js';
 import { adoptExisting, reconcileService, resyncOrder, type ReconcileContext, type ServiceDecision } from './reconcile/service.js';
@@ -308,19 +309,10 @@ export class Controller {
     const config = this.poolConfig;
     if (!this.leading || !alloc || !config) return;
     const m = this.metrics;
-    for (const g of [m.addressesTotal, m.addressesInUse, m.familyAddressesTotal, m.familyAddressesInUse]) g.reset();
+    recordPoolMetrics(m, config.verdicts.map((v) => v.name), alloc);
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     for (const verdict of config.verdicts) {
       const stats = alloc.stats(verdict.name);
-      if (stats) {
-        const used = stats.assignedIPv4 + stats.assignedIPv6;
-        m.addressesInUse.set({ pool: verdict.name }, Number(used));
-        m.addressesTotal.set({ pool: verdict.name }, Number(used + stats.availableIPv4 + stats.availableIPv6));
-        m.familyAddressesInUse.set({ pool: verdict.name, family: 'ipv4' }, statusCount(stats.assignedIPv4));
-        m.familyAddressesInUse.set({ pool: verdict.name, family: 'ipv6' }, statusCount(stats.assignedIPv6));
-        m.familyAddressesTotal.set({ pool: verdict.name, family: 'ipv4' }, Number(stats.assignedIPv4 + stats.availableIPv4));
-        m.familyAddressesTotal.set({ pool: verdict.name, family: 'ipv6' }, Number(stats.assignedIPv6 + stats.availableIPv6));
-      }
       this.reportPoolProblem(verdict);
       // MetalLB's legacy AddressPool has no status; its validity shows in Events and metrics.
       const obj = verdict.kind === 'IPAddressPool' ? this.informers.pools.get(verdict.name, this.cfg.namespace) : undefined;

@@ -8,6 +8,11 @@ export interface ControllerMetrics {
   readonly addressesInUse: Gauge<'pool'>;
   readonly familyAddressesTotal: Gauge<'pool' | 'family'>;
   readonly familyAddressesInUse: Gauge<'pool' | 'family'>;
+  readonly ipv4AddressesTotal: Gauge<'pool'>;
+  readonly ipv6AddressesTotal: Gauge<'pool'>;
+  readonly ipv4AddressesInUse: Gauge<'pool'>;
+  readonly ipv6AddressesInUse: Gauge<'pool'>;
+  readonly servicesAllocated: Gauge<'pool'>;
   readonly updates: Counter;
   readonly updateErrors: Counter;
   readonly configLoaded: Gauge;
@@ -27,6 +32,11 @@ export function createControllerMetrics(): ControllerMetrics {
     addressesInUse: new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers: r }),
     familyAddressesTotal: new Gauge({ name: 'l2lb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool and IP family', labelNames: ['pool', 'family'], registers: r }),
     familyAddressesInUse: new Gauge({ name: 'l2lb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool and IP family', labelNames: ['pool', 'family'], registers: r }),
+    ipv4AddressesTotal: new Gauge({ name: 'metallb_allocator_ipv4_addresses_total', help: 'Number of usable IPv4 addresses, per pool', labelNames: ['pool'], registers: r }),
+    ipv6AddressesTotal: new Gauge({ name: 'metallb_allocator_ipv6_addresses_total', help: 'Number of usable IPv6 addresses, per pool', labelNames: ['pool'], registers: r }),
+    ipv4AddressesInUse: new Gauge({ name: 'metallb_allocator_ipv4_addresses_in_use_total', help: 'Number of IPv4 addresses in use, per pool', labelNames: ['pool'], registers: r }),
+    ipv6AddressesInUse: new Gauge({ name: 'metallb_allocator_ipv6_addresses_in_use_total', help: 'Number of IPv6 addresses in use, per pool', labelNames: ['pool'], registers: r }),
+    servicesAllocated: new Gauge({ name: 'metallb_allocator_services_allocated_total', help: 'Number of Services with addresses from the pool', labelNames: ['pool'], registers: r }),
     updates: new Counter({ name: 'metallb_k8s_client_updates_total', help: 'Number of k8s object updates that have been processed', registers: r }),
     updateErrors: new Counter({ name: 'metallb_k8s_client_update_errors_total', help: 'Number of k8s object updates that failed for some reason', registers: r }),
     configLoaded: new Gauge({ name: 'metallb_k8s_client_config_loaded_bool', help: '1 if the pool configuration was loaded at least once', registers: r }),
