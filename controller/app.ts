@@ -25,6 +25,8 @@ import { resolvePoolConfig, type LastValidPools, type PoolConfig } from './recon
 import { desiredPoolStatus, poolStatusEqual } from './reconcile/pool-status.js';
 import { adoptExisting, reconcileService, resyncOrder, type ReconcileContext, type ServiceDecision } from './reconcile/service.js';
 import { WorkQueue, type WorkResult } from './work-queue.js';
+import { configurationErrors } from '../shared/config-state/status.js';
+import { ConfigurationStateWriter } from '../shared/config-state/writer.js';
 import { ControllerWriters } from './writers.js';
 
 export interface ControllerConfig {
@@ -75,6 +77,8 @@ export class Controller {
   private synced = false;
   private poolStatusTimer: NodeJS.Timeout | undefined;
   private poolChangeTimer: NodeJS.Timeout | undefined;
+  /** The leader's ConfigurationState (one object for the controller, whichever replica leads). */
+  private configState: ConfigurationStateWriter | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
     this.identity = cfg.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
@@ -126,6 +130,7 @@ export class Controller {
     this.queue.stop();
     clearTimeout(this.poolStatusTimer);
     clearTimeout(this.poolChangeTimer);
+    if (this.leading) await this.configState?.remove();
     await this.elector?.stop();
     await Promise.all(allInformers(this.informers).map((i) => i.stop()));
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
@@ -148,6 +153,8 @@ export class Controller {
     const writesBefore = this.statusWrites;
     this.allocator = new Allocator();
     this.applyPoolConfig();
+    this.configState = new ConfigurationStateWriter(this.cfg.kc, this.cfg.namespace, { type: 'controller' }, log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
+    this.reportConfigState();
     this.queue.resume();
     this.pending.clear();
     // Two phases: every valid existing assignment is adopted before any Service is reconciled, so
@@ -176,6 +183,8 @@ export class Controller {
     this.metrics.leader.set(0);
     this.queue.clear();
     this.allocator = undefined;
+    this.configState?.stop();
+    this.configState = undefined;
   }
 
   // ---- informer events ----------------------------------------------------------------------
@@ -212,11 +221,18 @@ export class Controller {
       const v = parseL2Advertisement(a);
       return v.ok ? [v.value] : [];
     });
+    this.reportConfigState();
+  }
+
+  private reportConfigState(): void {
+    if (!this.leading || !this.synced) return;
+    this.configState?.report(configurationErrors(this.poolObjects(), this.legacyObjects(), [...this.informers.advertisements.list()]));
   }
 
   private onPoolsChanged(): void {
     if (!this.leading || !this.allocator) return;
     const change = this.applyPoolConfig();
+    this.reportConfigState();
     for (const inv of change.invalidated) this.cfg.log.info('poolChanged', 'addresses no longer in any valid pool', { service: inv.key, reason: inv.reason });
     // Any Service may be affected (serviceAllocation, autoAssign, new space for pending ones).
     for (const svc of resyncOrder(this.informers.services.list())) this.queue.add(keyOf(svc));

@@ -28,6 +28,8 @@ import { statusRetryDelay } from './status/retry.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
 import { Pacer, type When } from './pacer.js';
+import { configurationErrors } from '../shared/config-state/status.js';
+import { ConfigurationStateWriter } from '../shared/config-state/writer.js';
 
 export interface SpeakerConfig {
   /** The API client (shared/k8s/client.ts: one keep-alive connection pool for every call). */
@@ -60,6 +62,7 @@ export class Speaker {
   /** Events go out a few at a time: a takeover at scale emits one per moved Service. */
   private readonly eventSender = new BoundedSender(4);
   private readonly executor: StatusExecutor;
+  private readonly configState: ConfigurationStateWriter;
   private server: Server | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
@@ -98,6 +101,7 @@ export class Speaker {
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
     this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
+    this.configState = new ConfigurationStateWriter(cfg.kc, cfg.namespace, { type: 'speaker', node: cfg.nodeName }, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 
   async start(): Promise<void> {
@@ -117,6 +121,9 @@ export class Speaker {
     await Promise.all(allSpeakerInformers(i).map((x) => x.start()));
     this.synced = true;
     log.info('informersSynced', 'caches are filled', { services: i.services.list().length, nodes: i.nodes.list().length });
+    const reportConfig = (): void => this.configState.report(configurationErrors([...i.pools.list()], [...i.legacyPools.list()], [...i.advertisements.list()]));
+    for (const inf of [i.pools, i.legacyPools, i.advertisements]) inf.on(reportConfig);
+    reportConfig();
 
     this.announcer = new Announcer({ registry: this.metrics.registry, log, links: realLinks(log), lookupInterface: (name) => this.interfaceInfo(name) });
     this.watcher = await watchInterfaces({
@@ -143,6 +150,7 @@ export class Speaker {
     this.announcer?.setOwned([]);
     this.withdrawAll('speakerStopping');
     await this.heartbeats?.stop({ leaving: true });
+    await this.configState.remove();
     this.announcer?.close();
     this.watcher?.close();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));

@@ -172,6 +172,8 @@ describe('RBAC of the chart\'s ServiceAccounts', () => {
     [false, 'get', 'secrets', inNs({ name: 'some-other-secret' })], [false, 'list', 'secrets', { namespace: 'kube-system' }],
     [false, 'delete', 'pods', inNs()], [false, 'delete', 'services', inNs()], [false, 'delete', 'nodes'],
     [false, 'delete', 'ipaddresspools', inNs({ group: 'metallb.io' })], [false, 'update', 'ipaddresspools', inNs({ group: 'metallb.io' })],
+    [true, 'create', 'configurationstates', inNs({ group: 'metallb.io' })], [true, 'update', 'configurationstates', inNs({ group: 'metallb.io', subresource: 'status', name: 'speaker-node1' })],
+    [false, 'list', 'configurationstates', inNs({ group: 'metallb.io' })], [false, 'update', 'configurationstates', inNs({ group: 'metallb.io', name: 'speaker-node1' })],
   ];
   const controller: Row[] = [
     [true, 'list', 'services'], [true, 'update', 'services', inNs({ subresource: 'status' })], [true, 'list', 'namespaces'],
@@ -183,6 +185,8 @@ describe('RBAC of the chart\'s ServiceAccounts', () => {
     [false, 'get', 'secrets', inNs({ name: 'some-other-secret' })], [false, 'list', 'secrets', inNs()], [false, 'get', 'secrets', { namespace: 'kube-system' }],
     [false, 'update', 'leases', inNs({ group: 'coordination.k8s.io', name: 'someone-elses-lease' })],
     [false, 'create', 'servicel2statuses', inNs({ group: 'metallb.io' })],
+    [true, 'create', 'configurationstates', inNs({ group: 'metallb.io' })], [true, 'update', 'configurationstates', inNs({ group: 'metallb.io', subresource: 'status', name: 'controller' })],
+    [false, 'update', 'configurationstates', inNs({ group: 'metallb.io', subresource: 'status', name: 'speaker-node1' })], [false, 'delete', 'configurationstates', inNs({ group: 'metallb.io', name: 'speaker-node1' })],
   ];
 
   it.each([

@@ -2,7 +2,7 @@
 import { METALLB_GROUP, METALLB_VERSION } from '../api/types.js';
 import { resourcePath } from './url.js';
 
-export type MetallbPlural = 'ipaddresspools' | 'addresspools' | 'l2advertisements' | 'servicel2statuses';
+export type MetallbPlural = 'ipaddresspools' | 'addresspools' | 'l2advertisements' | 'servicel2statuses' | 'configurationstates';
 
 /** The collection path (list, watch, create) of `plural` in `namespace`. */
 export const metallbPath = (namespace: string, plural: MetallbPlural): string => resourcePath({ group: METALLB_GROUP, version: METALLB_VERSION, namespace, plural });

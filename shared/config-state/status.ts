@@ -1,0 +1,74 @@
+// MetalLB v0.16's ConfigurationState: one status-only object per component (the controller, and
+// the speaker of each node) saying whether the configuration it serves is valid. Pure: which object
+// a component writes, and the status it should hold for a list of configuration errors.
+import type { Condition, ObjectMetaLike } from '../api/types.js';
+import { parseL2Advertisement } from '../api/advertisement.js';
+import type { AddressPool, IPAddressPool, L2Advertisement } from '../api/types.js';
+import { validatePools } from '../api/validate.js';
+
+export const LABEL_COMPONENT_TYPE = 'metallb.io/component-type';
+export const LABEL_NODE_NAME = 'metallb.io/node-name';
+
+export type Component = { readonly type: 'controller' } | { readonly type: 'speaker'; readonly node: string };
+export type ConfigurationResult = 'Valid' | 'Invalid' | 'Unknown';
+
+export interface ConfigurationStateStatus {
+  readonly result: ConfigurationResult;
+  readonly errorSummary: string;
+  readonly conditions: readonly Condition[];
+}
+
+export interface ConfigurationState {
+  readonly apiVersion?: string;
+  readonly kind?: 'ConfigurationState';
+  readonly metadata: ObjectMetaLike;
+  readonly status?: ConfigurationStateStatus;
+}
+
+/** The object's name and labels: `controller`, or `speaker-<node>` labelled with its node. */
+export function stateObject(c: Component): { name: string; labels: Record<string, string> } {
+  if (c.type === 'controller') return { name: 'controller', labels: { [LABEL_COMPONENT_TYPE]: 'controller' } };
+  return { name: `speaker-${c.node}`, labels: { [LABEL_COMPONENT_TYPE]: 'speaker', [LABEL_NODE_NAME]: c.node } };
+}
+
+/**
+ * The configuration errors a component reports: every invalid pool and L2Advertisement, each
+ * named, in a stable order (so an unchanged configuration never rewrites the status).
+ */
+export function configurationErrors(pools: readonly IPAddressPool[], legacy: readonly AddressPool[], advertisements: readonly L2Advertisement[]): string[] {
+  const errors: string[] = [];
+  for (const v of validatePools(pools, legacy).verdicts) if (!v.valid) errors.push(`${v.kind} ${JSON.stringify(v.name)}: ${v.errors.join('; ')}`);
+  for (const a of advertisements) {
+    const p = parseL2Advertisement(a);
+    if (!p.ok) errors.push(`L2Advertisement ${JSON.stringify(p.name)}: ${p.errors.join('; ')}`);
+  }
+  return errors.sort();
+}
+
+/** The status for these errors; the condition keeps its transition time while its status holds. */
+export function desiredStatus(errors: readonly string[], previous: ConfigurationStateStatus | undefined, now: string): ConfigurationStateStatus {
+  const valid = errors.length === 0;
+  const status = valid ? 'True' : 'False';
+  const before = previous?.conditions?.find((c) => c.type === 'Valid');
+  const condition: Condition = {
+    type: 'Valid',
+    status,
+    reason: valid ? 'ConfigurationValid' : 'ConfigurationInvalid',
+    message: valid ? 'the configuration is valid' : errors.join('; '),
+    lastTransitionTime: before?.status === status ? before.lastTransitionTime : now,
+  };
+  return { result: valid ? 'Valid' : 'Invalid', errorSummary: errors.join('; '), conditions: [condition] };
+}
+
+/** Field by field: the API server returns keys in its own order. */
+export function statusEqual(a: ConfigurationStateStatus | undefined, b: ConfigurationStateStatus): boolean {
+  if (a === undefined || a.result !== b.result || a.errorSummary !== b.errorSummary) return false;
+  const ca = a.conditions ?? [];
+  return (
+    ca.length === b.conditions.length &&
+    b.conditions.every((c, i) => {
+      const x = ca[i];
+      return x !== undefined && x.type === c.type && x.status === c.status && x.reason === c.reason && x.message === c.message && x.lastTransitionTime === c.lastTransitionTime;
+    })
+  );
+}
