@@ -27,6 +27,7 @@ import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './st
 import { statusRetryDelay } from './status/retry.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
 import { electionInput, serviceKey } from './world/election-input.js';
+import { refusalsToReport } from './world/external-ips.js';
 import { Pacer, type When } from './pacer.js';
 import { configurationErrors } from '../shared/config-state/status.js';
 import { ConfigurationStateWriter } from '../shared/config-state/writer.js';
@@ -46,6 +47,8 @@ export interface SpeakerConfig {
   readonly deadAfterMs: number;
   readonly interfaceRules?: SelectionRules;
   readonly verifySourceAddress?: boolean;
+  /** Announce spec.externalIPs inside a pool the Service may use (off by default: CVE-2020-8554). */
+  readonly announceExternalIps?: boolean;
   readonly log: Logger;
 }
 
@@ -73,6 +76,7 @@ export class Speaker {
   private owned: ReadonlyMap<string, OwnedService> = new Map();
   private failed: ReadonlyMap<string, string> = new Map();
   private refused: ReadonlyMap<string, string> = new Map();
+  private externalRefused: ReadonlyMap<string, string> = new Map();
   /** The last election: its results and the alive set they came from (status writes plan from both). */
   private elected: { readonly results: ReadonlyMap<string, ElectionResult>; readonly alive: ReadonlySet<string> } = { results: new Map(), alive: new Set() };
   private electionQueued = false;
@@ -266,6 +270,7 @@ export class Speaker {
       l2Advertisements: advertisements,
       alivePeers: alive,
       loadBalancerClass: this.cfg.lbClass,
+      announceExternalIps: this.cfg.announceExternalIps === true,
     });
     const results = electAll(input);
     const plan = planAnnouncements(this.cfg.nodeName, input, results, advertisements, this.usable.map((u) => u.name));
@@ -299,9 +304,17 @@ export class Speaker {
       this.cfg.log.warn('announceRefused', message, { service: key });
       this.eventSender.push(() => this.serviceEvent(key, 'Warning', 'announceRefused', message));
     }
+    const live = input.nodes.filter((n) => alive.has(n.name)).map((n) => n.name);
+    const externalRefused = refusalsToReport(this.cfg.nodeName, input.externalIpRefusals, live);
+    for (const [key, message] of externalRefused) {
+      if (this.externalRefused.get(key) === message) continue;
+      this.cfg.log.warn('externalIPsNotAnnounced', message, { service: key });
+      this.eventSender.push(() => this.serviceEvent(key, 'Warning', 'externalIPsNotAnnounced', message));
+    }
     this.owned = plan.owned;
     this.failed = plan.failed;
     this.refused = plan.refused;
+    this.externalRefused = externalRefused;
     this.elected = { results, alive };
     this.scheduleStatus();
   }

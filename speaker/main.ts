@@ -21,6 +21,7 @@ export const speakerFlags: FlagSpec[] = [
   { name: 'speaker-selector', help: 'label selector of the speaker Pods (the peers)', default: 'app.kubernetes.io/name=l2lb,app.kubernetes.io/component=speaker' },
   { name: 'exclude-interfaces', help: 'extra interface name patterns never announced on (trailing * matches a prefix)', repeatable: true },
   { name: 'verify-source-address', help: 'drop heartbeats whose source address is not the peer\'s host IP', boolean: true, default: 'true' },
+  { name: 'announce-external-ips', help: 'also announce Services\' spec.externalIPs that lie in an IPAddressPool the Service may use (off by default: CVE-2020-8554)', boolean: true, default: 'false' },
   { name: 'log-level', help: 'debug, info, warn or error', default: 'info' },
 ];
 
@@ -51,6 +52,7 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
     heartbeatIntervalMs: intervalMs,
     deadAfterMs,
     verifySourceAddress: flagString(flags, 'verify-source-address') === 'true',
+    announceExternalIps: flagString(flags, 'announce-external-ips') === 'true',
     ...(excludes.length > 0 ? { interfaceRules: { exclude: [...DEFAULT_EXCLUDES, ...excludes] } } : {}),
     log,
   });

@@ -3,7 +3,9 @@
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { servedByClass } from '../../shared/api/lb-class.js';
 import { ANNOTATION, DEPRECATED_ANNOTATION, type AddressPool, type IPAddressPool, type L2Advertisement } from '../../shared/api/types.js';
-import { parseIp } from '../../shared/ip/address.js';
+import { validatePools } from '../../shared/api/validate.js';
+import { formatIp, parseIp } from '../../shared/ip/address.js';
+import { judgeExternalIps, type ExternalIpContext, type ExternalIpRefusal } from './external-ips.js';
 import { parsePoolEntry, rangeContains } from '../../shared/ip/range.js';
 import type { EndpointInfo, ElectionInput, L2AdvertisementInfo, NodeInfo, PoolInfo, ServiceInfo } from '../election/types.js';
 
@@ -24,7 +26,12 @@ export interface ClusterFacts {
   readonly alivePeers: ReadonlySet<string>;
   /** spec.loadBalancerClass this installation serves; '' = Services without a class. */
   readonly loadBalancerClass: string;
+  /** --announce-external-ips: announce spec.externalIPs that lie in a pool the Service may use. */
+  readonly announceExternalIps?: boolean;
 }
+
+/** The election's input, and why externalIPs of some Services are not announced (for Events). */
+export type SpeakerInput = ElectionInput & { readonly externalIpRefusals: ReadonlyMap<string, readonly ExternalIpRefusal[]> };
 
 export const serviceKey = (svc: V1Service): string => `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
 
@@ -109,18 +116,62 @@ function advertisementInfo(adv: L2Advertisement): L2AdvertisementInfo {
   };
 }
 
-export function electionInput(facts: ClusterFacts): ElectionInput {
+/** Services whose externalIPs this installation considers: its LoadBalancers, and (default class only) Services of other types. */
+function externalIpsConsidered(svc: V1Service, loadBalancerClass: string): readonly string[] {
+  const ext = svc.spec?.externalIPs ?? [];
+  if (ext.length === 0) return ext;
+  if (svc.spec?.type === 'LoadBalancer') return servedByUs(svc, loadBalancerClass) ? ext : [];
+  return svc.spec?.type !== 'ExternalName' && loadBalancerClass === '' ? ext : [];
+}
+
+/** Canonical text of an IP, or undefined when it does not parse. */
+function canonicalIp(text: string): string | undefined {
+  const p = parseIp(text);
+  return p.ok ? formatIp(p.value) : undefined;
+}
+
+function externalIpContext(facts: ClusterFacts): ExternalIpContext {
+  const holders = new Map<string, string[]>();
+  if (facts.announceExternalIps === true) {
+    for (const svc of facts.services) {
+      if (!servedByUs(svc, facts.loadBalancerClass)) continue;
+      for (const ip of serviceIps(svc)) {
+        const c = canonicalIp(ip);
+        if (c !== undefined) holders.set(c, [...(holders.get(c) ?? []), serviceKey(svc)]);
+      }
+    }
+  }
+  return { enabled: facts.announceExternalIps === true, pools: facts.announceExternalIps === true ? validatePools(facts.pools).pools : [], lbIpHolders: holders };
+}
+
+export function electionInput(facts: ClusterFacts): SpeakerInput {
   const pools = poolEntries(facts);
   const endpoints = endpointsByService(facts.endpointSlices);
   const services: ServiceInfo[] = [];
+  const externalIpRefusals = new Map<string, readonly ExternalIpRefusal[]>();
+  let extContext: ExternalIpContext | undefined;
   for (const svc of facts.services) {
-    if (!servedByUs(svc, facts.loadBalancerClass)) continue;
-    const ips = serviceIps(svc);
+    const lbServed = servedByUs(svc, facts.loadBalancerClass);
+    const external = externalIpsConsidered(svc, facts.loadBalancerClass);
+    if (!lbServed && external.length === 0) continue;
     const key = serviceKey(svc);
+    let ips = lbServed ? serviceIps(svc) : [];
+    let pool = lbServed ? poolOf(svc, ips, pools) : null;
+    if (external.length > 0) {
+      extContext ??= externalIpContext(facts);
+      const lbIps = ips.flatMap((ip) => canonicalIp(ip) ?? []);
+      const d = judgeExternalIps({ key, namespace: svc.metadata?.namespace ?? '', labels: svc.metadata?.labels ?? {}, externalIPs: external, lbIps, lbPool: lbIps.length > 0 ? pool : null }, extContext);
+      if (d.refused.length > 0) externalIpRefusals.set(key, d.refused);
+      if (d.accepted.length > 0) {
+        ips = [...ips, ...d.accepted];
+        pool ??= d.pool;
+      }
+      if (!lbServed && d.accepted.length === 0) continue;
+    }
     services.push({
       key,
       ips,
-      pool: poolOf(svc, ips, pools),
+      pool,
       externalTrafficPolicy: svc.spec?.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
       endpoints: endpoints.get(key) ?? [],
       labels: svc.metadata?.labels ?? {},
@@ -133,5 +184,6 @@ export function electionInput(facts: ClusterFacts): ElectionInput {
     alivePeers: facts.alivePeers,
     pools: pools.map((p) => p.info),
     l2Advertisements: facts.l2Advertisements.map(advertisementInfo),
+    externalIpRefusals,
   };
 }

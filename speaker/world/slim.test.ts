@@ -33,6 +33,7 @@ const service: fc.Arbitrary<V1Service> = fc.record({
     type: maybe(fc.constantFrom('LoadBalancer', 'ClusterIP', 'NodePort')),
     loadBalancerClass: maybe(fc.constantFrom('l2lb', 'other')),
     externalTrafficPolicy: maybe(fc.constantFrom('Local', 'Cluster')),
+    externalIPs: maybe(fc.array(fc.constantFrom('192.0.2.3', '192.0.2.1', '198.51.100.1', 'bogus'), { maxLength: 2 })),
     ports: fc.constant([{ port: 80, protocol: 'TCP', nodePort: 30080 }]),
     selector: fc.constant({ app: 'web' }),
     clusterIP: fc.constant('10.96.0.10'),
@@ -71,6 +72,7 @@ const facts = (services: V1Service[], endpointSlices: V1EndpointSlice[]): Cluste
   l2Advertisements: [],
   alivePeers: new Set(['n1']),
   loadBalancerClass: '',
+  announceExternalIps: true,
 });
 
 const l2Status: fc.Arbitrary<Typed<ServiceL2Status>> = fc

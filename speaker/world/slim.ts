@@ -66,8 +66,13 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
     return {
       // The annotations and the spec fields kept take a few distinct values: one frozen object each.
       metadata: serviceMeta(svc.metadata, keptAnnotations(svc.metadata?.annotations)),
-      spec: specs.get(JSON.stringify([svc.spec?.type ?? null, svc.spec?.loadBalancerClass ?? null, svc.spec?.externalTrafficPolicy ?? null]), () =>
-        Object.freeze({ type: s(svc.spec?.type), loadBalancerClass: s(svc.spec?.loadBalancerClass), externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy) }),
+      spec: specs.get(JSON.stringify([svc.spec?.type ?? null, svc.spec?.loadBalancerClass ?? null, svc.spec?.externalTrafficPolicy ?? null, svc.spec?.externalIPs ?? null]), () =>
+        Object.freeze({
+          type: s(svc.spec?.type),
+          loadBalancerClass: s(svc.spec?.loadBalancerClass),
+          externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy),
+          externalIPs: svc.spec?.externalIPs === undefined ? undefined : Object.freeze([...svc.spec.externalIPs]) as string[],
+        }),
       ),
       status: { loadBalancer: { ingress: ingress?.flatMap((i) => (i.ip === undefined ? [] : [{ ip: i.ip }])) } },
     };
