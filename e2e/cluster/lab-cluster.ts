@@ -31,10 +31,13 @@ export interface LabClusterOptions {
   readonly speakerArgs?: readonly string[];
   /** Progress lines for people (the demo). */
   readonly progress?: (line: string) => void;
+  /** The install namespace (default l2lb-system); metallb-system applies MetalLB's examples unchanged. */
+  readonly namespace?: string;
 }
 
 export interface ServiceSpecOptions {
   readonly annotations?: Record<string, string>;
+  readonly labels?: Record<string, string>;
   readonly spec?: Partial<V1ServiceSpec>;
   /** Nodes that run a Ready backend Pod; default every node. */
   readonly endpointsOn?: readonly string[];
@@ -44,7 +47,7 @@ export class LabCluster {
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
   readonly kubelet: FakeKubelet;
-  readonly namespace = 'l2lb-system';
+  readonly namespace: string;
   readonly appNamespace = 'demo';
   readonly speakers = new Map<string, ProgramProcess>();
   controller: ProgramProcess | undefined;
@@ -59,6 +62,7 @@ export class LabCluster {
     this.core = cp.adminKubeConfig.makeApiClient(CoreV1Api);
     this.custom = cp.adminKubeConfig.makeApiClient(CustomObjectsApi);
     this.kubelet = new FakeKubelet(cp.adminKubeConfig);
+    this.namespace = opts.namespace ?? 'l2lb-system';
   }
 
   get kc(): KubeConfig {
@@ -179,7 +183,7 @@ export class LabCluster {
     const svc = await this.core.createNamespacedService({
       namespace: this.appNamespace,
       body: {
-        metadata: { name, annotations: o.annotations ?? {} },
+        metadata: { name, annotations: o.annotations ?? {}, labels: o.labels ?? {} },
         spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: SERVICE_PORT, protocol: 'TCP' }], ...o.spec },
       },
     });
