@@ -60,7 +60,7 @@ describeRoot('MetalLB v0.16 parity (3 node namespaces)', () => {
     await c.kubelet.labelNode('node2', { 'node-role': 'edge', role: 'lb' });
     await c.kubelet.labelNode('node3', { zone: 'secondary' });
     await create('ipaddresspools', pool('production-pool', { addresses: ['192.0.2.200-192.0.2.201'] }));
-    await create('ipaddresspools', pool('shared-pool', { addresses: ['192.0.2.202-192.0.2.203'] }));
+    await create('ipaddresspools', pool('shared-pool', { addresses: ['192.0.2.202-192.0.2.203', '192.0.2.207/32'] }));
     await create('ipaddresspools', pool('ext-pool', { addresses: ['192.0.2.204-192.0.2.205'], autoAssign: false }));
     await create('l2advertisements', { apiVersion: `${group}/${version}`, kind: 'L2Advertisement', metadata: { name: 'ext', namespace: NS }, spec: { ipAddressPools: ['ext-pool'] } });
   }, 180_000);
@@ -101,6 +101,16 @@ describeRoot('MetalLB v0.16 parity (3 node namespaces)', () => {
     await waitFor('ServiceL2Status of frontend', async () => (await c.announcingNode('frontend')) === 'node1', { timeoutMs: 15_000 });
     for (let i = 0; i < 5; i++) expect(await c.connect(back!, 300)).toBeNull();
     expect(await c.announcingNode('backend')).toBeUndefined();
+  });
+
+  test('allow-shared-ip on a Service an advertisement selects by serviceSelectors is refused, with one Warning Event', async () => {
+    await c.createService('shared-front', { labels: { app: 'frontend' }, annotations: { 'metallb.io/address-pool': 'shared-pool', 'metallb.universe.tf/allow-shared-ip': 'k' } });
+    const [ip] = await c.waitForIps('shared-front');
+    const refused = await firstEvent('shared-front', 'announceRefused');
+    expect(refused.type).toBe('Warning');
+    expect(refused.message).toMatch(/allow-shared-ip.*serviceSelectors/);
+    expect(refused.source?.host ?? refused.reportingInstance).toBe('node1'); // the node it would have elected, only
+    for (let i = 0; i < 3; i++) expect(await c.connect(ip!, 300)).toBeNull();
   });
 
   test('every component\'s ConfigurationState turns Invalid with the bad pool\'s message, and Valid again when fixed', async () => {
