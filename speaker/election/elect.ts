@@ -3,7 +3,7 @@
 import { advertisers, advertisersForService, allowedNodes, poolAdvertisers, preferenceScores, type Advertiser, type PoolAdvertisers } from './advertisers.js';
 import { activeEndpoints, excludedFromLoadBalancers, networkUnavailable, nodesWithActiveEndpoint } from './eligibility.js';
 import { groupByIp } from './groups.js';
-import { rankCandidates } from './rank.js';
+import { rankCandidates, type Scores } from './rank.js';
 import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceInfo } from './types.js';
 
 /**
@@ -90,11 +90,17 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
     orders.set(key, ranked);
     return ranked;
   };
-  const rank = (keyIp: string, nodes: Iterable<string>, ads: Iterable<Advertiser>): readonly string[] => {
-    const unique = new Map<number, Advertiser>();
-    for (const a of ads) unique.set(a.index, a);
-    return shared(rankCandidates(keyIp, nodes, preferenceScores(unique.values())));
+  // Scores per distinct set of advertisers: most groups share one set, and most sets score nobody.
+  const scoreCache = new Map<string, Scores>();
+  const scoresOf = (ads: readonly Advertiser[]): Scores => {
+    const unique = [...new Map(ads.filter((a) => a.scores.size > 0).map((a) => [a.index, a])).values()].sort((a, b) => a.index - b.index);
+    if (unique.length === 0) return NO_SCORES;
+    const key = unique.map((a) => a.index).join(',');
+    let scores = scoreCache.get(key);
+    if (!scores) scoreCache.set(key, (scores = preferenceScores(unique)));
+    return scores;
   };
+  const rank = (keyIp: string, nodes: Iterable<string>, ads: readonly Advertiser[]): readonly string[] => shared(rankCandidates(keyIp, nodes, scoresOf(ads)));
   for (const group of groups) {
     const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools, nodesOf) }));
     const oks = wanted.flatMap(({ w }) => (w.ok ? [w] : []));
@@ -114,3 +120,4 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
 
 const NO_CANDIDATES: readonly string[] = Object.freeze([]);
 const NO_ADS: readonly Advertiser[] = Object.freeze([]);
+const NO_SCORES: Scores = new Map();
