@@ -70,7 +70,7 @@ describe('ConfigurationState of the controller', () => {
   });
 
   it('exports MetalLB\'s per-family pool gauges, and drops a deleted pool\'s series', async () => {
-    await f.createService('one');
+    await f.createService('one', { annotations: { 'metallb.io/address-pool': 'good' } });
     await f.waitForIps('one');
     await waitFor('pool gauges', async () => metricValue(await f.metrics(metricsPort), 'metallb_allocator_services_allocated_total', { pool: 'good' }) === 1, { timeoutMs: 10_000 });
     const text = await f.metrics(metricsPort);
