@@ -125,9 +125,6 @@ export class Speaker {
     await Promise.all(allSpeakerInformers(i).map((x) => x.start()));
     this.synced = true;
     log.info('informersSynced', 'caches are filled', { services: i.services.list().length, nodes: i.nodes.list().length });
-    const reportConfig = (): void => this.configState.report(configurationErrors([...i.pools.list()], [...i.legacyPools.list()], [...i.advertisements.list()]));
-    for (const inf of [i.pools, i.legacyPools, i.advertisements]) inf.on(reportConfig);
-    reportConfig();
 
     this.announcer = new Announcer({ registry: this.metrics.registry, log, links: realLinks(log), lookupInterface: (name) => this.interfaceInfo(name) });
     this.watcher = await watchInterfaces({
@@ -142,6 +139,10 @@ export class Speaker {
       onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
     });
     await this.ensureHeartbeats();
+    // Last: its API writes wait until announcing and heartbeats are up (start-up is the busy part).
+    const reportConfig = (): void => this.configState.report(configurationErrors([...i.pools.list()], [...i.legacyPools.list()], [...i.advertisements.list()]));
+    for (const inf of [i.pools, i.legacyPools, i.advertisements]) inf.on(reportConfig);
+    reportConfig();
   }
 
   /** Planned stop: stop answering at once, tell peers we leave, so VIPs move in milliseconds. */
