@@ -43,8 +43,12 @@ describeRoot('MetalLB v0.16 parity (3 node namespaces)', () => {
   const objPath = (plural: string, name = ''): string => `/apis/${group}/${version}/namespaces/${NS}/${plural}${name ? `/${name}` : ''}`;
   const create = (plural: string, body: Obj): Promise<Obj> => rawJson<Obj>(c.kc, 'POST', objPath(plural), body);
   const pool = (name: string, spec: Record<string, unknown>): Obj => ({ apiVersion: `${group}/${version}`, kind: 'IPAddressPool', metadata: { name, namespace: NS }, spec });
-  const answeredBy = (ip: string, node: string): Promise<void> =>
-    waitFor(`${ip} answered by ${node}`, async () => (await c.connect(ip, 300)) === node, { timeoutMs: 20_000, intervalMs: 100 });
+  const answeredBy = (ip: string, node: string, timeoutMs = 20_000): Promise<void> => {
+    let last: string | null = null;
+    return waitFor(`${ip} answered by ${node}`, async () => (last = await c.connect(ip, 300)) === node, { timeoutMs, intervalMs: 100 }).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last answer: ${last ?? 'none'}`);
+    });
+  };
 
   async function firstEvent(service: string, reason: string): Promise<CoreV1Event> {
     let found: CoreV1Event | undefined;
@@ -161,7 +165,8 @@ describeRoot('MetalLB v0.16 parity (3 node namespaces)', () => {
       await c.startSpeaker(n, true, [EXTERNAL_ON]);
     }
     const owner = rankCandidates(ext, nodes())[0]!;
-    await answeredBy(ext, owner);
+    // Every speaker has just restarted: membership settles first (slow on a loaded machine).
+    await answeredBy(ext, owner, 60_000);
     await waitFor(`ServiceL2Status of ext naming ${owner}`, async () => (await c.announcingNode('ext')) === owner, { timeoutMs: 15_000 });
     const m = await measureFailover(c, ext, 'kill');
     expect([m.from, m.to]).toEqual([owner, rankCandidates(ext, nodes().filter((n) => n !== owner))[0]]);
