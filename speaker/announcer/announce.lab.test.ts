@@ -8,8 +8,9 @@ import { createLab, type Lab } from '../../e2e/lab/lab.js';
 import { inNs } from '../../e2e/lab/run.js';
 import { addClientSenders, announcerCounter, runFlood, startAnnouncer, type RunningAnnouncer } from '../../e2e/bench/packet-lab.js';
 import { SIMULATE_NO_IGNORE_OUTGOING_ENV } from '../native/packet-socket.js';
+import { BUILT, describeIf } from '../../e2e/testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.announce, BUILT.flood, BUILT.addon] });
 const VIP4 = '192.0.2.200';
 const VIP6 = '2001:db8::200';
 const TIMEOUT_MS = 30_000;

@@ -5,8 +5,9 @@ import { createInterface } from 'node:readline';
 import { createLab, type Lab } from '../../e2e/lab/lab.js';
 import { transpileForNamespace, type TranspiledProgram } from '../../e2e/lab/transpile.js';
 import { bpfArpFilter, ETHERTYPE_ARP, isSystemError, PacketSocket, SIMULATE_NO_IGNORE_OUTGOING_ENV } from './packet-socket.js';
+import { BUILT, describeIf } from '../../e2e/testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.addon] });
 
 const macBytes = (mac: string): number[] => mac.split(':').map((h) => parseInt(h, 16));
 const ipBytes = (ip: string): number[] => ip.split('.').map(Number);
