@@ -5,7 +5,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
-import { eachBounded } from '../shared/async/each-bounded.js';
+import { BoundedQueue, eachBounded } from '../shared/async/bounded.js';
 import type { L2Advertisement } from '../shared/api/types.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { EventRecorder } from '../shared/k8s/events.js';
@@ -21,7 +21,6 @@ import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './
 import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
 import { HeartbeatThread, membershipMetrics, type MembershipMetricsSink } from './membership/index.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
-import { BoundedSender } from './events/bounded.js';
 import { StatusExecutor } from './status/executor.js';
 import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
 import { statusRetryDelay } from './status/retry.js';
@@ -57,8 +56,11 @@ export class Speaker {
   readonly metrics: SpeakerMetrics;
   private readonly informers: SpeakerInformers;
   private readonly events: EventRecorder;
-  /** Events go out a few at a time: a takeover at scale emits one per moved Service. */
-  private readonly eventSender = new BoundedSender(4);
+  /**
+   * Events go out a few at a time: a takeover at scale emits one per moved Service. Beyond 20,000
+   * waiting, new ones are dropped: Events are a courtesy, the election path never waits for them.
+   */
+  private readonly eventSender: BoundedQueue;
   private readonly executor: StatusExecutor;
   private server: Server | undefined;
   private announcer: Announcer | undefined;
@@ -96,6 +98,7 @@ export class Speaker {
     this.membershipMetrics = membershipMetrics(this.metrics.registry);
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
+    this.eventSender = new BoundedQueue({ concurrency: 4, maxQueued: 20_000, onError: (err) => cfg.log.warn('eventFailed', 'could not emit a Service Event', { error: err instanceof Error ? err : String(err) }) });
     this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 
@@ -220,7 +223,7 @@ export class Speaker {
 
   // ---- election ---------------------------------------------------------------------------------
 
-  /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacing.ts). */
+  /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacer.ts). */
   private scheduleElection(when: When = 'now'): void {
     if (!this.stopping) this.electionPacer.request(when);
   }
