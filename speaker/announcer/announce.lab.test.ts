@@ -56,11 +56,17 @@ describeRoot('l2lb-announce in the lab', () => {
     expect(await neighbour(VIP6)).toContain(lab.nodes[0]!.mac);
 
     // Watch the client's neighbour table with timestamps, then hand over.
+    // `ip -ts` prints local time without a zone: run it in UTC, so the stamps parse the same
+    // whatever the machine's zone.
     const [file, ...args] = inNs(lab.client.ns, ['ip', '-ts', 'monitor', 'neigh']);
-    const monitor = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const monitor = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TZ: 'UTC' } });
     const moved = new Map<string, number>();
+    const MARKER = '192.0.2.250';
+    let markerSeen!: () => void;
+    const listening = new Promise<void>((r) => (markerSeen = r));
     const bothMoved = new Promise<void>((resolve) => {
       createInterface({ input: monitor.stdout }).on('line', (line) => {
+        if (line.includes(MARKER)) markerSeen();
         const m = /^\[([^\]]+)\]\s+(\S+) dev eth0 lladdr (\S+)/.exec(line);
         if (!m || m[3] !== lab.nodes[1]!.mac || moved.has(m[2]!)) return;
         moved.set(m[2]!, Date.parse(m[1]!.replace(/(\.\d{3})\d*/, '$1') + 'Z'));
@@ -68,7 +74,10 @@ describeRoot('l2lb-announce in the lab', () => {
       });
     });
     try {
-      await new Promise((r) => setTimeout(r, 200)); // the monitor is listening
+      // The monitor is listening once it reports a neighbour entry we add.
+      await lab.execOk(lab.client.ns, ['ip', 'neigh', 'replace', MARKER, 'lladdr', '02:00:00:00:02:50', 'dev', 'eth0', 'nud', 'permanent']);
+      await listening;
+      await lab.execOk(lab.client.ns, ['ip', 'neigh', 'del', MARKER, 'dev', 'eth0']);
       await first.stop();
       const second = await announce(1, [VIP4, VIP6]);
       await Promise.race([bothMoved, new Promise((r) => setTimeout(r, 3000))]);
