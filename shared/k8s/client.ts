@@ -4,7 +4,7 @@
 // serializer) costs ~70 MB of RSS; tests may still use client-node.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { ApiError, apiErrorFrom, TransportError } from './api-error.js';
+import { ApiError, apiErrorFrom, parseRetryAfter, TransportError } from './api-error.js';
 import { loadConnection, type Connection } from './connection.js';
 import { requestUrl, type Query } from './url.js';
 
@@ -88,7 +88,7 @@ export class KubeClient {
           (text) => {
             clearTimeout(timer);
             const status = res.statusCode ?? 0;
-            if (status < 200 || status > 299) return reject(apiErrorFrom(status, text, method, path));
+            if (status < 200 || status > 299) return reject(apiErrorFrom(status, text, method, path, parseRetryAfter(res.headers['retry-after'])));
             try {
               resolve((text === '' ? undefined : JSON.parse(text)) as T);
             } catch (err) {
@@ -118,7 +118,7 @@ export class KubeClient {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status <= 299) return resolve(res);
         readBody(res).then(
-          (text) => reject(apiErrorFrom(status, text, 'GET', path)),
+          (text) => reject(apiErrorFrom(status, text, 'GET', path, parseRetryAfter(res.headers['retry-after']))),
           (err: unknown) => reject(new TransportError('GET', path, err)),
         );
       });
