@@ -9,6 +9,7 @@ import { BoundedQueue, eachBounded } from '../shared/async/bounded.js';
 import type { L2Advertisement } from '../shared/api/types.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { EventRecorder } from '../shared/k8s/events.js';
+import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Announcer, PER_PAIR_LOG_LIMIT } from './announcer/announcer.js';
@@ -116,6 +117,7 @@ export class Speaker {
     this.membership.on('settled', () => this.scheduleElection());
     this.membership.on('failed', (err) => this.membershipFailed(err));
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
+    registerInformerMetrics(this.metrics.registry, allSpeakerInformers(this.informers));
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
     this.eventSender = new BoundedQueue({ concurrency: 4, maxQueued: 20_000, onError: (err) => cfg.log.warn('eventFailed', 'could not emit a Service Event', { error: err instanceof Error ? err : String(err) }) });
     this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
