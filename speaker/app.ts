@@ -5,7 +5,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
-import { BoundedQueue, eachBounded } from '../shared/async/bounded.js';
+import { BoundedQueue } from '../shared/async/bounded.js';
 import type { L2Advertisement } from '../shared/api/types.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { EventRecorder } from '../shared/k8s/events.js';
@@ -21,11 +21,10 @@ import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './
 import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
 import { HeartbeatThread, MembershipLifecycle, membershipMetrics } from './membership/index.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
-import { StatusExecutor } from './status/executor.js';
-import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
-import { statusRetryDelay } from './status/retry.js';
+import { isOurs, statusObjectName } from './status/plan.js';
+import { StatusSync } from './status/sync.js';
 import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
-import { electionInput, serviceKey } from './world/election-input.js';
+import { electionInput } from './world/election-input.js';
 import { Pacer, type When } from './pacer.js';
 
 export interface SpeakerConfig {
@@ -51,8 +50,6 @@ export interface SpeakerConfig {
   readonly onFatal: (err: Error) => void;
 }
 
-/** A takeover of thousands of VIPs rewrites as many statuses: a few at a time, not one by one. */
-const STATUS_WRITES_IN_FLIGHT = 4;
 /** A pass over every VIP longer than this is logged: the main thread also answers ARP/NDP. */
 const SLOW_PASS_MS = 1_000;
 
@@ -65,7 +62,7 @@ export class Speaker {
    * waiting, new ones are dropped: Events are a courtesy, the election path never waits for them.
    */
   private readonly eventSender: BoundedQueue;
-  private readonly executor: StatusExecutor;
+  private readonly statusSync: StatusSync;
   private server: Server | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
@@ -73,23 +70,8 @@ export class Speaker {
   private usable: readonly UsableInterface[] = [];
   private owned: ReadonlyMap<string, OwnedService> = new Map();
   private failed: ReadonlyMap<string, string> = new Map();
-  /** The last election: its results and the alive set they came from (status writes plan from both). */
-  private elected: { readonly results: ReadonlyMap<string, ElectionResult>; readonly alive: ReadonlySet<string> } = { results: new Map(), alive: new Set() };
   private electionQueued = false;
   private readonly electionPacer = new Pacer(() => this.queueElection());
-  private statusRunning = false;
-  private statusAgain = false;
-  private statusTimer: NodeJS.Timeout | undefined;
-  /** Consecutive status passes with a write that failed other than by conflict (for backoff). */
-  private statusFailures = 0;
-  /**
-   * 'now' after an election; 'paced' for changes of the ServiceL2Status objects themselves: each of
-   * a takeover's thousands of writes comes back as a watch event on every speaker, and re-planning
-   * all statuses (a pass over every Service) for each kept the main threads busy for tens of seconds.
-   */
-  private readonly statusPacer = new Pacer(() => this.runStatusSync());
-  /** Objects we wrote whose new version the cache has not shown yet: never plan from those. */
-  private readonly written = new Map<string, { kind: 'create' | 'updateStatus' | 'delete'; stale: Set<string> }>();
   private synced = false;
   /** start() has the caches, the announcer and the interfaces: heartbeats may begin. */
   private ready = false;
@@ -118,7 +100,16 @@ export class Speaker {
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
     this.eventSender = new BoundedQueue({ concurrency: 4, maxQueued: 20_000, onError: (err) => cfg.log.warn('eventFailed', 'could not emit a Service Event', { error: err instanceof Error ? err : String(err) }) });
-    this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
+    this.statusSync = new StatusSync({
+      kc: cfg.kc,
+      namespace: cfg.namespace,
+      nodeName: cfg.nodeName,
+      log: cfg.log,
+      countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }),
+      services: () => this.informers.services.list(),
+      statuses: () => this.informers.statuses.list(),
+      slowPassMs: SLOW_PASS_MS,
+    });
   }
 
   async start(): Promise<void> {
@@ -134,7 +125,7 @@ export class Speaker {
     for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
     i.speakers.on(() => this.updatePeers());
     i.secret.on(() => this.heartbeatKeyChanged());
-    i.statuses.on(() => this.scheduleStatus('paced'));
+    i.statuses.on(() => this.statusSync.schedule('paced'));
     await Promise.all(allSpeakerInformers(i).map((x) => x.start()));
     this.synced = true;
     log.info('informersSynced', 'caches are filled', { services: i.services.list().length, nodes: i.nodes.list().length });
@@ -159,9 +150,8 @@ export class Speaker {
   /** Planned stop: stop answering at once, tell peers we leave, so VIPs move in milliseconds. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.statusTimer);
     this.electionPacer.cancel();
-    this.statusPacer.cancel();
+    this.statusSync.stop();
     this.announcer?.setOwned([]);
     this.withdrawAll('speakerStopping');
     await this.membership.stop({ leaving: true });
@@ -277,8 +267,7 @@ export class Speaker {
     }
     this.owned = plan.owned;
     this.failed = plan.failed;
-    this.elected = { results, alive };
-    this.scheduleStatus();
+    this.statusSync.elect({ results, alive, interfacesOf: (key) => this.owned.get(key)?.interfaces ?? [] });
   }
 
   private announced(s: OwnedService, changed: boolean, quiet: boolean): void {
@@ -326,71 +315,5 @@ export class Speaker {
     const svc: V1Service | undefined = this.informers.services.get(key.slice(slash + 1), key.slice(0, slash));
     if (!svc) return;
     await this.events.event({ apiVersion: 'v1', kind: 'Service', name: svc.metadata?.name ?? '', namespace: svc.metadata?.namespace, uid: svc.metadata?.uid }, type, reason, message);
-  }
-
-  // ---- ServiceL2Status ----------------------------------------------------------------------------
-
-  private scheduleStatus(when: When = 'now'): void {
-    if (this.stopping) return;
-    if (this.statusRunning) {
-      this.statusAgain = true;
-      return;
-    }
-    this.statusPacer.request(when);
-  }
-
-  private runStatusSync(): void {
-    if (this.stopping || this.statusRunning) return;
-    this.statusRunning = true;
-    void this.syncStatuses().finally(() => {
-      this.statusRunning = false;
-      if (this.statusAgain) {
-        this.statusAgain = false;
-        this.scheduleStatus('paced');
-      }
-    });
-  }
-
-  private async syncStatuses(): Promise<void> {
-    if (!this.membership.settled()) return;
-    const planStart = performance.now();
-    const ownerships: Ownership[] = [];
-    for (const svc of this.informers.services.list()) {
-      const key = serviceKey(svc);
-      const r = this.elected.results.get(key);
-      if (!r) continue;
-      ownerships.push({ serviceKey: key, owner: r.owner, interfaces: this.owned.get(key)?.interfaces ?? [] });
-    }
-    const existing = this.informers.statuses.list();
-    const cached = new Map(existing.map((o) => [o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '']));
-    for (const [name, w] of this.written) {
-      const rv = cached.get(name);
-      const caughtUp = rv === undefined ? w.kind === 'delete' : !w.stale.has(rv);
-      if (caughtUp) this.written.delete(name);
-    }
-    // Not hb.alive(): it may have moved on since the election (the heartbeat thread posts changes
-    // at any time), and the janitor would then delete statuses of owners the results still name.
-    const ops = planStatusWrites(this.cfg.nodeName, this.elected.alive, ownerships, existing).filter((op) => {
-      const w = this.written.get(op.name);
-      return w === undefined || (op.kind !== 'create' && !w.stale.has(op.resourceVersion));
-    });
-    const planMs = performance.now() - planStart;
-    this.statusPacer.took(planMs);
-    if (planMs > SLOW_PASS_MS) this.cfg.log.warn('slowStatusPlan', 'planning ServiceL2Status writes held the main thread for long', { ms: Math.round(planMs), writes: ops.length });
-    // Distinct objects (one per Service), so order between them does not matter.
-    let conflicted = false;
-    let failed = false;
-    await eachBounded(ops, STATUS_WRITES_IN_FLIGHT, async (op) => {
-      const r = await this.executor.apply(op);
-      if (r.ok) this.written.set(op.name, { kind: op.kind, stale: new Set(r.staleVersions) });
-      else if (r.conflict) conflicted = true;
-      else failed = true;
-    });
-    // Failed writes are planned again on the next pass; make sure there is one (see retry.ts).
-    this.statusFailures = failed ? this.statusFailures + 1 : 0;
-    if (failed || conflicted) {
-      clearTimeout(this.statusTimer);
-      this.statusTimer = setTimeout(() => this.scheduleStatus(), statusRetryDelay(failed ? 'failure' : 'conflict', this.statusFailures));
-    }
   }
 }
