@@ -11,19 +11,19 @@ import type { KubeClient } from '../shared/k8s/client.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
-import { Announcer, PER_PAIR_LOG_LIMIT } from './announcer/announcer.js';
+import { Announcer } from './announcer/announcer.js';
 import type { InterfaceInfo } from './announcer/links.js';
 import { realLinks } from './announcer/real-links.js';
 import { electAll } from './election/index.js';
-import type { ElectionResult } from './election/types.js';
 import { parseMac } from './ethernet/mac.js';
 import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './informers.js';
 import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
 import { HeartbeatThread, MembershipLifecycle, membershipMetrics } from './membership/index.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
-import { isOurs, statusObjectName } from './status/plan.js';
+import { OwnershipReport } from './ownership/report.js';
+import { isOurs } from './status/plan.js';
 import { StatusSync } from './status/sync.js';
-import { diffOwnership, planAnnouncements, type OwnedService } from './world/announcements.js';
+import { planAnnouncements } from './world/announcements.js';
 import { electionInput } from './world/election-input.js';
 import { Pacer, type When } from './pacer.js';
 
@@ -68,8 +68,7 @@ export class Speaker {
   private watcher: InterfaceWatcher | undefined;
   private readonly membership: MembershipLifecycle;
   private usable: readonly UsableInterface[] = [];
-  private owned: ReadonlyMap<string, OwnedService> = new Map();
-  private failed: ReadonlyMap<string, string> = new Map();
+  private readonly report: OwnershipReport;
   private electionQueued = false;
   private readonly electionPacer = new Pacer(() => this.queueElection());
   private synced = false;
@@ -100,6 +99,13 @@ export class Speaker {
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
     this.eventSender = new BoundedQueue({ concurrency: 4, maxQueued: 20_000, onError: (err) => cfg.log.warn('eventFailed', 'could not emit a Service Event', { error: err instanceof Error ? err : String(err) }) });
+    this.report = new OwnershipReport({
+      nodeName: cfg.nodeName,
+      log: cfg.log,
+      metrics: this.metrics,
+      event: (key, type, reason, message) => this.eventSender.push(() => this.serviceEvent(key, type, reason, message)),
+      announcedBeforeStart: () => new Set(this.informers.statuses.list().filter((o) => isOurs(o) && o.status?.node === cfg.nodeName).map((o) => `${o.status?.serviceNamespace}/${o.status?.serviceName}`)),
+    });
     this.statusSync = new StatusSync({
       kc: cfg.kc,
       namespace: cfg.namespace,
@@ -153,7 +159,7 @@ export class Speaker {
     this.electionPacer.cancel();
     this.statusSync.stop();
     this.announcer?.setOwned([]);
-    this.withdrawAll('speakerStopping');
+    this.report.withdrawAll('speakerStopping');
     await this.membership.stop({ leaving: true });
     this.announcer?.close();
     this.watcher?.close();
@@ -247,67 +253,8 @@ export class Speaker {
     this.metrics.electionSeconds.set(electionMs / 1000);
     if (electionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(electionMs), services: input.services.length });
 
-    const diff = diffOwnership(this.owned, plan.owned);
-    // A large move (a peer died owning thousands of VIPs) is one summary line; each Service at
-    // debug. stdout to a pipe is synchronous on Linux: thousands of lines would stall this loop.
-    const quiet = diff.lost.length + diff.gained.length + diff.changed.length > PER_PAIR_LOG_LIMIT;
-    for (const s of diff.lost) this.withdrawn(s, plan.reasons.get(s.key), results.get(s.key), quiet);
-    for (const s of diff.gained) this.announced(s, false, quiet);
-    for (const s of diff.changed) this.announced(s, true, quiet);
-    if (quiet) {
-      this.cfg.log.info('ownershipChanged', 'many Services changed owner at once (each logged at debug)', {
-        announced: diff.gained.length, withdrawn: diff.lost.length, changed: diff.changed.length,
-        firstAnnounced: diff.gained.slice(0, 10).map((s) => s.key), firstWithdrawn: diff.lost.slice(0, 10).map((s) => s.key),
-      });
-    }
-    for (const [key, reason] of plan.failed) {
-      if (this.failed.get(key) === reason) continue;
-      this.cfg.log.error('announceFailed', reason, { service: key });
-      this.eventSender.push(() => this.serviceEvent(key, 'Warning', 'announceFailed', reason));
-    }
-    this.owned = plan.owned;
-    this.failed = plan.failed;
-    this.statusSync.elect({ results, alive, interfacesOf: (key) => this.owned.get(key)?.interfaces ?? [] });
-  }
-
-  private announced(s: OwnedService, changed: boolean, quiet: boolean): void {
-    const { nodeName } = this.cfg;
-    const previous = this.owned.get(s.key);
-    if (changed && previous) this.clearAnnouncedMetric(previous);
-    for (const ip of s.ips) this.metrics.announced.set({ ip, node: nodeName, protocol: 'layer2', service: s.key }, 1);
-    if (!changed) this.metrics.ownershipChanges.inc({ change: 'gained' });
-    this.cfg.log[quiet ? 'debug' : 'info']('serviceAnnounced', 'service has IP, announcing', { service: s.key, ips: s.ips, pool: s.pool, interfaces: s.interfaces, protocol: 'layer2' });
-    // One Event per change of announcing node, not per speaker restart: if the Service's
-    // ServiceL2Status already names this node, nothing changed for the Service's users.
-    if (this.statusNamesMe(s.key)) return;
-    this.eventSender.push(() => this.serviceEvent(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`));
-  }
-
-  private statusNamesMe(key: string): boolean {
-    const obj = this.informers.statuses.get(statusObjectName(key), this.cfg.namespace);
-    return obj !== undefined && isOurs(obj) && obj.status?.node === this.cfg.nodeName;
-  }
-
-  private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined, quiet: boolean): void {
-    this.clearAnnouncedMetric(s);
-    this.metrics.ownershipChanges.inc({ change: 'lost' });
-    const why = result?.owner ? `notOwner (now ${result.owner})` : reason ?? 'serviceDeleted';
-    this.cfg.log[quiet ? 'debug' : 'info']('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason: why });
-  }
-
-  private withdrawAll(reason: string): void {
-    const quiet = this.owned.size > PER_PAIR_LOG_LIMIT;
-    if (quiet) this.cfg.log.info('ownershipChanged', 'withdrawing every Service (each logged at debug)', { withdrawn: this.owned.size, reason });
-    for (const s of this.owned.values()) {
-      this.clearAnnouncedMetric(s);
-      this.cfg.log[quiet ? 'debug' : 'info']('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason });
-    }
-    this.owned = new Map();
-  }
-
-  /** Stale series must go: a node that stopped announcing must not look like it still does. */
-  private clearAnnouncedMetric(s: OwnedService): void {
-    for (const ip of s.ips) this.metrics.announced.remove({ ip, node: this.cfg.nodeName, protocol: 'layer2', service: s.key });
+    this.report.apply(plan, results);
+    this.statusSync.elect({ results, alive, interfacesOf: (key) => this.report.current.get(key)?.interfaces ?? [] });
   }
 
   private async serviceEvent(key: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
