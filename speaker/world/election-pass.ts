@@ -1,0 +1,34 @@
+// One election over the informer caches: the world as the caches show it, every VIP's owner, and
+// what this node must announce. Synchronous and free of I/O; the speaker applies the result.
+import type { L2Advertisement } from '../../shared/api/types.js';
+import { electAll } from '../election/index.js';
+import type { ElectionInput, ElectionResult } from '../election/types.js';
+import type { SpeakerInformers } from '../informers.js';
+import { planAnnouncements, type AnnouncementPlan } from './announcements.js';
+import { electionInput } from './election-input.js';
+
+export interface ElectionPass {
+  readonly input: ElectionInput;
+  readonly results: ReadonlyMap<string, ElectionResult>;
+  readonly plan: AnnouncementPlan;
+}
+
+export function electFromCaches(
+  i: SpeakerInformers,
+  alivePeers: ReadonlySet<string>,
+  opts: { readonly nodeName: string; readonly lbClass: string; readonly usableInterfaces: readonly string[] },
+): ElectionPass {
+  const advertisements: L2Advertisement[] = [...i.advertisements.list()];
+  const input = electionInput({
+    services: i.services.list(),
+    endpointSlices: i.endpointSlices.list(),
+    nodes: i.nodes.list(),
+    pools: [...i.pools.list()],
+    legacyPools: [...i.legacyPools.list()],
+    l2Advertisements: advertisements,
+    alivePeers,
+    loadBalancerClass: opts.lbClass,
+  });
+  const results = electAll(input);
+  return { input, results, plan: planAnnouncements(opts.nodeName, input, results, advertisements, opts.usableInterfaces) };
+}
