@@ -1,4 +1,4 @@
-// The election of DESIGN.md "Election" as one pure function: same facts in, same owners out, on
+// The election as one pure function: same facts in, same owners out, on
 // every speaker. No I/O, no clock, no randomness.
 import {
   activeEndpoints,
@@ -7,7 +7,7 @@ import {
   nodesWithActiveEndpoint,
   poolNodeFilter,
 } from './eligibility.js';
-import { groupByIp } from './groups.js';
+import { groupByIp } from './sharing-groups.js';
 import { rankCandidates } from './rank.js';
 import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceInfo } from './types.js';
 

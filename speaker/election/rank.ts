@@ -1,4 +1,4 @@
-// The ranking rule of DESIGN.md "Election": candidates sorted by murmurhash3 (x86, 128-bit) of
+// The ranking rule: candidates sorted by murmurhash3 (x86, 128-bit) of
 // `nodeName + "#" + keyIp`, ties by node name; the first announces. Every speaker computes the
 // same order from the same facts, so no locks or Leases are needed. Hashing per IP spreads VIPs
 // over nodes; taking the minimum makes the owner stable: removing any other node never moves it.

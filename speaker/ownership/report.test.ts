@@ -1,6 +1,6 @@
 import { createLogger } from '../../shared/log.js';
 import { createSpeakerMetrics } from '../metrics.js';
-import type { OwnedService } from '../world/announcements.js';
+import type { OwnedService } from '../world/announcement-plan.js';
 import { OwnershipReport } from './report.js';
 
 const svc = (key: string, ips = ['192.0.2.10'], interfaces = ['eth0']): OwnedService => ({ key, ips, pool: 'p', interfaces });

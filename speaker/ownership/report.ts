@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/log.js';
 import { PER_PAIR_LOG_LIMIT } from '../announcer/announcer.js';
 import type { ElectionResult } from '../election/types.js';
 import type { SpeakerMetrics } from '../metrics.js';
-import { diffOwnership, type AnnouncementPlan, type OwnedService } from '../world/announcements.js';
+import { diffOwnership, type AnnouncementPlan, type OwnedService } from '../world/announcement-plan.js';
 
 export interface OwnershipReportOptions {
   readonly nodeName: string;

@@ -4,7 +4,7 @@ import type { L2Advertisement } from '../../shared/api/types.js';
 import { electAll } from '../election/index.js';
 import type { ElectionInput, ElectionResult } from '../election/types.js';
 import type { SpeakerInformers } from '../informers.js';
-import { planAnnouncements, type AnnouncementPlan } from './announcements.js';
+import { planAnnouncements, type AnnouncementPlan } from './announcement-plan.js';
 import { electionInput } from './election-input.js';
 
 export interface ElectionPass {
