@@ -14,6 +14,7 @@ import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } fr
 import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
 import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
+import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Allocator, statusCount } from './allocator/allocator.js';
@@ -82,6 +83,7 @@ export class Controller {
     this.identity = cfg.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.metrics = createControllerMetrics();
     this.informers = controllerInformers(cfg.kc, cfg.namespace, cfg.log);
+    registerInformerMetrics(this.metrics.registry, allInformers(this.informers));
     this.writers = new ControllerWriters(cfg.kc, cfg.namespace);
     this.events = new EventRecorder(cfg.kc, 'l2lb-controller', this.identity, cfg.log);
     this.queue = new WorkQueue((key) => this.reconcile(key), { concurrency: cfg.writeConcurrency ?? 8, backoff: { initialMs: 100, maxMs: 30_000 } });

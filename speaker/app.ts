@@ -4,6 +4,7 @@
 // no API writes: every speaker computes the same owners from the same facts.
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
+import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Announcer } from './announcer/announcer.js';
 import { interfaceInfo } from './announcer/links.js';
@@ -61,6 +62,7 @@ export class Speaker {
     this.membership.on('settled', () => this.scheduleElection());
     this.membership.on('failed', (err) => this.membershipFailed(err));
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
+    registerInformerMetrics(this.metrics.registry, allSpeakerInformers(this.informers));
     const events = new ServiceEvents(cfg.kc, cfg.nodeName, cfg.log, (namespace, name) => this.informers.services.get(name, namespace));
     this.report = new OwnershipReport({
       nodeName: cfg.nodeName,

@@ -80,10 +80,11 @@ describe('HeartbeatThread', () => {
 
   it('forms a membership, exports the peer gauge and forwards its log lines', async () => {
     nodes = await cluster([{ name: 'a', threaded: true }, { name: 'b', threaded: true }, { name: 'c', threaded: true }]);
-    // Metrics come from the thread in batches: wait for the batch with both peers in the gauge.
-    const gauge = async (): Promise<number[]> => (await metricValues(nodes[0]!, 'l2lb_speaker_peers_alive')).map((v) => v.value);
-    await until(async () => (await gauge()).join() === '2', 2000).catch(() => undefined);
-    expect(await gauge()).toEqual([2]);
+    // Metrics come from the thread in batches and early batches may predate the peers: wait for
+    // the gauge to reach both peers (a thread that never exports it, or miscounts, times out).
+    const peersAlive = async (): Promise<number[]> => (await metricValues(nodes[0]!, 'l2lb_speaker_peers_alive')).map((v) => v.value);
+    await until(async () => (await peersAlive()).length > 0 && (await peersAlive())[0] === 2, 3000);
+    expect(await peersAlive()).toEqual([2]);
     expect(nodes[0]!.logs.some((l) => l.includes('"event":"peerAlive"') && l.includes('"component":"membership"'))).toBe(true);
   });
 
