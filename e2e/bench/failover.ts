@@ -1,4 +1,4 @@
-// Failover benchmark (issue 4): on the lab cluster (real control plane, controller, 3 real
+// Failover benchmark: on the lab cluster (real control plane, controller, 3 real
 // speakers), time from a fault on the VIP's owner to the client's first TCP connection answered
 // by another node and to its neighbour entry changing MAC, over >= 20 trials each of
 //   (a) SIGKILL + link down, (b) SIGTERM, and (a) again with the lowest safe timers;

@@ -21,7 +21,7 @@ import { BROADCAST_MAC, formatMac, parseMac, ZERO_MAC, type Mac } from '../../sp
 import { marshalNdpFrame, parseNdpFrame } from '../../speaker/ndp/frame.js';
 import { linkLayerOption } from '../../speaker/ndp/message.js';
 import { ipv6MulticastMac, solicitedNodeAddress } from '../../speaker/ndp/multicast.js';
-import { lookupInterface } from '../../speaker/announce/lookup.js';
+import { lookupInterface } from '../../speaker/announce-cli/lookup.js';
 import { bpfArpFilter, ETHERTYPE_ARP, ETHERTYPE_IPV6, PacketSocket, type BpfInstruction } from '../../speaker/native/packet-socket.js';
 
 export interface FloodSpec {

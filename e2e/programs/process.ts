@@ -40,7 +40,7 @@ export function programEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-export const programEntry = (name: ProgramName): string => join(repoRoot(), 'dist', name === 'announce' ? 'speaker/announce' : name, 'main.js');
+export const programEntry = (name: ProgramName): string => join(repoRoot(), 'dist', name === 'announce' ? 'speaker/announce-cli' : name, 'main.js');
 
 export class ProgramProcess {
   readonly logs: LogLine[] = [];

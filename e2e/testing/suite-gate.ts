@@ -17,7 +17,7 @@ export interface SuiteNeeds {
 /** The build outputs suites most often need, named once. */
 export const BUILT = {
   programs: 'dist/speaker/main.js',
-  announce: 'dist/speaker/announce/main.js',
+  announce: 'dist/speaker/announce-cli/main.js',
   flood: 'dist/e2e/bench/flood.js',
   addon: 'speaker/native/build/Release/l2lb_packet.node',
 } as const;

@@ -9,7 +9,7 @@ import { gratuitousArp, unsolicitedNeighborAdvertisement } from '../responder/gr
 import type { Decision } from '../responder/decision.js';
 import { SEND_FAILED } from '../responder/reasons.js';
 import type { OwnedSet } from '../responder/owned.js';
-import { GroupCounts } from './groups.js';
+import { GroupCounts } from './multicast-groups.js';
 import type { FrameLink, GroupMembership, InterfaceInfo, LinkFactory } from './links.js';
 import type { InterfaceCounters, Layer2Metrics, Layer2Protocol } from './metrics.js';
 

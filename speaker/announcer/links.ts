@@ -2,7 +2,8 @@
 // link for IPv6 neighbour-discovery frames, and multicast group membership. The real ones are
 // packet sockets and a raw ICMPv6 socket (real-links.ts); unit tests pass recording ones.
 import type { IpAddress } from '../../shared/ip/address.js';
-import type { Mac } from '../ethernet/mac.js';
+import { parseMac, type Mac } from '../ethernet/mac.js';
+import type { UsableInterface } from '../interfaces/index.js';
 
 export interface InterfaceInfo {
   readonly name: string;
@@ -29,4 +30,11 @@ export interface LinkFactory {
   openArp(iface: InterfaceInfo): Opened<FrameLink>;
   openNdp(iface: InterfaceInfo): Opened<FrameLink>;
   openMembership(iface: InterfaceInfo): Opened<GroupMembership>;
+}
+
+/** The announcer's view of a usable interface (undefined: not usable, or its MAC is not Ethernet). */
+export function interfaceInfo(usable: readonly UsableInterface[], name: string): InterfaceInfo | undefined {
+  const u = usable.find((x) => x.name === name);
+  const mac = u ? parseMac(u.mac) : undefined;
+  return u && mac?.ok ? { name: u.name, index: u.ifindex, mac: mac.value } : undefined;
 }

@@ -1,8 +1,8 @@
-// The election of DESIGN.md "Election" as one pure function: same facts in, same owners out, on
+// The election as one pure function: same facts in, same owners out, on
 // every speaker. No I/O, no clock, no randomness.
 import { advertisers, advertisersForService, allowedNodes, poolAdvertisers, preferenceScores, type Advertiser, type PoolAdvertisers } from './advertisers.js';
 import { activeEndpoints, excludedFromLoadBalancers, networkUnavailable, nodesWithActiveEndpoint } from './eligibility.js';
-import { groupByIp } from './groups.js';
+import { groupByIp } from './sharing-groups.js';
 import { rankCandidates, type Scores } from './rank.js';
 import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceInfo } from './types.js';
 

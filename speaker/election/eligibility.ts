@@ -1,4 +1,5 @@
-// Which nodes may announce a Service's IPs: the filters of DESIGN.md "Election", one function
+// Which nodes may announce a Service's IPs: the candidate filters (alive, Node exists and is
+// schedulable for load balancers, L2Advertisement node selectors, ready endpoints for Local), one function
 // per rule so each can be read (and tested) alone.
 import { anySelectorMatches } from './selector.js';
 import type { EndpointInfo, L2AdvertisementInfo, NodeInfo, PoolInfo } from './types.js';

@@ -1,4 +1,4 @@
-// The ranking rule of DESIGN.md "Election": candidates sorted by preference score (highest first,
+// The ranking rule: candidates sorted by preference score (highest first,
 // from L2Advertisement preferredNodeSelectors; 0 without any), then by murmurhash3 (x86, 128-bit)
 // of `nodeName + "#" + keyIp`, ties by node name; the first announces. Every speaker computes the
 // same order from the same facts, so no locks or Leases are needed. Hashing per IP spreads VIPs

@@ -7,3 +7,4 @@ export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, type ViewEntry } from
 export { HeartbeatThread, DEFAULT_MAIN_STALL_LIMIT_MS, type HeartbeatThreadOptions } from './thread.js';
 export { membershipMetrics, type MembershipMetricsSink } from './metrics.js';
 export { MembershipLifecycle, type Heartbeats, type StartHeartbeats } from './lifecycle.js';
+export { expectedPeers } from './peers.js';

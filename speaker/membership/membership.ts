@@ -30,7 +30,7 @@
 //    dead (a peer already dead stays dead). Heartbeats queued in the socket during the stall are
 //    read in that window. A GC pause is not a dead peer.
 //
-// WHY THIS AGREES (issue 4: a lossy link must not leave a VIP with two answerers or none)
+// WHY THIS AGREES (a lossy link must not leave a VIP with two answerers or none)
 // With rules 2-3, X's alive set is every node within two hops of X in the "hears directly" graph.
 // A lossy or cut link A-B, with any third node C hearing both, changes nobody's set: A learns of B
 // through C's view within one interval, before its own direct evidence of B expires, so there is

@@ -2,7 +2,7 @@
 // sending and receiving heartbeats never waits behind the main thread's bulk work (an election over
 // thousands of VIPs, thousands of status writes, a major GC of a large heap): on one event loop,
 // those pauses made peers declare a healthy speaker dead, which moved thousands of VIPs, which
-// caused more such work (issue 4, 5,000 VIPs). Whatever it observes goes to the main thread as
+// caused more such work (seen with 5,000 VIPs). Whatever it observes goes to the main thread as
 // messages (thread-messages.ts); it imports nothing that would bloat a second V8 isolate.
 import { parentPort, workerData } from 'node:worker_threads';
 import { jsonSafe, type LogFields, type Logger, type LogLevel } from '../../shared/log.js';

@@ -20,6 +20,8 @@ interface Node {
   readonly registry: Registry;
   readonly changes: MembershipChange[];
   readonly logs: string[];
+  /** 'settled' events (HeartbeatThread only): the speaker elects on this instead of polling. */
+  settledEvents: number;
 }
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
@@ -55,8 +57,9 @@ async function cluster(spec: readonly { name: string; threaded: boolean; mainSta
       const hb = threaded
         ? await HeartbeatThread.start({ ...common, workerUrl: WORKER, ...(mainStallLimitMs === undefined ? {} : { mainStallLimitMs }) })
         : await HeartbeatService.start(common);
-      const node: Node = { name, hb, registry, changes: [], logs };
+      const node: Node = { name, hb, registry, changes: [], logs, settledEvents: 0 };
       hb.on('change', (c: MembershipChange) => node.changes.push(c));
+      if (hb instanceof HeartbeatThread) hb.on('settled', () => node.settledEvents++);
       return node;
     }),
   );
@@ -86,6 +89,8 @@ describe('HeartbeatThread', () => {
     await until(async () => (await peersAlive()).length > 0 && (await peersAlive())[0] === 2, 3000);
     expect(await peersAlive()).toEqual([2]);
     expect(nodes[0]!.logs.some((l) => l.includes('"event":"peerAlive"') && l.includes('"component":"membership"'))).toBe(true);
+    // settled() turned true once on each, and each said so with one 'settled' event.
+    expect(nodes.map((n) => n.settledEvents)).toEqual([1, 1, 1]);
   });
 
   it('a blocked main thread is not a dead peer: heartbeats go on from the thread', async () => {

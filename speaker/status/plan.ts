@@ -17,6 +17,11 @@ export const MANAGED_BY = 'l2lb';
 
 export const isOurs = (obj: ServiceL2Status): boolean => obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
 
+/** namespace/name of every Service whose (l2lb-written) status names `node` as its announcer. */
+export function servicesNamingNode(statuses: readonly ServiceL2Status[], node: string): Set<string> {
+  return new Set(statuses.filter((o) => isOurs(o) && o.status?.node === node).map((o) => `${o.status?.serviceNamespace}/${o.status?.serviceName}`));
+}
+
 export interface Ownership {
   /** namespace/name of a Service with IPs this speaker knows about. */
   readonly serviceKey: string;

@@ -1,6 +1,6 @@
 import type { L2Advertisement } from '../../shared/api/types.js';
 import type { ElectionInput, ElectionResult } from '../election/types.js';
-import { diffOwnership, planAnnouncements, SHARED_IP_REFUSAL, type OwnedService } from './announcements.js';
+import { diffOwnership, planAnnouncements, SHARED_IP_REFUSAL, type OwnedService } from './announcement-plan.js';
 
 const input: ElectionInput = {
   services: [

@@ -1,6 +1,6 @@
 import { formatIp } from '../../shared/ip/address.js';
 import { ip } from '../testing/fixtures.js';
-import { GroupCounts } from './groups.js';
+import { GroupCounts } from './multicast-groups.js';
 
 describe('GroupCounts', () => {
   test('a group shared by two VIPs is joined once and left with the last', () => {

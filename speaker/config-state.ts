@@ -1,0 +1,27 @@
+// The speaker's ConfigurationState object (speaker-<node>): Valid, or Invalid naming every bad
+// IPAddressPool and L2Advertisement its caches hold; kept current as they change, deleted on a
+// planned stop.
+import { configurationErrors } from '../shared/config-state/status.js';
+import { ConfigurationStateWriter, type WriteCounter } from '../shared/config-state/writer.js';
+import type { SpeakerConfig } from './config.js';
+import type { SpeakerInformers } from './informers.js';
+
+export class SpeakerConfigState {
+  private readonly writer: ConfigurationStateWriter;
+
+  constructor(cfg: Pick<SpeakerConfig, 'kc' | 'namespace' | 'nodeName' | 'log'>, private readonly informers: SpeakerInformers, countWrite: WriteCounter) {
+    this.writer = new ConfigurationStateWriter(cfg.kc, cfg.namespace, { type: 'speaker', node: cfg.nodeName }, cfg.log, countWrite);
+  }
+
+  /** Called last in start-up: its API writes wait until announcing and heartbeats are up. */
+  start(): void {
+    const i = this.informers;
+    const report = (): void => this.writer.report(configurationErrors([...i.pools.list()], [...i.legacyPools.list()], [...i.advertisements.list()]));
+    for (const inf of [i.pools, i.legacyPools, i.advertisements]) inf.on(report);
+    report();
+  }
+
+  remove(): Promise<void> {
+    return this.writer.remove();
+  }
+}
