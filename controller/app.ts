@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { backoffDelay, type BackoffPolicy } from '../shared/k8s/backoff.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
@@ -45,8 +46,8 @@ export interface ControllerConfig {
 
 const LEASE_NAME = 'l2lb-controller';
 const POOL_STATUS_DELAY_MS = 300;
-/** After a failed pool status write (API server unreachable): not so often that the log floods. */
-const POOL_STATUS_RETRY_MS = 2_000;
+/** After failed pool status writes (API server unreachable): backing off, so the log does not flood. */
+const POOL_STATUS_RETRY: BackoffPolicy = { initialMs: 2_000, maxMs: 60_000 };
 const POOL_CHANGE_DELAY_MS = 20;
 
 export class Controller {
@@ -74,6 +75,8 @@ export class Controller {
   private statusWrites = 0;
   private synced = false;
   private poolStatusTimer: NodeJS.Timeout | undefined;
+  /** Consecutive failed pool status writes (for the retry backoff). */
+  private poolStatusFailures = 0;
   private poolChangeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
@@ -334,9 +337,10 @@ export class Controller {
       if (outcome.kind === 'conflict') this.schedulePoolStatus();
       else if (outcome.kind === 'failed') {
         // Not left for the next pool or Service change, which may never come: try again.
-        this.cfg.log.warn('poolStatusFailed', 'could not write pool status; trying again', { pool: verdict.name, error: outcome.error, retryInMs: POOL_STATUS_RETRY_MS });
-        this.schedulePoolStatus(POOL_STATUS_RETRY_MS);
-      }
+        const retryInMs = backoffDelay(POOL_STATUS_RETRY, this.poolStatusFailures++, Math.random());
+        this.cfg.log.warn('poolStatusFailed', 'could not write pool status; trying again', { pool: verdict.name, error: outcome.error, retryInMs });
+        this.schedulePoolStatus(retryInMs);
+      } else this.poolStatusFailures = 0;
     }
   }
 

@@ -54,6 +54,8 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
     verifySourceAddress: flagString(flags, 'verify-source-address') === 'true',
     ...(excludes.length > 0 ? { interfaceRules: { exclude: [...DEFAULT_EXCLUDES, ...excludes] } } : {}),
     log,
+    // The speaker has stopped answering already; exit so the Pod is restarted.
+    onFatal: () => void speaker.stop().finally(() => process.exit(1)),
   });
   stopOnSignals(log, 'withdrawing and telling peers we leave', () => speaker.stop());
   log.info('starting', 'l2lb-speaker starting', { namespace: flagString(flags, 'namespace'), heartbeatIntervalMs: intervalMs, deadAfterMs });

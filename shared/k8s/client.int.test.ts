@@ -84,8 +84,8 @@ describe('set-up from a kubeconfig and in-cluster', () => {
     writeFileSync(tokenFile, token);
     // Within the refresh period the old token is still used; after it, the new one.
     expect(apiStatus(await client.get('/api/v1/nodes').catch((e: unknown) => e))).toBe(401);
-    await new Promise((r) => setTimeout(r, 250));
-    expect(apiStatus(await client.get('/api/v1/nodes').catch((e: unknown) => e))).toBe(403);
+    // 403 (authenticated, not allowed to list nodes) once the file is read again.
+    await waitFor('the new token in use', async () => apiStatus(await client.get('/api/v1/nodes').catch((e: unknown) => e)) === 403, { timeoutMs: 5_000, intervalMs: 50 });
     client.close();
   });
 });

@@ -37,10 +37,13 @@ describe('RestartingInformer loop', () => {
   it('resumes from bookmarks, relists on a 410 ERROR event and reports what the relist changed', async () => {
     let lists = 0;
     let watches = 0;
+    let thirdWatch!: () => void;
+    const watchingAfterRelist = new Promise<void>((r) => (thirdWatch = r));
     route = (url, res) => {
       if (!url.searchParams.get('watch')) return res.end(list(lists++ === 0 ? '10' : '30', lists === 1 ? ['a', 'b'] : ['b', 'c']));
       watches++;
       res.writeHead(200);
+      if (watches === 3) thirdWatch();
       if (watches === 1) return res.end(line('BOOKMARK', { metadata: { resourceVersion: '15' } }));
       if (watches === 2) return res.end(line('ERROR', { kind: 'Status', code: 410, reason: 'Expired' }));
       // After the relist: stay open until the client goes away.
@@ -51,7 +54,7 @@ describe('RestartingInformer loop', () => {
     const events: string[] = [];
     inf.on((e, o) => events.push(`${e} ${o.metadata?.name}`));
     await inf.start();
-    for (let i = 0; i < 100 && watches < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await watchingAfterRelist;
     await inf.stop();
     c.close();
     // The first list from the watch cache (any version); the relist not older than what was seen.
@@ -61,21 +64,24 @@ describe('RestartingInformer loop', () => {
   });
 
   it('backs off when every watch ends at once', async () => {
+    const watchTimes: number[] = [];
+    let fifthWatch!: () => void;
+    const fiveWatches = new Promise<void>((r) => (fifthWatch = r));
     route = (url, res) => {
       if (!url.searchParams.get('watch')) return res.end(list('5', ['a']));
+      if (watchTimes.push(performance.now()) === 5) fifthWatch();
       res.writeHead(200);
       res.end();
     };
     const c = client();
     const inf = new RestartingInformer(c, { name: 'pods', path: '/api/v1/pods' }, createLogger('error'), { backoff: { initialMs: 50, maxMs: 400 } });
     await inf.start();
-    await new Promise((r) => setTimeout(r, 1000));
+    await fiveWatches;
     await inf.stop();
     c.close();
-    // Without backoff this would be hundreds; with it (50, 100, 200, 400 ms ceilings) a handful.
-    const watches = seen.filter((s) => s.startsWith('watch')).length;
-    expect(watches).toBeGreaterThanOrEqual(2);
-    expect(watches).toBeLessThan(15);
+    // Without backoff the five would come within a few ms; with it each retry waits at least
+    // half the initial delay (full jitter under 50, 100, 200, 400 ms ceilings).
+    for (let i = 1; i < 5; i++) expect(watchTimes[i]! - watchTimes[i - 1]!).toBeGreaterThanOrEqual(25 - 1);
     expect(seen.filter((s) => s.startsWith('list'))).toHaveLength(1);
   });
 });
