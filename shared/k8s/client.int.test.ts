@@ -4,13 +4,12 @@
 // network cut (the watch resumes where it stopped; what changed meanwhile arrives as events).
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiServerReplica, type ApiServerReplica } from '../../e2e/programs/apiserver-replica.js';
 import { TcpProxy } from '../../e2e/programs/tcp-proxy.js';
+import { useClientFixture } from '../../e2e/testenv/client-fixture.js';
 import { testenvFromJest } from '../../e2e/testenv/jest-info.js';
-import { ensureNamespace } from '../../e2e/testenv/namespaces.js';
 import { waitFor } from '../../e2e/testenv/wait.js';
 import { createLogger } from '../log.js';
 import { ApiError, apiStatus, describeApiError } from './api-error.js';
@@ -29,18 +28,11 @@ const configMaps = (namespace = NS): string => resourcePath({ version: 'v1', nam
 const configMap = (name: string, namespace = NS): string => resourcePath({ version: 'v1', namespace, plural: 'configmaps', name });
 const cm = (name: string, data: Record<string, string> = {}, labels: Record<string, string> = { informer: 'yes' }): V1ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data });
 
+const fixture = useClientFixture(info, NS);
 let dir: string;
 let admin: KubeClient;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'l2lb-client-int-'));
-  admin = loadKubeClient(info.adminKubeconfigPath);
-  await ensureNamespace(admin, NS);
-});
-afterAll(async () => {
-  await admin.delete(`/api/v1/namespaces/${NS}`).catch(() => undefined);
-  admin.close();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  ({ admin, dir } = fixture);
 });
 
 /** Counts the GETs a client makes (the pages of a list). */
