@@ -50,6 +50,7 @@ image() {
   if buildah inspect --type image "$ref" >/dev/null 2>&1; then echo "$ref"; return 0; fi
   say "making base image $ref"
   c=$(buildah from --quiet scratch)
+  trap 'buildah rm "$c" >/dev/null 2>&1 || true' EXIT
   mnt=$(buildah mount "$c")
   tar -xf "$fs" -C "$mnt"
   install -D -m 0755 "$(readlink -f "$node_bin")" "$mnt/usr/local/bin/node"
@@ -64,6 +65,7 @@ image() {
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env NODE_VERSION="${node_version#v}" --cmd node "$c"
   buildah commit --quiet --rm "$c" "$ref" >/dev/null
+  trap - EXIT
   echo "$ref"
 }
 
@@ -71,5 +73,7 @@ image() {
 build_fs=$(rootfs build "$build_pkgs")
 runtime_fs=$(rootfs runtime "$runtime_pkgs")
 key() { basename "$1" .tar | sed 's/.*-//'; }
-echo "BUILD_IMAGE=$(image "localhost/l2lb-base/node:${node_version#v}-$(key "$build_fs")" "$build_fs" yes)"
-echo "RUNTIME_IMAGE=$(image "localhost/l2lb-base/node:${node_version#v}-slim-$(key "$runtime_fs")" "$runtime_fs" no)"
+build_image=$(image "localhost/l2lb-base/node:${node_version#v}-$(key "$build_fs")" "$build_fs" yes)
+runtime_image=$(image "localhost/l2lb-base/node:${node_version#v}-slim-$(key "$runtime_fs")" "$runtime_fs" no)
+echo "BUILD_IMAGE=$build_image"
+echo "RUNTIME_IMAGE=$runtime_image"
