@@ -22,7 +22,10 @@ FROM ${BUILD_IMAGE} AS build
 ENV npm_config_nodedir=/usr/local npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund && test -f node_modules/raw-socket/build/Release/raw.node
+# Not `npm ci`: registries that serve only this platform's optional binaries (e.g. none of
+# @unrs/resolver-binding-darwin-*) cannot have them in the lock file, and npm ci refuses such a
+# lock. `npm install --no-save` installs the locked tree and never rewrites it.
+RUN npm install --no-save --no-audit --no-fund && test -f node_modules/raw-socket/build/Release/raw.node
 COPY tsconfig.json ./
 COPY shared/ shared/
 COPY controller/ controller/

@@ -5,6 +5,9 @@
 #
 #   scripts/image-bases.sh BUILDER     # BUILDER: buildah (the only one this script drives)
 #
+# The build base also trusts this machine's CA bundle (npm reaches its registry through whatever
+# TLS setup the machine has); the runtime base does not carry it.
+#
 # Prints two lines, BUILD_IMAGE=<ref> and RUNTIME_IMAGE=<ref>: the references to pass to the
 # Dockerfile's build arguments of the same names. The root filesystems are cached under
 # $L2LB_CACHE/image-bases (default ~/.cache/l2lb), keyed by suite, package list and Node version;
@@ -23,6 +26,8 @@ headers=$(cd "$(dirname "$(readlink -f "$node_bin")")/../include/node" && pwd)
 # The runtime needs useradd/groupadd (passwd); the build stage compiles native addons (node-gyp).
 runtime_pkgs=passwd
 build_pkgs=passwd,python3,make,g++
+ca_bundle=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+[ -s "$ca_bundle" ] || { say "no CA bundle at $ca_bundle (set SSL_CERT_FILE)"; exit 1; }
 cache=${L2LB_CACHE:-$HOME/.cache/l2lb}/image-bases
 mkdir -p "$cache"
 
@@ -55,6 +60,7 @@ image() {
   tar -xf "$fs" -C "$mnt"
   install -D -m 0755 "$(readlink -f "$node_bin")" "$mnt/usr/local/bin/node"
   if [ "$with_npm" = yes ]; then
+    install -D -m 0644 "$ca_bundle" "$mnt/usr/local/share/l2lb-build/ca-certificates.crt"
     mkdir -p "$mnt/usr/local/lib/node_modules" "$mnt/usr/local/include"
     cp -a "$npm_dir" "$mnt/usr/local/lib/node_modules/npm"
     cp -a "$headers" "$mnt/usr/local/include/node"
@@ -62,8 +68,10 @@ image() {
     ln -s ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
   fi
   buildah umount "$c" >/dev/null
+  local ca_env=()
+  [ "$with_npm" = yes ] && ca_env=(--env NODE_EXTRA_CA_CERTS=/usr/local/share/l2lb-build/ca-certificates.crt)
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    --env NODE_VERSION="${node_version#v}" --cmd node "$c"
+    --env NODE_VERSION="${node_version#v}" "${ca_env[@]}" --cmd node "$c"
   buildah commit --quiet --rm "$c" "$ref" >/dev/null
   trap - EXIT
   echo "$ref"
@@ -73,7 +81,7 @@ image() {
 build_fs=$(rootfs build "$build_pkgs")
 runtime_fs=$(rootfs runtime "$runtime_pkgs")
 key() { basename "$1" .tar | sed 's/.*-//'; }
-build_image=$(image "localhost/l2lb-base/node:${node_version#v}-$(key "$build_fs")" "$build_fs" yes)
+build_image=$(image "localhost/l2lb-base/node:${node_version#v}-$(key "$build_fs")-ca$(sha256sum < "$ca_bundle" | cut -c1-8)" "$build_fs" yes)
 runtime_image=$(image "localhost/l2lb-base/node:${node_version#v}-slim-$(key "$runtime_fs")" "$runtime_fs" no)
 echo "BUILD_IMAGE=$build_image"
 echo "RUNTIME_IMAGE=$runtime_image"

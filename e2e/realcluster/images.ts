@@ -85,5 +85,6 @@ async function writeDockerArchive(out: string, ref: string, config: Record<strin
   const configName = `${sha256(configText)}.json`;
   writeFileSync(join(dir, configName), configText);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: files }]));
-  await run('tar', ['-C', dir, '-cf', out, '.']);
+  // Entries named without a leading ./ (as `docker save` writes them).
+  await run('tar', ['-C', dir, '-cf', out, 'manifest.json', configName, ...files]);
 }

@@ -9,7 +9,7 @@
 //      its root dir onto itself, shared, so a lower copy of a volume appears once the upper goes);
 //   5. the cgroups, the dirs, and what a kubelet writes machine-wide whatever its --root-dir says.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodePlan } from './plan.js';
 
@@ -21,7 +21,7 @@ export function cgroupHierarchies(): string[] {
     if (existsSync(join(CGROUP_FS, 'cgroup.controllers'))) return [''];
     return readdirSync(CGROUP_FS).filter((d) => {
       try {
-        return statSync(join(CGROUP_FS, d)).isDirectory() && !statSync(join(CGROUP_FS, d)).isSymbolicLink();
+        return lstatSync(join(CGROUP_FS, d)).isDirectory();
       } catch {
         return false;
       }
