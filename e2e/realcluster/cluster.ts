@@ -21,8 +21,8 @@ import { parseToolLines, repoRoot } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
 import type { ProxyMode } from './configs.js';
 import { pauseImage, productImage, type ImageArchive } from './images.js';
-import { inNode, killNodeProcesses, startNode, type RunningNode } from './node.js';
-import { planRun, podRoutes, runName, type RunPlan } from './plan.js';
+import { inNode, killNodeProcesses, startNode, type NodeStartInput, type RunningNode } from './node.js';
+import { planRun, podRoutes, runName, type NodePlan, type RunPlan } from './plan.js';
 import { removeRunRecord, sweepStaleRuns, writeRunRecord } from './registry.js';
 import { teardownNode, type TeardownReport } from './teardown.js';
 
@@ -85,6 +85,7 @@ export class RealCluster {
   /** Per-node start timings and the whole start, for reports. */
   readonly timings: Record<string, number> = {};
   private readonly extra: ManagedProcess[] = [];
+  private nodeInput: ((n: NodePlan) => NodeStartInput) | undefined;
   private torndown = false;
 
   private constructor(
@@ -140,7 +141,7 @@ export class RealCluster {
       await cluster.startNodeControllers(timeoutMs);
       say('kube-scheduler and the workload + node-lifecycle controllers running');
       await cluster.bindNodeRbac();
-      const started = await Promise.all(plan.nodes.map((n) => startNode({
+      const nodeInput = (n: NodePlan): NodeStartInput => ({
         plan: n,
         tools,
         server: `https://${host.ipv4}:${apiPort}`,
@@ -152,7 +153,9 @@ export class RealCluster {
         strictArp: opts.strictArp ?? true,
         timeoutMs,
         log: say,
-      })));
+      });
+      cluster.nodeInput = nodeInput;
+      const started = await Promise.all(plan.nodes.map((n) => startNode(nodeInput(n))));
       cluster.nodes.push(...started);
       for (const n of plan.nodes) for (const r of podRoutes(n, plan.nodes)) await inNode(n, r);
       cluster.timings['start'] = Date.now() - t0;
@@ -239,6 +242,19 @@ export class RealCluster {
     const n = this.node(name);
     await this.lab.setLink(n.plan.ns, 'down');
     await killNodeProcesses(n);
+  }
+
+  /**
+   * Brings a killed node back as a rebooted machine: what is left of it is removed, its link goes
+   * up, and containerd, the kubelet and kube-proxy start afresh (the kubelet restarts its pods).
+   */
+  async restartNode(name: string): Promise<void> {
+    const i = this.nodes.findIndex((x) => x.plan.name === name);
+    if (i < 0 || !this.nodeInput) throw new Error(`no node ${name}`);
+    const plan = this.nodes[i]!.plan;
+    teardownNode(plan, 500);
+    await this.lab.setLink(plan.ns, 'up');
+    this.nodes[i] = await startNode(this.nodeInput(plan));
   }
 
   /** Synchronous tear-down of the nodes (exit handlers). */

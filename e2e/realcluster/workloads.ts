@@ -115,3 +115,24 @@ export async function nodeTheClientHolds(c: RealCluster, ip: string): Promise<st
   const mac = /lladdr ([0-9a-f:]{17})/.exec(r.stdout)?.[1];
   return c.lab.nodes.find((n) => n.mac === mac)?.name;
 }
+
+/**
+ * The whole install as a user does it: `helm install` l2lb, an echo Deployment (one pod per node),
+ * an address pool, a dual-stack LoadBalancer Service `echo`; returns its IPv4 and IPv6 VIPs once
+ * the controllers and speakers are Ready and the controller assigned both.
+ */
+export async function installL2lbWithEcho(c: RealCluster, say: (line: string) => void = () => undefined): Promise<{ v4: string; v6: string }> {
+  const t0 = Date.now();
+  await installChart(c);
+  say('helm install l2lb charts/l2lb done');
+  await c.kubectl(['apply', '-f', '-'], echoDeploymentManifest('echo', c.images.product.ref, c.nodes.length));
+  await c.waitForReadyPods(L2LB_NAMESPACE, CONTROLLER_SELECTOR, 2, 180_000);
+  await c.waitForReadyPods(L2LB_NAMESPACE, SPEAKER_SELECTOR, c.nodes.length, 180_000);
+  say(`l2lb controllers and speakers Ready after ${Date.now() - t0} ms`);
+  await c.kubectl(['apply', '-f', '-'], poolManifest());
+  await c.kubectl(['apply', '-f', '-'], loadBalancerManifest('echo', 'echo', { dualStack: true }));
+  const [v4, v6] = await serviceIps(c, 'echo', 2);
+  await c.waitForReadyPods(APP_NAMESPACE, 'app=echo', c.nodes.length, 180_000);
+  say(`Service echo: ${v4}, ${v6}; echo pods Ready after ${Date.now() - t0} ms`);
+  return { v4: v4!, v6: v6! };
+}
