@@ -8,7 +8,7 @@
 // Clean-up: stop() on success and failure; exit and signal handlers; and the sweep of runs whose
 // owner died (registry.ts), which every start runs first.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,7 +53,7 @@ export async function realClusterTools(): Promise<RealClusterTools> {
   const t = parseToolLines(stdout);
   const get = (k: string): string => {
     const v = process.env[k] ?? t.get(k);
-    if (!v) throw new Error(`${k} unknown: run \`make setup\``);
+    if (!v || !existsSync(v)) throw new Error(`${k} not built${v ? ` (no ${v})` : ''}: run \`make setup\``);
     return v;
   };
   return { kubelet: get('KUBELET'), kubeProxy: get('KUBE_PROXY'), kubeScheduler: get('KUBE_SCHEDULER'), kubeControllerManager: get('KUBE_CONTROLLER_MANAGER'), helm: get('HELM') };
