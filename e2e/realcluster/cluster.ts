@@ -145,6 +145,7 @@ export class RealCluster {
         plan: n,
         tools,
         server: `https://${host.ipv4}:${apiPort}`,
+        gateway: host,
         ca: { cert: join(cp!.dir, 'ca.crt'), key: join(cp!.dir, 'ca.key') },
         caPem: cp!.caPem,
         admin: cp!.adminKubeConfig,

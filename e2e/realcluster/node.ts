@@ -27,6 +27,8 @@ export interface NodeStartInput {
   readonly tools: NodeTools;
   /** API server URL as the node reaches it (the lab's host address). */
   readonly server: string;
+  /** The node network's gateway (the lab's host address), for the nodes' default routes. */
+  readonly gateway: { readonly ipv4: string; readonly ipv6: string };
   readonly ca: CertPaths;
   readonly caPem: string;
   readonly admin: KubeConfig;
@@ -97,6 +99,11 @@ export async function startNode(i: NodeStartInput): Promise<RunningNode> {
   makeCgroupRoot(n.cgroupRoot);
   // Forwarding for pods; bridge netfilter so pod -> Service -> pod on one bridge is NATed.
   await inNode(n, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
+  // A default route, as every real node has: without one, the node's own connections to Service
+  // IPs (hostNetwork pods such as the speaker dialling 10.96.0.1) fail the route lookup before
+  // kube-proxy's DNAT can apply.
+  await inNode(n, ['ip', 'route', 'replace', 'default', 'via', i.gateway.ipv4]);
+  await inNode(n, ['ip', '-6', 'route', 'replace', 'default', 'via', i.gateway.ipv6]);
   await run('modprobe', ['br_netfilter']).catch(() => undefined);
   await inNode(n, ['sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=1', 'net.bridge.bridge-nf-call-ip6tables=1']);
   writeFileSync(join(n.dir, 'cni/10-pods.conflist'), cniConfig(n));
