@@ -200,10 +200,8 @@ export function teardownNode(n: NodePlan, graceMs = 2000): TeardownReport {
   for (const p of shims) kill(p, 'SIGKILL');
   const mountsLeft = unmountAll([n.dir, n.runDir]);
   const cgroupsLeft = removeCgroups(n.cgroupRoot);
-  if (mountsLeft.length === 0) {
-    rmSync(n.dir, { recursive: true, force: true });
-    rmSync(n.runDir, { recursive: true, force: true });
-  }
+  // rm(1), not fs.rmSync: an unpacked image is thousands of files, and rm is several times faster.
+  if (mountsLeft.length === 0) spawnSync('rm', ['-rf', '--one-file-system', n.dir, n.runDir]);
   removeMachineWideFiles(n);
   return { node: n.name, pidsLeft, mountsLeft, cgroupsLeft };
 }
