@@ -24,7 +24,7 @@ import { pauseImage, productImage, type ImageArchive } from './images.js';
 import { inNode, killNodeProcesses, startNode, type NodeStartInput, type RunningNode } from './node.js';
 import { planRun, podRoutes, runName, type NodePlan, type RunPlan } from './plan.js';
 import { removeRunRecord, sweepStaleRuns, writeRunRecord } from './registry.js';
-import { teardownNode, type TeardownReport } from './teardown.js';
+import { removeSharedKubeletFiles, teardownNode, type TeardownReport } from './teardown.js';
 
 const run = promisify(execFile);
 
@@ -238,10 +238,14 @@ export class RealCluster {
     return names;
   }
 
-  /** Kills a node as a machine dies: link down, then kubelet, kube-proxy, containerd, containers. */
-  async killNode(name: string): Promise<void> {
+  /**
+   * Kills a node as a machine dies: link down, then kubelet, kube-proxy, containerd, containers.
+   * onLinkDown runs the moment the node is off the network (where failover timing starts).
+   */
+  async killNode(name: string, onLinkDown: () => void = () => undefined): Promise<void> {
     const n = this.node(name);
     await this.lab.setLink(n.plan.ns, 'down');
+    onLinkDown();
     await killNodeProcesses(n);
   }
 
@@ -264,6 +268,7 @@ export class RealCluster {
     this.torndown = true;
     live.delete(this);
     const reports = this.plan.nodes.map((n) => teardownNode(n));
+    removeSharedKubeletFiles();
     removeRunRecord(this.plan.runId);
     return reports;
   }

@@ -36,9 +36,10 @@ export async function measureRealFailover(c: RealCluster, service: string, ip: s
   const monitor = new NeighborMonitor(c.lab);
   try {
     await prober.waitFor((r) => r.ok, 10_000, 'a first answer');
-    const t0 = wallNow();
+    let t0 = wallNow();
     if (fault === 'node') {
-      await c.killNode(from);
+      // Timed from the moment the link is down: a request sent just before may still be answered.
+      await c.killNode(from, () => (t0 = wallNow()));
     } else {
       const pod = (await c.core.listNamespacedPod({ namespace: L2LB_NAMESPACE, labelSelector: SPEAKER_SELECTOR, fieldSelector: `spec.nodeName=${from}` })).items[0];
       if (!pod?.metadata?.name) throw new Error(`no speaker pod on ${from}`);

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { ownerAlive, processStartTime } from '../lab/registry.js';
 import { RUN_PREFIX, type NodePlan, type RunPlan } from './plan.js';
-import { cgroupHierarchies, teardownNode, type TeardownReport } from './teardown.js';
+import { cgroupHierarchies, removeSharedKubeletFiles, teardownNode, type TeardownReport } from './teardown.js';
 
 export const REALCLUSTER_REGISTRY = '/run/l2lb-realcluster';
 
@@ -82,5 +82,6 @@ export function sweepStaleRuns(dir = REALCLUSTER_REGISTRY): TeardownReport[] {
     const name = root.slice(1);
     reports.push(teardownNode({ index: 1, name, ns: '', ipv4: '', ipv6: '', dir: `/nonexistent/${name}`, runDir: `/run/${name}`, socket: '', cgroupRoot: root, podCidrV4: '', podCidrV6: '', cniNetwork: name }, 500));
   }
+  if (reports.length > 0) removeSharedKubeletFiles();
   return reports;
 }

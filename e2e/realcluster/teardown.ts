@@ -192,6 +192,8 @@ export interface TeardownReport {
 
 /** Removes everything of node `n`; never throws. What could not be removed is reported. */
 export function teardownNode(n: NodePlan, graceMs = 2000): TeardownReport {
+  // Sandbox and container ids, read before containerd's state goes: libcni names its cache files by them.
+  const ids = safeList(join(n.runDir, 'containerd/io.containerd.runtime.v2.task/k8s.io'));
   stopPid(readPid(join(n.dir, 'kube-proxy.pid')), graceMs);
   stopPid(readPid(join(n.dir, 'kubelet.pid')), graceMs);
   const pidsLeft = killCgroup(n.cgroupRoot);
@@ -202,16 +204,16 @@ export function teardownNode(n: NodePlan, graceMs = 2000): TeardownReport {
   const cgroupsLeft = removeCgroups(n.cgroupRoot);
   // rm(1), not fs.rmSync: an unpacked image is thousands of files, and rm is several times faster.
   if (mountsLeft.length === 0) spawnSync('rm', ['-rf', '--one-file-system', n.dir, n.runDir]);
-  removeMachineWideFiles(n);
+  removeMachineWideFiles(n, ids);
   return { node: n.name, pidsLeft, mountsLeft, cgroupsLeft };
 }
 
 /**
  * What every kubelet and containerd 1.6 write outside their own dirs: pod log symlinks into this
- * node's dir, libcni's result cache for this node's network, and the fixed dirs under
+ * node's dir, libcni's result cache for this node's network and its sandboxes' loopback, and the fixed dirs under
  * /run/containerd and /var/lib/kubelet when nobody else uses them any more.
  */
-function removeMachineWideFiles(n: NodePlan): void {
+function removeMachineWideFiles(n: NodePlan, containerIds: readonly string[]): void {
   for (const f of safeList('/var/log/containers')) {
     const path = join('/var/log/containers', f);
     try {
@@ -221,12 +223,38 @@ function removeMachineWideFiles(n: NodePlan): void {
       // not a symlink: not ours
     }
   }
-  for (const f of safeList('/var/lib/cni/results')) if (f.startsWith(`${n.cniNetwork}-`)) rmSync(join('/var/lib/cni/results', f), { force: true });
+  const ids = new Set(containerIds);
+  for (const f of safeList('/var/lib/cni/results')) {
+    const loopback = /^cni-loopback-([0-9a-f]+)-lo$/.exec(f)?.[1];
+    if (f.startsWith(`${n.cniNetwork}-`) || (loopback !== undefined && ids.has(loopback))) rmSync(join('/var/lib/cni/results', f), { force: true });
+  }
   for (const d of ['/var/log/containers', '/var/lib/cni/results', '/var/lib/cni/networks', '/var/lib/cni', '/run/containerd/runc/k8s.io', '/run/containerd/runc', '/run/containerd/fifo', '/run/containerd/s', '/run/containerd']) {
     try {
       rmdirSync(d);
     } catch {
       // not empty (another node or program uses it) or absent
     }
+  }
+}
+
+/**
+ * /var/lib/kubelet/device-plugins is the same for every kubelet whatever its --root-dir: removed
+ * once no kubelet runs on the machine any more.
+ */
+export function removeSharedKubeletFiles(): void {
+  const kubeletRuns = safeList('/proc').some((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'kubelet';
+    } catch {
+      return false;
+    }
+  });
+  if (kubeletRuns) return;
+  rmSync('/var/lib/kubelet/device-plugins', { recursive: true, force: true });
+  try {
+    rmdirSync('/var/lib/kubelet');
+  } catch {
+    // not empty: something else lives there
   }
 }
