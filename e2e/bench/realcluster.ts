@@ -34,9 +34,19 @@ export async function runRealClusterBench(): Promise<void> {
   const startedAt = new Date().toISOString();
   const c = await RealCluster.start({ nodes: 3, progress: say });
   const results: Record<RealFault, RealFailover[]> = { node: [], pod: [] };
+  const errors: string[] = [];
   try {
     const { v4 } = await installL2lbWithEcho(c, say);
     for (const fault of ['pod', 'node'] as const) {
+      // A failed trial ends its phase; the figures of the trials before it are still written.
+      try {
+        await runTrials(fault);
+      } catch (err) {
+        errors.push(`${fault} trial ${results[fault].length + 1} failed: ${err instanceof Error ? err.message : String(err)}`);
+        say(errors[errors.length - 1]!);
+      }
+    }
+    async function runTrials(fault: RealFault): Promise<void> {
       for (let i = 0; i < TRIALS; i++) {
         const m = await measureRealFailover(c, 'echo', v4, fault);
         results[fault].push(m);
@@ -58,8 +68,10 @@ export async function runRealClusterBench(): Promise<void> {
       ...figures('(b) owner speaker pod deleted', results.pod),
     ],
     notes: [
+      ...errors,
       '3 real nodes (containerd 1.6 + kubelet and kube-proxy v1.35, iptables) in lab namespaces on 2 shared cores; l2lb from its own image via helm install with default timers.',
       '(a): requests failing after the VIP moved are those kube-proxy still sends to the dead node\'s pod until the node-lifecycle controller marks it NotReady; that is Kubernetes, not l2lb.',
     ],
   });
+  if (errors.length > 0) throw new Error(errors.join('; '));
 }
