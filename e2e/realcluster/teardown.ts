@@ -245,7 +245,9 @@ export function removeSharedKubeletFiles(): void {
   const kubeletRuns = safeList('/proc').some((p) => {
     if (!/^\d+$/.test(p)) return false;
     try {
-      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'kubelet';
+      // A zombie (state Z) is a kubelet already killed, waiting for its parent to reap it.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'kubelet' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
     } catch {
       return false;
     }
