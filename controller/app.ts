@@ -8,11 +8,13 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { backoffDelay, type BackoffPolicy } from '../shared/k8s/backoff.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
 import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
+import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Allocator, statusCount } from './allocator/allocator.js';
@@ -44,8 +46,8 @@ export interface ControllerConfig {
 
 const LEASE_NAME = 'l2lb-controller';
 const POOL_STATUS_DELAY_MS = 300;
-/** After a failed pool status write (API server unreachable): not so often that the log floods. */
-const POOL_STATUS_RETRY_MS = 2_000;
+/** After failed pool status writes (API server unreachable): backing off, so the log does not flood. */
+const POOL_STATUS_RETRY: BackoffPolicy = { initialMs: 2_000, maxMs: 60_000 };
 const POOL_CHANGE_DELAY_MS = 20;
 
 export class Controller {
@@ -73,12 +75,15 @@ export class Controller {
   private statusWrites = 0;
   private synced = false;
   private poolStatusTimer: NodeJS.Timeout | undefined;
+  /** Consecutive failed pool status writes (for the retry backoff). */
+  private poolStatusFailures = 0;
   private poolChangeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
     this.identity = cfg.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.metrics = createControllerMetrics();
     this.informers = controllerInformers(cfg.kc, cfg.namespace, cfg.log);
+    registerInformerMetrics(this.metrics.registry, allInformers(this.informers));
     this.writers = new ControllerWriters(cfg.kc, cfg.namespace);
     this.events = new EventRecorder(cfg.kc, 'l2lb-controller', this.identity, cfg.log);
     this.queue = new WorkQueue((key) => this.reconcile(key), { concurrency: cfg.writeConcurrency ?? 8, backoff: { initialMs: 100, maxMs: 30_000 } });
@@ -332,9 +337,10 @@ export class Controller {
       if (outcome.kind === 'conflict') this.schedulePoolStatus();
       else if (outcome.kind === 'failed') {
         // Not left for the next pool or Service change, which may never come: try again.
-        this.cfg.log.warn('poolStatusFailed', 'could not write pool status; trying again', { pool: verdict.name, error: outcome.error, retryInMs: POOL_STATUS_RETRY_MS });
-        this.schedulePoolStatus(POOL_STATUS_RETRY_MS);
-      }
+        const retryInMs = backoffDelay(POOL_STATUS_RETRY, this.poolStatusFailures++, Math.random());
+        this.cfg.log.warn('poolStatusFailed', 'could not write pool status; trying again', { pool: verdict.name, error: outcome.error, retryInMs });
+        this.schedulePoolStatus(retryInMs);
+      } else this.poolStatusFailures = 0;
     }
   }
 

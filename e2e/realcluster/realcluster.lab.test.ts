@@ -6,6 +6,7 @@
 // spec), the ServiceL2Status naming the node the client sends to, and failover when the owner
 // node dies and when its speaker pod is deleted. Timings are printed; the benchmark measures them.
 import { jest } from '@jest/globals';
+import { describeIf, BUILT } from '../testing/suite-gate.js';
 import { waitFor } from '../testenv/wait.js';
 import { RealCluster } from './cluster.js';
 import { CAP, capNames, findContainerProcesses } from './container-procs.js';
@@ -15,8 +16,8 @@ import {
   nodeTheClientHolds, SPEAKER_SELECTOR,
 } from './workloads.js';
 
-const root = process.getuid?.() === 0;
-const describeReal = root || process.env['CI'] === 'true' ? describe : describe.skip;
+// The image is built (or found in the cache) by the suite itself; the Go tools by `make setup`.
+const describeReal = describeIf({ root: true, built: [BUILT.programs] });
 jest.setTimeout(120_000);
 
 const log = (line: string): void => {
@@ -29,7 +30,6 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
   let v6 = '';
 
   beforeAll(async () => {
-    if (!root) throw new Error('the real-cluster suite needs root (network namespaces, containerd, kubelet)');
     const t0 = Date.now();
     c = await RealCluster.start({ nodes: 3, progress: log });
     ({ v4, v6 } = await installL2lbWithEcho(c, log));

@@ -6,12 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processStartTime } from '../lab/registry.js';
+import { describeIf } from '../testing/suite-gate.js';
 import { planRun, runName } from './plan.js';
 import { listRunRecords, REALCLUSTER_REGISTRY, removeRunRecord, sweepStaleRuns, writeRunRecord } from './registry.js';
 import { cgroupHierarchies, cgroupPids, teardownNode } from './teardown.js';
 
-const root = process.getuid?.() === 0;
-const describeRoot = root || process.env['CI'] === 'true' ? describe : describe.skip;
+const describeRoot = describeIf({ root: true });
 
 function fakeNode(runId: string) {
   const base = mkdtempSync(join(tmpdir(), `${runName(runId)}-`));
@@ -31,7 +31,6 @@ function fakeNode(runId: string) {
 
 describeRoot('sweepStaleRuns (real cgroups and mounts)', () => {
   test('tears down a run whose owner died, leaves a live one', () => {
-    if (!root) throw new Error('needs root (cgroups, mounts)');
     const dead = fakeNode(`sw${Date.now().toString(36).slice(-5)}`);
     const live = fakeNode(`lv${Date.now().toString(36).slice(-5)}`);
     try {
