@@ -2,7 +2,7 @@
 // cgroup with a process in it, a work dir, a mount and its record; sweepStaleRuns() kills the
 // process, unmounts, removes the cgroups, the dirs and the record, and leaves a live run alone.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processStartTime } from '../lab/registry.js';
@@ -60,6 +60,7 @@ describeRoot('sweepStaleRuns (real cgroups and mounts)', () => {
       removeRunRecord(live.plan.runId);
       teardownNode(dead.n, 200);
       removeRunRecord(dead.plan.runId);
+      for (const r of [live, dead]) rmSync(r.plan.baseDir, { recursive: true, force: true });
     }
   });
 });
