@@ -6,7 +6,7 @@ export npm_config_loglevel := error
 NODE := node --enable-source-maps
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: setup build test test-unit test-integration test-lab demo bench lint image \
+.PHONY: setup build test test-unit test-integration test-lab demo demo-lab bench lint image \
         cluster-up cluster-down lab-up lab-down clean
 
 setup:
@@ -28,10 +28,15 @@ test-integration: build
 test-lab: build
 	@$(JEST) --selectProjects lab --runInBand
 
+# The story on a real cluster (3 kubelet nodes, l2lb's image, helm install); demo-lab tells it on
+# the process lab (programs as host processes, seconds instead of minutes).
 demo: build
+	@$(NODE) dist/e2e/demo/real.js
+demo-lab: build
 	@$(NODE) dist/e2e/demo/main.js
 
-# BENCH=allocator,packets,controller,failover picks benchmarks; L2LB_SOAK_SECONDS shortens the soak.
+# BENCH=allocator,packets,controller,failover,realcluster picks benchmarks; L2LB_SOAK_SECONDS
+# shortens the soak; L2LB_REALCLUSTER_TRIALS sets the real-cluster failover trials (default 10).
 bench: build
 	@$(NODE) --expose-gc dist/e2e/bench/main.js
 
@@ -48,7 +53,7 @@ lab-up: build
 lab-down: build
 	@$(NODE) dist/e2e/lab/cli.js down
 
-# Builds the container image where a container builder exists; explains itself where none does.
+# Builds the container image (docker, podman or buildah) and prints its archive path and digest.
 image:
 	@bash scripts/image.sh
 

@@ -12,9 +12,13 @@ declare -A want=(
   [ip]=iproute2 [ping]=iputils-ping [arping]=iputils-arping [ndisc6]=ndisc6
   [tcpdump]=tcpdump [openssl]=openssl [g++]=g++ [make]=make [python3]=python3
   [bridge]=iproute2 [nsenter]=util-linux [ss]=iproute2 [stress-ng]=stress-ng
+  # The real-cluster tests' nodes (e2e/realcluster) and `make image` without a registry.
+  [containerd]=containerd [runc]=runc [iptables]=iptables [nft]=nftables [conntrack]=conntrack
+  [mmdebstrap]=mmdebstrap [buildah]=buildah [curl]=curl [gcc]=gcc
 )
 missing=()
 for cmd in "${!want[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}"); done
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" != 0 ]; then
@@ -44,7 +48,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   echo "$sum" > "$stamp"
 fi
 
-# 3. Go-built test tools (etcd, kube-apiserver, kube-controller-manager, helm), and the PromQL
+# 3. Go-built test tools (etcd, kube-apiserver, kube-controller-manager, helm; kubelet, kube-proxy,
+#    kube-scheduler for the real-cluster tests), and the PromQL
 #    checker the chart's alert tests use.
 bash e2e/testenv/tools/build.sh all
 bash charts/l2lb/tools/build-promql-tools.sh >/dev/null

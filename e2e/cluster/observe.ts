@@ -52,9 +52,16 @@ abstract class LineWatcher<T> {
   }
 }
 
+export interface ProberOptions {
+  readonly port?: number;
+  /** tcp: the server names its node unasked (the process lab); http: an l2lb-echo backend. */
+  readonly mode?: 'tcp' | 'http';
+  readonly maxMs?: number;
+}
+
 export class Prober extends LineWatcher<ProbeResult> {
-  constructor(lab: Lab, ip: string, intervalMs = 5, timeoutMs = 50) {
-    super(lab.spawn(lab.client.ns, [process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/prober.mjs'), ip, String(SERVICE_PORT), String(intervalMs), String(timeoutMs)]));
+  constructor(lab: Lab, ip: string, intervalMs = 5, timeoutMs = 50, o: ProberOptions = {}) {
+    super(lab.spawn(lab.client.ns, [process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/prober.mjs'), ip, String(o.port ?? SERVICE_PORT), String(intervalMs), String(timeoutMs), String(o.maxMs ?? 120_000), o.mode ?? 'tcp']));
   }
 
   protected parse(line: string): ProbeResult | undefined {

@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   readonly dir: string;
   readonly etcdUrl: string;
   readonly bindAddress: string;
+  /** Address of the `kubernetes` Service's endpoint; default bindAddress. */
+  readonly advertiseAddress?: string;
   readonly pki: Pki;
   readonly timeoutMs?: number;
   /** Sees every process as soon as it is spawned, so a failed start can still be cleaned up. */
@@ -31,11 +33,11 @@ export interface ApiServer {
   readonly proc: ManagedProcess;
 }
 
-export function apiServerArgs(o: { etcdUrl: string; bindAddress: string; port: number; pki: Pki; certDir: string }): string[] {
+export function apiServerArgs(o: { etcdUrl: string; bindAddress: string; advertiseAddress?: string; port: number; pki: Pki; certDir: string }): string[] {
   return [
     `--etcd-servers=${o.etcdUrl}`,
     `--bind-address=${o.bindAddress}`,
-    `--advertise-address=${o.bindAddress}`,
+    `--advertise-address=${o.advertiseAddress ?? o.bindAddress}`,
     `--secure-port=${o.port}`,
     `--cert-dir=${o.certDir}`,
     `--tls-cert-file=${o.pki.serving.cert}`,
@@ -61,7 +63,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(o.bindAddress);
     const server = serverUrl(o.bindAddress, port);
-    const args = apiServerArgs({ etcdUrl: o.etcdUrl, bindAddress: o.bindAddress, port, pki: o.pki, certDir: join(o.dir, 'apiserver-certs') });
+    const args = apiServerArgs({ etcdUrl: o.etcdUrl, bindAddress: o.bindAddress, advertiseAddress: o.advertiseAddress, port, pki: o.pki, certDir: join(o.dir, 'apiserver-certs') });
     const proc = startProcess('kube-apiserver', o.binary, args, join(o.dir, 'kube-apiserver.log'));
     o.track?.(proc);
     try {

@@ -72,7 +72,8 @@ export interface Pki {
 
 const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-async function leaf(dir: string, name: string, subject: string, usage: CertUsage, ca: CertPaths, sans?: SubjectAltNames): Promise<CertPaths> {
+/** A leaf certificate signed by `ca` (key and cert written to dir/name.{key,crt}). */
+export async function leaf(dir: string, name: string, subject: string, usage: CertUsage, ca: CertPaths, sans?: SubjectAltNames): Promise<CertPaths> {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.crt`);

@@ -19,6 +19,11 @@ import { waitFor } from './wait.js';
 export interface ControlPlaneOptions {
   /** Address the API server binds to and advertises; default 127.0.0.1. */
   readonly bindAddress?: string;
+  /**
+   * Address the `kubernetes` Service points at, when pods reach the API server elsewhere than at
+   * bindAddress (real nodes: the lab's host address, forwarded to 127.0.0.1). Default bindAddress.
+   */
+  readonly advertiseAddress?: string;
   /** More IPs or DNS names for the serving certificate. */
   readonly extraSans?: readonly string[];
   /** Progress lines ("etcd ready after 412 ms"). */
@@ -94,7 +99,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const etcd = await startEtcd(tools.ETCD, dir, timeoutMs, track);
     step('etcd ready');
 
-    const api = await startApiServer({ binary: tools.KUBE_APISERVER, dir, etcdUrl: etcd.url, bindAddress, pki, timeoutMs, track });
+    const api = await startApiServer({ binary: tools.KUBE_APISERVER, dir, etcdUrl: etcd.url, bindAddress, advertiseAddress: opts.advertiseAddress, pki, timeoutMs, track });
     step(`kube-apiserver ready at ${api.server}`);
 
     const adminKubeconfigPath = join(dir, 'admin.kubeconfig');

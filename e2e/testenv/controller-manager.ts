@@ -24,6 +24,10 @@ export interface ControllerManagerOptions {
   readonly kubeconfigPath: string;
   readonly caCertPath: string;
   readonly serviceAccountKeyPath: string;
+  /** Default CONTROLLERS; real nodes add the workload and node-lifecycle controllers. */
+  readonly controllers?: readonly string[];
+  /** Name of its log file and process; default kube-controller-manager. */
+  readonly name?: string;
   readonly timeoutMs?: number;
   /** Sees every process as soon as it is spawned, so a failed start can still be cleaned up. */
   readonly track?: (p: ManagedProcess) => void;
@@ -39,7 +43,7 @@ export function controllerManagerArgs(o: ControllerManagerOptions & { port: numb
     `--kubeconfig=${o.kubeconfigPath}`,
     `--authentication-kubeconfig=${o.kubeconfigPath}`,
     `--authorization-kubeconfig=${o.kubeconfigPath}`,
-    `--controllers=${CONTROLLERS.join(',')}`,
+    `--controllers=${(o.controllers ?? CONTROLLERS).join(',')}`,
     // As kubeadm: every controller acts under its own ServiceAccount, so RBAC is exercised as in production.
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${o.serviceAccountKeyPath}`,
@@ -59,7 +63,8 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
   for (let attempt = 1; ; attempt++) {
     const port = await freePort('127.0.0.1');
     const healthz = `https://127.0.0.1:${port}/healthz`;
-    const proc = startProcess('kube-controller-manager', o.binary, controllerManagerArgs({ ...o, port }), join(o.dir, 'kube-controller-manager.log'));
+    const name = o.name ?? 'kube-controller-manager';
+    const proc = startProcess(name, o.binary, controllerManagerArgs({ ...o, port }), join(o.dir, `${name}.log`));
     o.track?.(proc);
     try {
       // Its serving cert is self-signed in cert-dir; this is a loopback health probe only.

@@ -1,0 +1,117 @@
+// l2lb as Kubernetes runs it: 3 real nodes (containerd + kubelet + kube-proxy in lab namespaces),
+// l2lb's own image, `helm install` of charts/l2lb, an l2lb-echo Deployment behind LoadBalancer
+// Services. Checks what only a real cluster shows: pods Ready with their probes, the client
+// reaching pods through the VIP and kube-proxy (IPv4 and IPv6), the speaker container holding only
+// NET_RAW and the controller running non-root on a read-only root (read from /proc, not the
+// spec), the ServiceL2Status naming the node the client sends to, and failover when the owner
+// node dies and when its speaker pod is deleted. Timings are printed; the benchmark measures them.
+import { jest } from '@jest/globals';
+import { describeIf, BUILT } from '../testing/suite-gate.js';
+import { waitFor } from '../testenv/wait.js';
+import { RealCluster } from './cluster.js';
+import { CAP, capNames, findContainerProcesses } from './container-procs.js';
+import { measureRealFailover } from './failover.js';
+import {
+  announcingNode, APP_NAMESPACE, CONTROLLER_SELECTOR, getFromClient, installL2lbWithEcho, L2LB_NAMESPACE,
+  nodeTheClientHolds, SPEAKER_SELECTOR,
+} from './workloads.js';
+
+// The image is built (or found in the cache) by the suite itself; the Go tools by `make setup`.
+const describeReal = describeIf({ root: true, built: [BUILT.programs] });
+jest.setTimeout(120_000);
+
+const log = (line: string): void => {
+  process.stderr.write(`[realcluster] ${line}\n`);
+};
+
+describeReal('l2lb on a real 3-node cluster (helm install)', () => {
+  let c: RealCluster;
+  let v4 = '';
+  let v6 = '';
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    c = await RealCluster.start({ nodes: 3, progress: log });
+    ({ v4, v6 } = await installL2lbWithEcho(c, log));
+    log(`cluster, chart, backends and Service ready after ${Date.now() - t0} ms`);
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    if (!c) return;
+    const reports = await c.stop();
+    const left = reports.filter((r) => r.pidsLeft.length + r.mountsLeft.length + r.cgroupsLeft.length > 0);
+    if (left.length > 0) throw new Error(`tear-down left: ${JSON.stringify(left)}`);
+  }, 120_000);
+
+  test('every pod is Ready: 2 controllers, a speaker per node, 3 echo backends, one per node', async () => {
+    expect(await c.waitForReadyPods(L2LB_NAMESPACE, SPEAKER_SELECTOR, 3)).toHaveLength(3);
+    expect(await c.waitForReadyPods(L2LB_NAMESPACE, CONTROLLER_SELECTOR, 2)).toHaveLength(2);
+    await c.waitForReadyPods(APP_NAMESPACE, 'app=echo', 3);
+    const pods = await c.core.listNamespacedPod({ namespace: APP_NAMESPACE, labelSelector: 'app=echo' });
+    expect(new Set(pods.items.map((p) => p.spec?.nodeName))).toEqual(new Set(['node1', 'node2', 'node3']));
+    const speakers = await c.core.listNamespacedPod({ namespace: L2LB_NAMESPACE, labelSelector: SPEAKER_SELECTOR });
+    for (const p of speakers.items) expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+  });
+
+  test('the IPv4 and IPv6 VIPs answer from the client through kube-proxy, from pods on every node', async () => {
+    for (const ip of [v4, v6]) {
+      await waitFor(`${ip} answers`, async () => (await getFromClient(c, ip)) !== undefined, { timeoutMs: 30_000, intervalMs: 200 });
+      const seen = new Set<string>();
+      for (let i = 0; i < 30 && seen.size < 3; i++) {
+        const r = await getFromClient(c, ip);
+        expect(r).toBeDefined();
+        seen.add(r!.node);
+      }
+      log(`${ip}: answered by pods on ${[...seen].sort().join(', ')}`);
+      // externalTrafficPolicy Cluster: kube-proxy spreads requests over the pods of every node.
+      expect(seen.size).toBeGreaterThan(1);
+    }
+  });
+
+  test('the ServiceL2Status names the node whose MAC the client holds for each VIP', async () => {
+    for (const ip of [v4, v6]) {
+      await getFromClient(c, ip);
+      const owner = await announcingNode(c, 'echo');
+      expect(owner).toBeDefined();
+      if (ip === v4) expect(await nodeTheClientHolds(c, ip)).toBe(owner);
+    }
+    const out = await c.kubectl(['get', 'servicel2statuses', '-n', L2LB_NAMESPACE]);
+    log(`kubectl get servicel2statuses:\n${out}`);
+    expect(out).toContain(`${await announcingNode(c, 'echo')}`);
+  });
+
+  test('speaker containers hold only NET_RAW; controllers run as 65532 on a read-only root', () => {
+    for (const n of c.nodes) {
+      const speakers = findContainerProcesses(n.plan.cgroupRoot, 'speaker/main.js');
+      expect(speakers.map((p) => p.pid)).toHaveLength(1);
+      const s = speakers[0]!;
+      log(`${n.plan.name} speaker pid ${s.pid}: uid ${s.uid}, CapEff ${s.capEff.toString(16)} (${capNames(s.capEff).join(',')}), ro root ${s.readOnlyRoot}`);
+      expect(s.capEff).toBe(1n << BigInt(CAP.NET_RAW));
+      expect(s.readOnlyRoot).toBe(true);
+    }
+    const controllers = c.nodes.flatMap((n) => findContainerProcesses(n.plan.cgroupRoot, 'bin/l2lb-controller'));
+    expect(controllers).toHaveLength(2);
+    for (const p of controllers) {
+      expect(p.uid).toBe(65532);
+      expect(p.capEff).toBe(0n);
+      expect(p.readOnlyRoot).toBe(true);
+    }
+  });
+
+  test('kubectl delete pod of the owner\'s speaker: the VIP moves, requests keep being answered', async () => {
+    const m = await measureRealFailover(c, 'echo', v4, 'pod');
+    log(`speaker pod deleted on ${m.from}: VIP to ${m.to}, client's MAC changed after ${Math.round(m.neighborMs)} ms; ${m.failed} of ${m.total} requests failed`);
+    expect(m.to).not.toBe(m.from);
+    expect(m.failed).toBeLessThanOrEqual(3);
+    expect(await nodeTheClientHolds(c, v4)).toBe(m.to);
+    await c.waitForReadyPods(L2LB_NAMESPACE, SPEAKER_SELECTOR, 3, 120_000);
+  });
+
+  test('the owner node dies (kubelet, runtime, containers killed, link down): the VIP comes back on another node', async () => {
+    const m = await measureRealFailover(c, 'echo', v4, 'node');
+    log(`node ${m.from} killed: VIP to ${m.to}, client's MAC changed after ${Math.round(m.neighborMs)} ms, first answer after ${Math.round(m.firstAnswerMs)} ms (a pod on ${m.firstAnswerNode}); ${m.failed} of ${m.total} requests failed meanwhile`);
+    expect(m.to).not.toBe(m.from);
+    expect(m.firstAnswerNode).not.toBe(m.from);
+    expect(await nodeTheClientHolds(c, v4)).toBe(m.to);
+  });
+});
