@@ -164,6 +164,30 @@ describe('KubeClient', () => {
     expect(apiStatus(err)).toBeUndefined();
     expect(describeApiError(err)).toMatch(/ECONNREFUSED/);
   });
+
+  it('bounds one call by its own deadline, abandons it on abort, and refuses it when the guard throws', async () => {
+    handler = () => {}; // never answers
+    const c = plainClient(30_000);
+    const short: unknown = await c.get('/hang', undefined, { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(describeApiError(short)).toBe('GET /hang: no answer within 100 ms');
+    expect((short as TransportError).sent).toBe(true); // may have reached the server
+    const abort = new AbortController();
+    const pending = c.replace('/hang', { a: 1 }, { signal: abort.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    const aborted = await pending;
+    expect(aborted).toBeInstanceOf(TransportError);
+    expect((aborted as TransportError).sent).toBe(true);
+    const before = requests.length;
+    const refused: unknown = await c.replace('/x', {}, { guard: () => { throw new Error('lease expired'); } }).catch((e: unknown) => e);
+    expect(describeApiError(refused)).toBe('PUT /x: lease expired');
+    expect((refused as TransportError).sent).toBe(false);
+    const preAborted: unknown = await c.replace('/x', {}, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect((preAborted as TransportError).sent).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests.length).toBe(before); // neither refused call reached the server
+    c.close();
+  });
 });
 
 describe('watchOnce', () => {

@@ -57,9 +57,17 @@ export const randomWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.ran
 export interface InformerLifecycle {
   readonly source: { readonly name: string };
   readonly hasSynced: boolean;
+  /** Listed and not failed since: the cache follows the server (false while it retries). */
+  readonly healthy: boolean;
   readonly restarts: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Lists again now (ending the current watch or backoff wait) and resolves true once a list
+   * that started after this call succeeded (false if stopped first): a proof that the cache is
+   * current as of the call, which a watch alone cannot give (it may lag or be cut).
+   */
+  relistNow(): Promise<boolean>;
 }
 
 export class RestartingInformer<T extends KubernetesObject> implements InformerLifecycle {
@@ -70,7 +78,13 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   private attempt = 0;
   private lists = 0;
   private synced = false;
+  private failing = false;
   private abort: AbortController | undefined;
+  /** Ends the current watch or backoff wait for relistNow(). */
+  private kick: AbortController | undefined;
+  private relistRequested = false;
+  /** relistNow() callers waiting for a list that starts after their call. */
+  private relistWaiters: ((listed: boolean) => void)[] = [];
   private loop: Promise<void> | undefined;
   /** start() calls waiting for the first sync (or stop()). */
   private waiting: (() => void)[] = [];
@@ -104,6 +118,19 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     return this.synced;
   }
 
+  get healthy(): boolean {
+    return this.synced && !this.failing;
+  }
+
+  relistNow(): Promise<boolean> {
+    if (!this.loop) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      this.relistWaiters.push(resolve);
+      this.relistRequested = true;
+      this.kick?.abort();
+    });
+  }
+
   list(namespace?: string): readonly T[] {
     return this.store.list(namespace);
   }
@@ -116,6 +143,7 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     this.abort?.abort();
     this.release();
     await this.loop;
+    for (const w of this.relistWaiters.splice(0)) w(false);
   }
 
   private release(): void {
@@ -128,6 +156,9 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     /** Where the watch resumes; undefined: list first. */
     let resourceVersion: string | undefined;
     while (!signal.aborted) {
+      const kick = (this.kick = new AbortController());
+      const ended = AbortSignal.any([signal, kick.signal]);
+      if (this.relistRequested) resourceVersion = undefined;
       /** When the server accepted the current watch, and what it delivered since. */
       let openedAt: number | undefined;
       let events = 0;
@@ -149,29 +180,32 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
             fresh = false;
             events++;
           },
-          signal,
+          ended,
           () => (openedAt = performance.now()),
         );
         if (watchWorked()) this.attempt = 0;
+        if (kick.signal.aborted) continue; // relistNow(): list at once
         if (end === 'expired') {
           resourceVersion = undefined;
           // Expired straight after a list (a lagging server): list again, but not in a tight loop.
-          if (fresh) await sleep(this.nextDelay(), undefined, { signal });
+          if (fresh) await sleep(this.nextDelay(), undefined, { signal: ended }).catch(() => undefined);
         } else if (!watchWorked()) {
           // Closed at once with nothing in it (a proxy cutting streams short): not in a tight loop either.
-          await sleep(this.nextDelay(), undefined, { signal });
+          await sleep(this.nextDelay(), undefined, { signal: ended }).catch(() => undefined);
         }
       } catch (err) {
         if (signal.aborted) break;
         resourceVersion = undefined;
+        if (kick.signal.aborted) continue;
+        this.failing = true;
         if (watchWorked()) this.attempt = 0;
         const delay = this.nextDelay();
         // Before the first sync the callers are still waiting in start(); errors are only retried.
         if (this.synced) this.log.warn('informerError', `${this.source.name} watch failed; restarting`, { informer: this.source.name, error: describeApiError(err), retryInMs: delay });
         try {
-          await sleep(delay, undefined, { signal });
+          await sleep(delay, undefined, { signal: ended });
         } catch {
-          break; // stopped while waiting
+          if (signal.aborted) break; // stopped while waiting
         }
         if (this.synced) this.restarts++;
       }
@@ -181,12 +215,24 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   /** Lists everything, replaces the cache, tells handlers the differences; returns the list's resourceVersion. */
   private async relist(): Promise<string> {
     const { name, path, labelSelector, fieldSelector } = this.source;
-    const { items, resourceVersion } = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize });
+    // Callers of relistNow() before this list started are answered by it (or by the next, if it fails).
+    const waiters = this.relistWaiters.splice(0);
+    this.relistRequested = false;
+    let listed: { items: T[]; resourceVersion: string };
+    try {
+      listed = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize });
+    } catch (err) {
+      this.relistWaiters.unshift(...waiters);
+      throw err;
+    }
+    const { items, resourceVersion } = listed;
     // Every list after the first is a relist: the watch expired (410 Gone) or failed. Logged,
     // since it is otherwise invisible.
     if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion });
     const { transform } = this.opts;
     this.dispatch(this.store.replace(transform ? items.map(transform) : items));
+    this.failing = false;
+    for (const w of waiters) w(true);
     if (!this.synced) {
       this.synced = true;
       this.attempt = 0;
