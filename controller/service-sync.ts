@@ -1,0 +1,109 @@
+// One Service key through the leader's term: decide (the pure reconcileService against the term's
+// allocator), write the decision (fenced: refused unless the Lease is held at that instant, aborted
+// on step-down), and report it. A write whose outcome is unknown keeps its addresses reserved for
+// the Service until the watch shows what the server holds (in-doubt.ts).
+import type { V1Service } from '@kubernetes/client-node';
+import { poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
+import type { EventSink, EventTarget } from '../shared/k8s/events.js';
+import type { Logger } from '../shared/log.js';
+import type { ControllerInformers } from './informers.js';
+import type { ControllerMetrics } from './metrics.js';
+import { reconcileService, type ReconcileContext, type ServiceDecision } from './reconcile/service.js';
+import type { LeaderTerm } from './term.js';
+import type { WorkResult } from './work-queue.js';
+import type { ControllerWriters } from './writers.js';
+
+export interface ServiceSyncDeps {
+  readonly informers: ControllerInformers;
+  readonly writers: ControllerWriters;
+  readonly events: EventSink;
+  readonly metrics: ControllerMetrics;
+  readonly log: Logger;
+  readonly lbClass: string;
+  readonly advertisements: () => readonly ParsedL2Advertisement[];
+  /** Queues keys again (pending Services when addresses were freed). */
+  readonly requeue: (key: string) => void;
+  /** A Service status write took effect (pool status and counters follow). */
+  readonly wrote: () => void;
+}
+
+export const serviceKeyOf = (svc: V1Service): string => `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
+
+export class ServiceSync {
+  /** Service status writes that took effect, for the resync report. */
+  statusWrites = 0;
+
+  constructor(private readonly d: ServiceSyncDeps) {}
+
+  context(term: LeaderTerm, namespace = ''): ReconcileContext {
+    const labelsOf = (ns: string): Record<string, string> => this.d.informers.namespaces.get(ns)?.metadata?.labels ?? {};
+    return {
+      poolsLoaded: true, // a term starts only after every informer proved its cache current
+      lbClass: this.d.lbClass,
+      namespaceLabels: labelsOf(namespace),
+      namespaceLabelsOf: labelsOf,
+      poolAdvertised: (pool) => {
+        const p = term.allocator.pool(pool);
+        return p !== undefined && poolIsAdvertised(p, this.d.advertisements());
+      },
+    };
+  }
+
+  /** The cache changed for `key`: a doubtful write it settles frees its reservation. */
+  settle(term: LeaderTerm, key: string, svc: V1Service | undefined): void {
+    if (!term.inDoubt.settle(key, svc?.metadata?.resourceVersion)) return;
+    if (term.allocator.unreserve(key)) for (const p of term.pending) this.d.requeue(p);
+  }
+
+  async reconcile(term: LeaderTerm, key: string): Promise<WorkResult> {
+    if (!term.current) return 'done'; // the next term reconciles everything from its own caches
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const svc = this.d.informers.services.get(key.slice(slash + 1), namespace);
+    this.settle(term, key, svc);
+    const decision = reconcileService(key, svc, term.allocator, this.context(term, namespace));
+    if (decision.pending) term.pending.add(key);
+    else term.pending.delete(key);
+    if (decision.retryPending) for (const p of term.pending) if (p !== key) this.d.requeue(p);
+
+    if (decision.write && svc) {
+      const outcome = await this.d.writers.serviceStatus(svc, decision.write, decision.write.removeAnnotations, term.call);
+      if (term.ended || outcome.kind === 'fenced') return 'done'; // not ours to finish: the next term decides
+      this.d.metrics.apiWrites.inc({ verb: 'update', resource: 'services/status' });
+      if (outcome.kind === 'conflict') return 'retry'; // decided on a stale copy: decide again
+      if (outcome.kind === 'failed') {
+        this.d.metrics.updateErrors.inc();
+        if (outcome.inDoubt) {
+          const held = term.allocator.get(key);
+          if (held) term.allocator.reserve(held);
+          term.inDoubt.record(key, svc.metadata?.resourceVersion ?? '');
+        }
+        this.d.log.error('statusWriteFailed', 'could not write the Service status', { service: key, error: outcome.error, inDoubt: outcome.inDoubt });
+        return 'retry';
+      }
+      if (outcome.kind === 'ok') {
+        this.d.metrics.updates.inc();
+        this.statusWrites++;
+      }
+      this.d.wrote();
+    }
+    this.report(key, svc, decision);
+    return 'done';
+  }
+
+  /** Logs and Events of a decision that took effect (a failed write reports on its retry). */
+  private report(key: string, svc: V1Service | undefined, d: ServiceDecision): void {
+    const log = this.d.log.child({ service: key });
+    for (const l of d.logs) log[l.level](l.event, l.msg, { ...l.fields });
+    if (!svc) return;
+    const target: EventTarget = { apiVersion: 'v1', kind: 'Service', name: svc.metadata?.name ?? '', namespace: svc.metadata?.namespace, uid: svc.metadata?.uid };
+    // One Event per distinct problem in one decision (the recorder aggregates repeats over time).
+    const seen = new Set<string>();
+    for (const e of d.events) {
+      const k = `${e.type}\u0000${e.reason}\u0000${e.message}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      void this.d.events.event(target, e.type, e.reason, e.message);
+    }
+  }
+}
