@@ -1,5 +1,6 @@
 // The leader's pool side: which pool definitions the term's allocator serves (resolvePoolConfig
-// over the pool caches), each IPAddressPool's status (counters and Ready condition), the
+// over the pool caches), each IPAddressPool's status (counters, Ready condition, and the last
+// valid spec that every replica reads after a leader change), the
 // allocator gauges, and one Warning Event per distinct pool problem. Every write is fenced by the
 // term's CallOptions.
 import type { EventSink } from '../shared/k8s/events.js';
@@ -59,7 +60,7 @@ export class PoolSync {
       // MetalLB's legacy AddressPool has no status; its validity shows in Events and metrics.
       const obj = verdict.kind === 'IPAddressPool' ? this.d.informers.pools.get(verdict.name, this.d.namespace) : undefined;
       if (!obj) continue;
-      const desired = desiredPoolStatus(verdict, stats, obj.status, now, obj.metadata?.generation);
+      const desired = desiredPoolStatus(verdict, stats, obj.status, now, obj.metadata?.generation, config.lastValidStatus.get(verdict.name));
       if (poolStatusEqual(obj.status, desired)) continue;
       const outcome = await this.d.writers.poolStatus(verdict.kind, obj, desired, term.call);
       if (!term.current || outcome.kind === 'fenced') return 'done';

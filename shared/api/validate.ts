@@ -52,6 +52,12 @@ export interface PoolValidation {
 export interface ValidateOptions {
   /** Node InternalIP/ExternalIP addresses: a pool containing one is rejected, as in MetalLB. */
   readonly nodeAddresses?: readonly IpAddress[];
+  /**
+   * Overlap precedence ahead of age: lower claims its addresses first. The controller ranks pools
+   * it already accepted in their current form before pools that changed, so the change that
+   * introduced an overlap is the one rejected.
+   */
+  readonly precedence?: (kind: PoolKind, name: string) => number;
 }
 
 interface Candidate {
@@ -192,8 +198,10 @@ export function validatePools(
     c.rules = parseAllocation(c);
   }
 
+  const rank = options.precedence ?? ((): number => 0);
   const order = [...all].sort(
     (a, b) =>
+      rank(a.kind, a.name) - rank(b.kind, b.name) ||
       timeOf(a.meta) - timeOf(b.meta) ||
       (a.kind === b.kind ? 0 : a.kind === 'IPAddressPool' ? -1 : 1) ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
