@@ -40,6 +40,8 @@ export class KubeClient {
   private readonly agent: HttpAgent;
   private readonly secure: boolean;
   private readonly timeoutMs: number;
+  /** Requests handed to the server so far, by method (watches count as GET), for request-rate metrics. */
+  readonly requestsSent: Record<Method, number> = { GET: 0, POST: 0, PUT: 0, DELETE: 0 };
 
   constructor(
     readonly connection: Connection,
@@ -167,6 +169,7 @@ export class KubeClient {
       throw new TransportError(method, path, err, { sent: false });
     }
     const options: RequestOptions = { method, headers, agent: this.agent, ...(signal ? { signal } : {}) };
+    this.requestsSent[method]++;
     return this.secure ? httpsRequest(url, options) : httpRequest(url, options);
   }
 }
