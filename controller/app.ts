@@ -20,7 +20,7 @@ import { startMetricsServer } from '../shared/metrics/server.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
 import { allInformers, controllerInformers, type ControllerInformers } from './informers.js';
 import { defaultElectorTiming, LeaseElector } from './leader/elector.js';
-import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
+import { createControllerMetrics, registerRequestMetrics, type ControllerMetrics } from './metrics.js';
 import { PoolSync } from './pool-sync.js';
 import { adoptExisting, resyncOrder } from './reconcile/service.js';
 import { serviceKeyOf, ServiceSync } from './service-sync.js';
@@ -81,6 +81,7 @@ export class Controller {
       concurrency: cfg.writeConcurrency ?? 8,
       backoff: { initialMs: 100, maxMs: 30_000 },
     });
+    registerRequestMetrics(this.metrics.registry, { requestsSent: cfg.kc.requestsSent, events: this.events.stats });
     const common = { informers: this.informers, writers, events: this.events, metrics: this.metrics, log: cfg.log };
     this.services = new ServiceSync({
       ...common,
@@ -199,6 +200,7 @@ export class Controller {
     this.queue.clear();
     this.term?.end();
     this.term = undefined;
+    this.services.reset();
   }
 
   // ---- informer events ----------------------------------------------------------------------

@@ -2,6 +2,10 @@
 // allocator), write the decision (fenced: refused unless the Lease is held at that instant, aborted
 // on step-down), and report it. A write whose outcome is unknown keeps its addresses reserved for
 // the Service until the watch shows what the server holds (in-doubt.ts).
+// Warnings are judged twice: a Warning is emitted only if the Service's decision still carries it
+// warningGraceMs later, so a transient the controller resolves by itself (a Service applied in the
+// same `kubectl apply` as its pool, handled a moment before the pool) teaches nobody to ignore
+// Warnings. Repeats over time are the Event recorder's business (aggregated, rate-limited).
 import type { V1Service } from '@kubernetes/client-node';
 import { poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { EventSink, EventTarget } from '../shared/k8s/events.js';
@@ -25,6 +29,8 @@ export interface ServiceSyncDeps {
   readonly requeue: (key: string) => void;
   /** A Service status write took effect (pool status and counters follow). */
   readonly wrote: () => void;
+  /** How long a Warning must persist before it is emitted (default 2 s). */
+  readonly warningGraceMs?: number;
 }
 
 export const serviceKeyOf = (svc: V1Service): string => `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
@@ -32,6 +38,9 @@ export const serviceKeyOf = (svc: V1Service): string => `${svc.metadata?.namespa
 export class ServiceSync {
   /** Service status writes that took effect, for the resync report. */
   statusWrites = 0;
+  /** The Warnings of each Service's latest decision (type, reason, message joined). */
+  private readonly warnings = new Map<string, Set<string>>();
+  private readonly graceTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly d: ServiceSyncDeps) {}
 
@@ -91,19 +100,41 @@ export class ServiceSync {
     return 'done';
   }
 
+  /** Drops what was kept for the term's Services (step-down). */
+  reset(): void {
+    for (const t of this.graceTimers) clearTimeout(t);
+    this.graceTimers.clear();
+    this.warnings.clear();
+  }
+
   /** Logs and Events of a decision that took effect (a failed write reports on its retry). */
   private report(key: string, svc: V1Service | undefined, d: ServiceDecision): void {
     const log = this.d.log.child({ service: key });
     for (const l of d.logs) log[l.level](l.event, l.msg, { ...l.fields });
-    if (!svc) return;
+    const warnings = new Set(d.events.filter((e) => e.type === 'Warning').map((e) => `${e.reason}\u0000${e.message}`));
+    if (!svc) {
+      this.warnings.delete(key);
+      return;
+    }
+    if (warnings.size > 0) this.warnings.set(key, warnings);
+    else this.warnings.delete(key);
     const target: EventTarget = { apiVersion: 'v1', kind: 'Service', name: svc.metadata?.name ?? '', namespace: svc.metadata?.namespace, uid: svc.metadata?.uid };
     // One Event per distinct problem in one decision (the recorder aggregates repeats over time).
     const seen = new Set<string>();
     for (const e of d.events) {
-      const k = `${e.type}\u0000${e.reason}\u0000${e.message}`;
+      const k = `${e.reason}\u0000${e.message}`;
       if (seen.has(k)) continue;
       seen.add(k);
-      void this.d.events.event(target, e.type, e.reason, e.message);
+      if (e.type !== 'Warning') {
+        void this.d.events.event(target, e.type, e.reason, e.message);
+        continue;
+      }
+      // Judged again after the grace: still the Service's latest word, or it resolved itself.
+      const timer = setTimeout(() => {
+        this.graceTimers.delete(timer);
+        if (this.warnings.get(key)?.has(k)) void this.d.events.event(target, e.type, e.reason, e.message);
+      }, this.d.warningGraceMs ?? 2_000);
+      this.graceTimers.add(timer);
     }
   }
 }

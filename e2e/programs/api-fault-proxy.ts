@@ -5,6 +5,8 @@
 //   is dropped, never forwarded (as a packet lost with the connection that carried it);
 // - 'cutResponse': forward it, let the server apply it, then reset the client's connection
 //   instead of answering (a write that succeeded but whose answer never came).
+// - 'forbid': answer 403 Forbidden without forwarding (an API server whose RBAC is not loaded yet);
+// - cutWatches(pathPart): end the open watches on matching paths (their informers must relist);
 // - holdEventsOf(name): watch events about objects of that name are held back (in order) until
 //   holdEventsOf(undefined), while every other event streams through: a watch that lags for one
 //   object only.
@@ -16,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestenvInfo } from '../testenv/jest-info.js';
 
-export type FaultAction = 'pass' | 'stall' | 'cutResponse';
+export type FaultAction = 'pass' | 'stall' | 'cutResponse' | 'forbid';
 export type FaultRule = (method: string, path: string) => FaultAction;
 
 export interface ProxiedCall {
@@ -37,6 +39,7 @@ export class ApiFaultProxy {
   private readonly target: URL;
   private stalled: (() => void)[] = [];
   private holding: string | undefined;
+  private readonly watches = new Set<{ path: string; res: ServerResponse }>();
   private readonly held: { line: string; res: ServerResponse }[] = [];
 
   private constructor(info: TestenvInfo) {
@@ -63,6 +66,18 @@ export class ApiFaultProxy {
     this.holding = name;
     if (name !== undefined) return;
     for (const h of this.held.splice(0)) if (!h.res.destroyed) h.res.write(h.line);
+  }
+
+  /** Resets the open watches whose path contains `pathPart`. */
+  cutWatches(pathPart: string): number {
+    let n = 0;
+    for (const w of this.watches) {
+      if (!w.path.includes(pathPart)) continue;
+      w.res.socket?.resetAndDestroy();
+      this.watches.delete(w);
+      n++;
+    }
+    return n;
   }
 
   /** Forwards every stalled request whose client is still waiting. */
@@ -102,13 +117,19 @@ export class ApiFaultProxy {
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           res.on('close', () => upRes.destroy());
           if (!(req.url ?? '').includes('watch=')) return void upRes.pipe(res);
+          const w = { path, res };
+          this.watches.add(w);
+          res.on('close', () => this.watches.delete(w));
           this.streamWatch(upRes, res);
         });
         up.on('error', () => res.socket?.destroy());
         up.end(Buffer.concat(chunks));
       };
       if (action === 'stall') this.stalled.push(forward);
-      else forward();
+      else if (action === 'forbid') {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: `${method} ${path} is forbidden (test proxy: RBAC not loaded)` }));
+      } else forward();
     });
   }
 
