@@ -93,6 +93,9 @@ export class ServiceSync {
       if (outcome.kind === 'ok') {
         this.d.metrics.updates.inc();
         this.statusWrites++;
+        // For audits of "exactly one writer": the answer's resourceVersion orders this write
+        // against the Lease's versions (one etcd revision counter for both).
+        this.d.log.debug('statusWritten', 'Service status written', { service: key, resourceVersion: outcome.resourceVersion, term: term.number });
       }
       this.d.wrote();
     }

@@ -12,7 +12,8 @@ import type { OwnedState } from './reconcile/service.js';
 import { LeaseLostError } from './term.js';
 
 export type WriteOutcome =
-  | { kind: 'ok' }
+  /** resourceVersion: what the server answered (etcd revisions order it against the Lease's). */
+  | { kind: 'ok'; resourceVersion?: string }
   | { kind: 'conflict' }
   | { kind: 'gone' }
   /** Refused before sending: the Lease was not held at that instant. */
@@ -50,8 +51,8 @@ export class ControllerWriters {
   async serviceStatus(svc: V1Service, owned: OwnedState, removeAnnotations: readonly string[], call?: CallOptions): Promise<WriteOutcome> {
     try {
       const path = resourcePath({ version: 'v1', namespace: svc.metadata!.namespace!, plural: 'services', name: svc.metadata!.name!, subresource: 'status' });
-      await this.client.replace(path, withOwnedState(svc, owned, removeAnnotations), call);
-      return { kind: 'ok' };
+      const stored = await this.client.replace<V1Service>(path, withOwnedState(svc, owned, removeAnnotations), call);
+      return { kind: 'ok', resourceVersion: stored?.metadata?.resourceVersion };
     } catch (err) {
       return outcomeOf(err);
     }

@@ -12,7 +12,7 @@ export class TcpProxy {
   /** Connections accepted so far (each client connection counts once). */
   accepted = 0;
 
-  private constructor(private readonly target: { host: string; port: number }) {
+  private constructor(private target: { host: string; port: number }) {
     this.server = createServer((client) => this.accept(client));
   }
 
@@ -36,6 +36,11 @@ export class TcpProxy {
     this.holding = true;
     for (const s of this.open) s.resetAndDestroy();
     this.open.clear();
+  }
+
+  /** From now on forwards to another server (e.g. an API server restarted on a new port). */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
   }
 
   restore(): void {
