@@ -2,12 +2,16 @@
 // stopped (SIGSTOP) past its Lease, or whose Lease requests hang, writes nothing once it has lost
 // the lead; and a status write that was applied but whose answer was cut off keeps its address for
 // that Service until the watch shows it.
+import { jest } from '@jest/globals';
 import type { V1Service } from '@kubernetes/client-node';
 import { ApiFaultProxy } from '../e2e/programs/api-fault-proxy.js';
 import { ControllerFixture, metricValue, type LeaseTiming } from '../e2e/programs/controller-fixture.js';
 import type { LogLine, ProgramProcess } from '../e2e/programs/process.js';
 import { testenvFromJest } from '../e2e/testenv/jest-info.js';
 import { sleep } from '../e2e/testenv/wait.js';
+
+// Each case waits for Lease expiries and takeovers, several seconds each on a busy machine.
+jest.setTimeout(180_000);
 
 const lease: LeaseTiming = { duration: '3s', renewDeadline: '2s', retryPeriod: '500ms' };
 const ingressOf = (svc: V1Service): string[] => (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
@@ -52,7 +56,7 @@ class AddressHistory {
 describe('fencing', () => {
   const f = new ControllerFixture('fence');
   const info = testenvFromJest();
-  let proxy: ApiFaultProxy;
+  let proxy: ApiFaultProxy = undefined as unknown as ApiFaultProxy; // set in beforeAll
   const writes = async (port: number): Promise<number> => metricValue(await f.metrics(port), 'l2lb_k8s_writes_total', { resource: 'services/status' }) ?? 0;
 
   beforeAll(async () => {
@@ -62,7 +66,7 @@ describe('fencing', () => {
   });
   afterAll(async () => {
     await f.tearDown();
-    await proxy.stop();
+    await (proxy as ApiFaultProxy | undefined)?.stop();
   });
 
   it('a leader stopped past its Lease writes nothing after it resumes, and no address moves', async () => {

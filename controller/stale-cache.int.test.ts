@@ -2,18 +2,22 @@
 // restart, so its informer cannot relist) must not take the lead and judge Services from that
 // cache: it proves every cache current (a list after the acquisition) before it decides anything.
 // The 403s come from the fault proxy in front of the standby, deterministically.
+import { jest } from '@jest/globals';
 import { ApiFaultProxy } from '../e2e/programs/api-fault-proxy.js';
 import { ControllerFixture, type LeaseTiming } from '../e2e/programs/controller-fixture.js';
 import type { LogLine } from '../e2e/programs/process.js';
 import { testenvFromJest } from '../e2e/testenv/jest-info.js';
 import { sleep } from '../e2e/testenv/wait.js';
 
+// Each case waits for Lease expiries and takeovers, several seconds each on a busy machine.
+jest.setTimeout(180_000);
+
 const lease: LeaseTiming = { duration: '3s', renewDeadline: '2s', retryPeriod: '500ms' };
 const logTime = (l: LogLine): number => Date.parse(String(l['ts']));
 
 describe('a standby with a stale pool cache', () => {
   const f = new ControllerFixture('stale');
-  let proxy: ApiFaultProxy;
+  let proxy: ApiFaultProxy = undefined as unknown as ApiFaultProxy; // set in beforeAll
 
   beforeAll(async () => {
     await f.setUp();
@@ -21,7 +25,7 @@ describe('a standby with a stale pool cache', () => {
   });
   afterAll(async () => {
     await f.tearDown();
-    await proxy.stop();
+    await (proxy as ApiFaultProxy | undefined)?.stop();
   });
 
   it('takes the lead but decides nothing until its pool informer lists again, then moves the Service into the shrunken pool', async () => {
