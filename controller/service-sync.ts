@@ -2,8 +2,8 @@
 // allocator), write the decision (fenced: refused unless the Lease is held at that instant, aborted
 // on step-down), and report it. A write whose outcome is unknown keeps its addresses reserved for
 // the Service until the watch shows what the server holds (in-doubt.ts).
-// Warnings are judged twice: a Warning is emitted only if the Service's decision still carries it
-// warningGraceMs later, so a transient the controller resolves by itself (a Service applied in the
+// Refusals are judged twice: the Warning of a Service left waiting is emitted only if the Service's
+// latest decision still carries it warningGraceMs later, so a transient the controller resolves by itself (a Service applied in the
 // same `kubectl apply` as its pool, handled a moment before the pool) teaches nobody to ignore
 // Warnings. Repeats over time are the Event recorder's business (aggregated, rate-limited).
 import type { V1Service } from '@kubernetes/client-node';
@@ -128,7 +128,8 @@ export class ServiceSync {
       const k = `${e.reason}\u0000${e.message}`;
       if (seen.has(k)) continue;
       seen.add(k);
-      if (e.type !== 'Warning') {
+      // Only a refusal (the Service waits for an address) can be a transient that resolves itself.
+      if (e.type !== 'Warning' || !d.pending) {
         void this.d.events.event(target, e.type, e.reason, e.message);
         continue;
       }
