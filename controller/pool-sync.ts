@@ -40,7 +40,8 @@ export class PoolSync {
   /** Writes every IPAddressPool status that differs from the term's view, and the gauges. */
   async writeStatuses(term: LeaderTerm): Promise<PoolStatusOutcome> {
     const config = term.poolConfig;
-    if (!term.current || !config) return 'done';
+    if (term.ended || !config) return 'done';
+    if (!term.current) return 'later';
     const m = this.d.metrics;
     for (const g of [m.addressesTotal, m.addressesInUse, m.familyAddressesTotal, m.familyAddressesInUse]) g.reset();
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -63,7 +64,8 @@ export class PoolSync {
       const desired = desiredPoolStatus(verdict, stats, obj.status, now, obj.metadata?.generation, config.lastValidStatus.get(verdict.name));
       if (poolStatusEqual(obj.status, desired)) continue;
       const outcome = await this.d.writers.poolStatus(verdict.kind, obj, desired, term.call);
-      if (!term.current || outcome.kind === 'fenced') return 'done';
+      if (term.ended) return 'done';
+      if (outcome.kind === 'fenced') return 'later';
       m.apiWrites.inc({ verb: 'update', resource: 'ipaddresspools/status' });
       if (outcome.kind === 'conflict') result = result === 'later' ? 'later' : 'again';
       else if (outcome.kind === 'failed') {

@@ -65,7 +65,9 @@ export class ServiceSync {
   }
 
   async reconcile(term: LeaderTerm, key: string): Promise<WorkResult> {
-    if (!term.current) return 'done'; // the next term reconciles everything from its own caches
+    // Ended: the next term reconciles everything from its own caches. Only lapsed (a renewal is
+    // late but may still come): try again later, or the key would be lost if it does.
+    if (!term.current) return term.ended ? 'done' : 'retry';
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const svc = this.d.informers.services.get(key.slice(slash + 1), namespace);
@@ -77,7 +79,8 @@ export class ServiceSync {
 
     if (decision.write && svc) {
       const outcome = await this.d.writers.serviceStatus(svc, decision.write, decision.write.removeAnnotations, term.call);
-      if (term.ended || outcome.kind === 'fenced') return 'done'; // not ours to finish: the next term decides
+      if (term.ended) return 'done'; // not ours to finish: the next term decides
+      if (outcome.kind === 'fenced') return 'retry';
       this.d.metrics.apiWrites.inc({ verb: 'update', resource: 'services/status' });
       if (outcome.kind === 'conflict') return 'retry'; // decided on a stale copy: decide again
       if (outcome.kind === 'failed') {
