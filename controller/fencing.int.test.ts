@@ -132,7 +132,9 @@ describe('fencing', () => {
     await sleep(2_000);
     expect(await writes(a.metricsPort)).toBe(writesAtLoss);
     expect(after(a.proc, 'ipAllocated', logTime(lost))).toEqual([]);
-    expect(proxy.calls.filter((c) => c.action === 'stall' && c.forwardedAt !== undefined)).toEqual([]);
+    // No held Lease write went through late; a read still waiting for its answer may, harmlessly.
+    expect(proxy.calls.filter((c) => c.action === 'stall' && c.method !== 'GET' && c.forwardedAt !== undefined)).toEqual([]);
+    expect(proxy.calls.filter((c) => c.action === 'stall').length).toBeGreaterThan(1);
     await a.proc.stop('SIGKILL');
     await b.proc.stop('SIGKILL');
     proxy.rule = () => 'pass';

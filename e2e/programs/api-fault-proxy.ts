@@ -73,7 +73,7 @@ export class ApiFaultProxy {
     let n = 0;
     for (const w of this.watches) {
       if (!w.path.includes(pathPart)) continue;
-      w.res.socket?.resetAndDestroy();
+      w.res.socket?.destroy();
       this.watches.delete(w);
       n++;
     }
@@ -111,7 +111,7 @@ export class ApiFaultProxy {
           call.status = upRes.statusCode;
           if (action === 'cutResponse') {
             upRes.resume();
-            res.socket?.resetAndDestroy();
+            res.socket?.destroy();
             return;
           }
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
