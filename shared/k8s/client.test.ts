@@ -147,6 +147,30 @@ describe('KubeClient', () => {
     }
   });
 
+  it('reports a write whose retry after a reset conflicts as in doubt: the first attempt may have been applied', async () => {
+    let puts = 0;
+    const applying = createHttpServer((req, res) => {
+      if (req.method === 'GET') return void res.end('{}');
+      // The first PUT is applied, then its connection is reset before the answer; the retry conflicts.
+      if (puts++ === 0) return void req.socket.resetAndDestroy();
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' }));
+    });
+    const port = await listen(applying);
+    const c = new KubeClient(resolveConnection({ server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false }));
+    try {
+      await c.get('/warm'); // the PUT goes out on a reused connection
+      const err: unknown = await c.replace('/svc/status', {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).sent).toBe(true);
+      expect(describeApiError(err)).toMatch(/first attempt may have been applied/);
+    } finally {
+      c.close();
+      applying.closeAllConnections();
+      await new Promise((r) => applying.close(r));
+    }
+  });
+
   it('gives up on a call after its deadline, and reports a refused connection, both without a status', async () => {
     handler = () => {}; // never answers
     const slow = plainClient(200);

@@ -82,7 +82,16 @@ export class KubeClient {
       // A pooled connection the server closed while idle, found out only on reuse: the request
       // never reached the server, so sending it again on a fresh connection is safe.
       if (!(err instanceof StaleConnectionError)) throw err;
-      return this.once<T>(method, path, opts.query, payload, opts);
+      try {
+        return await this.once<T>(method, path, opts.query, payload, opts);
+      } catch (again) {
+        // A reset after the request went out looks the same as an idle close: a write whose retry
+        // conflicts may be conflicting with its own first attempt, which the server applied.
+        if (method !== 'GET' && again instanceof ApiError && again.status === 409) {
+          throw new TransportError(method, path, new Error('connection reset after sending; the retry conflicted, so the first attempt may have been applied'));
+        }
+        throw again;
+      }
     }
   }
 
