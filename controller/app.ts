@@ -11,10 +11,12 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { backoffDelay, type BackoffPolicy } from '../shared/k8s/backoff.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { parseL2Advertisement, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
+import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
@@ -46,8 +48,8 @@ export interface ControllerConfig {
 
 const LEASE_NAME = 'l2lb-controller';
 const POOL_STATUS_DELAY_MS = 300;
-/** After a failed pool status write (API server unreachable): not so often that the log floods. */
-const POOL_STATUS_RETRY_MS = 2_000;
+/** After failed pool status writes (API server unreachable): backing off, so the log does not flood. */
+const POOL_STATUS_RETRY: BackoffPolicy = { initialMs: 2_000, maxMs: 60_000 };
 const POOL_CHANGE_DELAY_MS = 20;
 
 export class Controller {
@@ -69,12 +71,15 @@ export class Controller {
   private terms = 0;
   private synced = false;
   private poolStatusTimer: NodeJS.Timeout | undefined;
+  /** Consecutive failed pool status writes (for the retry backoff). */
+  private poolStatusFailures = 0;
   private poolChangeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
     this.identity = cfg.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.metrics = createControllerMetrics();
     this.informers = controllerInformers(cfg.kc, cfg.namespace, cfg.log);
+    registerInformerMetrics(this.metrics.registry, allInformers(this.informers));
     const writers = new ControllerWriters(cfg.kc, cfg.namespace);
     this.events = new EventRecorder(cfg.kc, 'l2lb-controller', this.identity, cfg.log, { call: () => this.term?.call ?? { guard: () => { throw new Error('not leading'); } } });
     this.queue = new WorkQueue((key) => (this.term ? this.services.reconcile(this.term, key) : Promise.resolve('done')), {
@@ -262,8 +267,9 @@ export class Controller {
       const term = this.term;
       if (!term) return;
       void this.pools.writeStatuses(term).then((outcome) => {
+        if (outcome === 'later') this.schedulePoolStatus(backoffDelay(POOL_STATUS_RETRY, this.poolStatusFailures++, Math.random()));
+        else this.poolStatusFailures = 0;
         if (outcome === 'again') this.schedulePoolStatus();
-        else if (outcome === 'later') this.schedulePoolStatus(POOL_STATUS_RETRY_MS);
       });
     }, delayMs);
   }

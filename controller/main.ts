@@ -9,7 +9,8 @@ import { Controller } from './app.js';
 import { electorTimingProblems, type ElectorTiming } from './leader/timing.js';
 
 export const controllerFlags: FlagSpec[] = [
-  { name: 'kubeconfig', help: 'kubeconfig file; in-cluster config when empty', default: '' },
+  { name: 'kubeconfig', help: 'kubeconfig file; when empty the files KUBECONFIG lists, else in-cluster config', default: '' },
+  { name: 'context', help: 'kubeconfig context to use instead of its current-context', default: '' },
   { name: 'namespace', help: 'namespace holding the l2lb/MetalLB resources', default: 'metallb-system' },
   { name: 'lb-class', help: 'serve only Services with this spec.loadBalancerClass (empty: Services without a class)', default: '' },
   { name: 'metrics-host', help: 'address for the metrics server', default: '0.0.0.0' },
@@ -39,7 +40,7 @@ await runProgram('l2lb-controller', 'Assigns external IPs to Services of type Lo
   const log = createLogger(level, { component: 'controller' });
   const timing = electorTiming(flags);
   const controller = new Controller({
-    kc: loadKubeClient(flagString(flags, 'kubeconfig') || undefined),
+    kc: loadKubeClient({ kubeconfig: flagString(flags, 'kubeconfig') || undefined, context: flagString(flags, 'context') || undefined }),
     namespace: flagString(flags, 'namespace') ?? 'metallb-system',
     lbClass: flagString(flags, 'lb-class') ?? '',
     metricsHost: flagString(flags, 'metrics-host') ?? '0.0.0.0',

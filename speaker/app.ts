@@ -5,10 +5,11 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
-import { eachBounded } from '../shared/async/each-bounded.js';
+import { BoundedQueue, eachBounded } from '../shared/async/bounded.js';
 import type { L2Advertisement } from '../shared/api/types.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { EventRecorder } from '../shared/k8s/events.js';
+import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Announcer, PER_PAIR_LOG_LIMIT } from './announcer/announcer.js';
@@ -19,9 +20,8 @@ import type { ElectionResult } from './election/types.js';
 import { parseMac } from './ethernet/mac.js';
 import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './informers.js';
 import { watchInterfaces, type InterfaceWatcher, type SelectionRules, type UsableInterface } from './interfaces/index.js';
-import { HeartbeatThread, membershipMetrics, type MembershipMetricsSink } from './membership/index.js';
+import { HeartbeatThread, MembershipLifecycle, membershipMetrics } from './membership/index.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
-import { BoundedSender } from './events/bounded.js';
 import { StatusExecutor } from './status/executor.js';
 import { isOurs, planStatusWrites, statusObjectName, type Ownership } from './status/plan.js';
 import { statusRetryDelay } from './status/retry.js';
@@ -45,9 +45,13 @@ export interface SpeakerConfig {
   readonly interfaceRules?: SelectionRules;
   readonly verifySourceAddress?: boolean;
   readonly log: Logger;
+  /**
+   * This node can no longer tell whether it owns anything (the heartbeat thread died). The
+   * speaker has already stopped answering; the program should stop it and exit so the Pod restarts.
+   */
+  readonly onFatal: (err: Error) => void;
 }
 
-const SETTLE_POLL_MS = 50;
 /** A takeover of thousands of VIPs rewrites as many statuses: a few at a time, not one by one. */
 const STATUS_WRITES_IN_FLIGHT = 4;
 /** A pass over every VIP longer than this is logged: the main thread also answers ARP/NDP. */
@@ -57,15 +61,16 @@ export class Speaker {
   readonly metrics: SpeakerMetrics;
   private readonly informers: SpeakerInformers;
   private readonly events: EventRecorder;
-  /** Events go out a few at a time: a takeover at scale emits one per moved Service. */
-  private readonly eventSender = new BoundedSender(4);
+  /**
+   * Events go out a few at a time: a takeover at scale emits one per moved Service. Beyond 20,000
+   * waiting, new ones are dropped: Events are a courtesy, the election path never waits for them.
+   */
+  private readonly eventSender: BoundedQueue;
   private readonly executor: StatusExecutor;
   private server: Server | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
-  private heartbeats: HeartbeatThread | undefined;
-  private readonly membershipMetrics: MembershipMetricsSink;
-  private heartbeatKey = '';
+  private readonly membership: MembershipLifecycle;
   private usable: readonly UsableInterface[] = [];
   private owned: ReadonlyMap<string, OwnedService> = new Map();
   private failed: ReadonlyMap<string, string> = new Map();
@@ -73,7 +78,6 @@ export class Speaker {
   private elected: { readonly results: ReadonlyMap<string, ElectionResult>; readonly alive: ReadonlySet<string> } = { results: new Map(), alive: new Set() };
   private electionQueued = false;
   private readonly electionPacer = new Pacer(() => this.queueElection());
-  private settleTimer: NodeJS.Timeout | undefined;
   private statusRunning = false;
   private statusAgain = false;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -88,14 +92,34 @@ export class Speaker {
   /** Objects we wrote whose new version the cache has not shown yet: never plan from those. */
   private readonly written = new Map<string, { kind: 'create' | 'updateStatus' | 'delete'; stale: Set<string> }>();
   private synced = false;
+  /** start() has the caches, the announcer and the interfaces: heartbeats may begin. */
+  private ready = false;
   private stopping = false;
 
   constructor(private readonly cfg: SpeakerConfig) {
     this.metrics = createSpeakerMetrics();
-    // Registered once: a key change restarts the heartbeat thread, not the series.
-    this.membershipMetrics = membershipMetrics(this.metrics.registry);
+    this.membership = new MembershipLifecycle(
+      {
+        self: cfg.nodeName,
+        port: cfg.heartbeatPort,
+        intervalMs: cfg.heartbeatIntervalMs,
+        deadAfterMs: cfg.deadAfterMs,
+        // Registered once: a key change restarts the heartbeat thread, not the series.
+        metrics: membershipMetrics(this.metrics.registry),
+        logger: cfg.log,
+        ...(cfg.verifySourceAddress === undefined ? {} : { verifySourceAddress: cfg.verifySourceAddress }),
+      },
+      (opts) => HeartbeatThread.start(opts),
+    );
+    // The thread logs each change (peerAlive / peerDead) itself. Until membership has settled an
+    // election would mean "alone, so owner of everything": elect() waits for 'settled'.
+    this.membership.on('change', () => this.scheduleElection());
+    this.membership.on('settled', () => this.scheduleElection());
+    this.membership.on('failed', (err) => this.membershipFailed(err));
     this.informers = speakerInformers(cfg.kc, { namespace: cfg.namespace, speakerSelector: cfg.speakerSelector, secretName: cfg.heartbeatSecret }, cfg.log);
+    registerInformerMetrics(this.metrics.registry, allSpeakerInformers(this.informers));
     this.events = new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log);
+    this.eventSender = new BoundedQueue({ concurrency: 4, maxQueued: 20_000, onError: (err) => cfg.log.warn('eventFailed', 'could not emit a Service Event', { error: err instanceof Error ? err : String(err) }) });
     this.executor = new StatusExecutor(cfg.kc, cfg.namespace, cfg.log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 
@@ -111,7 +135,7 @@ export class Speaker {
     const i = this.informers;
     for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
     i.speakers.on(() => this.updatePeers());
-    i.secret.on(() => void this.ensureHeartbeats());
+    i.secret.on(() => this.heartbeatKeyChanged());
     i.statuses.on(() => this.scheduleStatus('paced'));
     await Promise.all(allSpeakerInformers(i).map((x) => x.start()));
     this.synced = true;
@@ -129,19 +153,20 @@ export class Speaker {
       },
       onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
     });
-    await this.ensureHeartbeats();
+    this.ready = true;
+    this.updatePeers();
+    await this.heartbeatKeyChanged();
   }
 
   /** Planned stop: stop answering at once, tell peers we leave, so VIPs move in milliseconds. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.settleTimer);
     clearTimeout(this.statusTimer);
     this.electionPacer.cancel();
     this.statusPacer.cancel();
     this.announcer?.setOwned([]);
     this.withdrawAll('speakerStopping');
-    await this.heartbeats?.stop({ leaving: true });
+    await this.membership.stop({ leaving: true });
     this.announcer?.close();
     this.watcher?.close();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
@@ -150,7 +175,7 @@ export class Speaker {
 
   private readiness(): { ok: true } | { ok: false; reason: string } {
     if (!this.synced) return { ok: false, reason: 'informers have not synced yet' };
-    if (!this.heartbeats) return { ok: false, reason: `waiting for the heartbeat Secret ${this.cfg.namespace}/${this.cfg.heartbeatSecret}` };
+    if (!this.membership.active) return { ok: false, reason: `waiting for the heartbeat Secret ${this.cfg.namespace}/${this.cfg.heartbeatSecret}` };
     return { ok: true };
   }
 
@@ -162,65 +187,37 @@ export class Speaker {
 
   // ---- membership -----------------------------------------------------------------------------
 
-  private async ensureHeartbeats(): Promise<void> {
+  private heartbeatKeyChanged(): Promise<void> {
     // Not before start() has the caches, the announcer and the interfaces: peers treat our first
     // heartbeat as "back, take your VIPs", so sending it before we can announce would leave those
     // VIPs unanswered for as long as our informers take to sync (seconds with thousands of VIPs).
     // The Secret informer fires during start(); start() calls us again when everything is ready.
-    if (this.stopping || !this.watcher) return;
-    const secret = this.informers.secret.list()[0];
-    const key = secret?.data?.[HEARTBEAT_KEY_FIELD] ?? '';
-    if (key === '') {
-      this.cfg.log.warn('heartbeatKeyMissing', 'waiting for the heartbeat Secret (the controller creates it)', { secret: `${this.cfg.namespace}/${this.cfg.heartbeatSecret}` });
-      return;
-    }
-    if (key === this.heartbeatKey) return;
-    const previous = this.heartbeats;
-    this.heartbeatKey = key;
-    if (previous) {
-      this.cfg.log.warn('heartbeatKeyChanged', 'the heartbeat key changed; restarting membership with the new key');
-      await previous.stop({ leaving: false });
-    }
-    this.heartbeats = await HeartbeatThread.start({
-      self: this.cfg.nodeName,
-      keys: [Buffer.from(key, 'base64')],
-      port: this.cfg.heartbeatPort,
-      intervalMs: this.cfg.heartbeatIntervalMs,
-      deadAfterMs: this.cfg.deadAfterMs,
-      metrics: this.membershipMetrics,
-      logger: this.cfg.log,
-      ...(this.cfg.verifySourceAddress === undefined ? {} : { verifySourceAddress: this.cfg.verifySourceAddress }),
-    });
-    // The thread logs each change (peerAlive / peerDead) itself.
-    this.heartbeats.on('change', () => this.scheduleElection());
-    this.heartbeats.on('failed', (err) => this.membershipFailed(err));
-    this.updatePeers();
-    this.scheduleElection();
+    if (this.stopping || !this.ready) return Promise.resolve();
+    const key = this.informers.secret.list()[0]?.data?.[HEARTBEAT_KEY_FIELD] ?? '';
+    if (key === '') this.cfg.log.warn('heartbeatKeyMissing', 'waiting for the heartbeat Secret (the controller creates it)', { secret: `${this.cfg.namespace}/${this.cfg.heartbeatSecret}` });
+    return this.membership.setKey(key);
   }
 
-  /**
-   * Without membership this node cannot know whether it owns anything: stop answering at once (the
-   * peers, no longer hearing us, take over within deadAfter) and exit so the Pod is restarted.
-   */
+  /** Without membership this node cannot know whether it owns anything: stop answering at once. */
   private membershipFailed(err: Error): void {
-    this.cfg.log.error('membershipFailed', 'the heartbeat thread died; withdrawing everything and exiting', { error: err });
-    void this.stop().finally(() => process.exit(1));
+    this.cfg.log.error('membershipFailed', 'the heartbeat thread died; withdrawing everything', { error: err });
+    this.announcer?.setOwned([]);
+    this.cfg.onFatal(err);
   }
 
   private updatePeers(): void {
-    if (!this.heartbeats) return;
     const peers = this.informers.speakers.list().flatMap((p) => {
       const name = p.spec?.nodeName;
       const host = p.status?.hostIP;
       return name && host && !p.metadata?.deletionTimestamp ? [{ name, host, port: this.cfg.heartbeatPort }] : [];
     });
-    this.heartbeats.setPeers(peers);
+    this.membership.setPeers(peers);
     this.scheduleElection();
   }
 
   // ---- election ---------------------------------------------------------------------------------
 
-  /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacing.ts). */
+  /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacer.ts). */
   private scheduleElection(when: When = 'now'): void {
     if (!this.stopping) this.electionPacer.request(when);
   }
@@ -235,18 +232,13 @@ export class Speaker {
   }
 
   private elect(): void {
-    const hb = this.heartbeats;
     const announcer = this.announcer;
-    if (!hb || !announcer || this.stopping) return;
-    if (!hb.settled()) {
-      // Until membership has heard its peers, "alone" would mean "owner of everything".
-      clearTimeout(this.settleTimer);
-      this.settleTimer = setTimeout(() => this.scheduleElection(), SETTLE_POLL_MS);
-      return;
-    }
+    // Until membership has heard its peers, "alone" would mean "owner of everything"; its
+    // 'settled' event asks again.
+    if (!announcer || this.stopping || !this.membership.settled()) return;
     const t0 = performance.now();
     const i = this.informers;
-    const alive = hb.alive();
+    const alive = this.membership.alive();
     const advertisements: L2Advertisement[] = [...i.advertisements.list()];
     const input = electionInput({
       services: i.services.list(),
@@ -362,8 +354,7 @@ export class Speaker {
   }
 
   private async syncStatuses(): Promise<void> {
-    const hb = this.heartbeats;
-    if (!hb || !hb.settled()) return;
+    if (!this.membership.settled()) return;
     const planStart = performance.now();
     const ownerships: Ownership[] = [];
     for (const svc of this.informers.services.list()) {

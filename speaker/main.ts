@@ -8,7 +8,8 @@ import { Speaker } from './app.js';
 import { DEFAULT_EXCLUDES } from './interfaces/index.js';
 
 export const speakerFlags: FlagSpec[] = [
-  { name: 'kubeconfig', help: 'kubeconfig file; in-cluster config when empty', default: '' },
+  { name: 'kubeconfig', help: 'kubeconfig file; when empty the files KUBECONFIG lists, else in-cluster config', default: '' },
+  { name: 'context', help: 'kubeconfig context to use instead of its current-context', default: '' },
   { name: 'namespace', help: 'namespace holding the l2lb/MetalLB resources', default: 'metallb-system' },
   { name: 'node-name', help: 'this node\'s name (downward API spec.nodeName); required' },
   { name: 'lb-class', help: 'announce only Services with this spec.loadBalancerClass (empty: Services without a class)', default: '' },
@@ -39,7 +40,7 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
   const speaker = new Speaker({
     // After a peer death the survivors rewrite a ServiceL2Status and send an Event per moved
     // Service: without keep-alive each of those calls is a new TCP + TLS handshake.
-    kc: loadKubeClient(flagString(flags, 'kubeconfig') || undefined),
+    kc: loadKubeClient({ kubeconfig: flagString(flags, 'kubeconfig') || undefined, context: flagString(flags, 'context') || undefined }),
     namespace: flagString(flags, 'namespace') ?? 'metallb-system',
     nodeName,
     lbClass: flagString(flags, 'lb-class') ?? '',
@@ -53,6 +54,8 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
     verifySourceAddress: flagString(flags, 'verify-source-address') === 'true',
     ...(excludes.length > 0 ? { interfaceRules: { exclude: [...DEFAULT_EXCLUDES, ...excludes] } } : {}),
     log,
+    // The speaker has stopped answering already; exit so the Pod is restarted.
+    onFatal: () => void speaker.stop().finally(() => process.exit(1)),
   });
   stopOnSignals(log, 'withdrawing and telling peers we leave', () => speaker.stop());
   log.info('starting', 'l2lb-speaker starting', { namespace: flagString(flags, 'namespace'), heartbeatIntervalMs: intervalMs, deadAfterMs });

@@ -181,9 +181,9 @@ describe('the flags the templates pass', () => {
   // as deliberately left to its default. A new flag (say --heartbeat-secret) fails this test
   // until the chart passes it from values or it is added below with a reason.
   const leftToDefault: Record<string, string[]> = {
-    // in-cluster config; 0.0.0.0 so probes and Prometheus reach the pod IP; Lease timing (tune with extraArgs)
-    'l2lb-controller': ['kubeconfig', 'metrics-host', 'lease-duration', 'renew-deadline', 'retry-period'],
-    'l2lb-speaker': ['kubeconfig', 'metrics-host', 'verify-source-address'], // in-cluster config; all addresses (kubelet probes the host IP); the safe default (on)
+    // in-cluster config (no kubeconfig, so no context); 0.0.0.0 so probes and Prometheus reach the pod IP; Lease timing (tune with extraArgs)
+    'l2lb-controller': ['kubeconfig', 'context', 'metrics-host', 'lease-duration', 'renew-deadline', 'retry-period'],
+    'l2lb-speaker': ['kubeconfig', 'context', 'metrics-host', 'verify-source-address'], // in-cluster config (no context); all addresses (kubelet probes the host IP); the safe default (on)
   };
   it.each([
     ['Deployment', 'l2lb-controller'],

@@ -15,6 +15,7 @@ import { startControlPlane, type ControlPlane } from '../testenv/control-plane.j
 import { freePort } from '../testenv/ports.js';
 import { sleep } from '../testenv/wait.js';
 import { percentile, writeBenchReport, type BenchFigure } from './report.js';
+import { eachBounded } from '../../shared/async/bounded.js';
 
 const INSTALL_NS = 'l2lb-bench';
 const LATENCY_NS = 'bench-latency';
@@ -96,14 +97,6 @@ class AssignmentWatch {
 // No node ports: 10,000 Services would exhaust the node port range (30000-32767) long before the pool.
 const service = (name: string): V1Service => ({ metadata: { name }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80, protocol: 'TCP' }] } });
 
-/** Runs fn over items with at most `parallel` in flight. */
-async function inParallel<T>(items: readonly T[], parallel: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 async function startController(saKubeconfig: string, metricsPort: number): Promise<{ proc: ProgramProcess; spawnedAt: number }> {
   const spawnedAt = performance.now();
   const proc = startProgram('controller', [
@@ -180,7 +173,7 @@ export async function runControllerBench(): Promise<void> {
     log(`latency p50 ${percentile(latencies, 50).toFixed(1)} ms p99 ${percentile(latencies, 99).toFixed(1)} ms`);
     lat.stop();
     // Back to an empty pool, so the next phase measures exactly 10,000.
-    await inParallel(names, CREATE_PARALLEL, (name) => core.deleteNamespacedService({ name, namespace: LATENCY_NS }));
+    await eachBounded(names, CREATE_PARALLEL, (name) => core.deleteNamespacedService({ name, namespace: LATENCY_NS }));
 
     // 2. Throughput: 10,000 Services created as fast as the API server takes them.
     const scale = await AssignmentWatch.start(kc, SCALE_NS);
@@ -190,7 +183,7 @@ export async function runControllerBench(): Promise<void> {
     const cpuBefore = who.map(([, pid]) => cpuSeconds(pid));
     const benchCpuBefore = process.cpuUsage();
     const s0 = performance.now();
-    await inParallel(scaleNames, CREATE_PARALLEL, (name) => core.createNamespacedService({ namespace: SCALE_NS, body: service(name) }));
+    await eachBounded(scaleNames, CREATE_PARALLEL, (name) => core.createNamespacedService({ namespace: SCALE_NS, body: service(name) }));
     const createdMs = performance.now() - s0;
     log(`created ${SCALE_SERVICES} in ${(createdMs / 1000).toFixed(1)} s; ${scale.assignedAt.size} assigned so far`);
     await scale.until(SCALE_SERVICES, 180_000, 'scale phase');

@@ -24,9 +24,14 @@ export async function startAnnouncer(
   node: LabEndpoint,
   ips: readonly string[],
   interfaces: readonly string[] = ['eth0'],
-  /** Run under `nice -n <niceness>` (negative: ahead of other processes). */
-  niceness?: number,
+  opts: {
+    /** Run under `nice -n <niceness>` (negative: ahead of other processes). */
+    readonly niceness?: number;
+    /** Added to the inherited environment. */
+    readonly env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<RunningAnnouncer> {
+  const { niceness } = opts;
   const argv = [
     ...(niceness === undefined ? [] : ['nice', '-n', String(niceness)]),
     process.execPath,
@@ -36,7 +41,7 @@ export async function startAnnouncer(
     '--metrics-port',
     String(ANNOUNCE_METRICS_PORT),
   ];
-  const child = lab.spawn(node.ns, argv);
+  const child = lab.spawn(node.ns, argv, opts.env ? { env: { ...process.env, ...opts.env } } : {});
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

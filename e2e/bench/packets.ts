@@ -92,7 +92,7 @@ export async function runPacketBench(): Promise<void> {
     const l2lbArp = await ladder(lab, 'arp', senders.v4, announcer.pid);
     const l2lbNs = await ladder(lab, 'ns', senders.v6, announcer.pid);
     await announcer.stop();
-    const prioritized = await startAnnouncer(lab, node1, [VIP4, VIP6], ['eth0'], -10);
+    const prioritized = await startAnnouncer(lab, node1, [VIP4, VIP6], ['eth0'], { niceness: -10 });
     const niceArp = await ladder(lab, 'arp', senders.v4, prioritized.pid);
     const niceNs = await ladder(lab, 'ns', senders.v6, prioritized.pid);
     await prioritized.stop();

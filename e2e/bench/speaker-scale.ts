@@ -12,7 +12,7 @@ import { apiserverMetrics, apiserverWrites, diffWrites, metricSeries, metricSum,
 import { rankCandidates } from '../../speaker/election/rank.js';
 import { cpuSeconds } from './packet-lab.js';
 import { sleep } from '../testenv/wait.js';
-import { eachBounded } from '../../shared/async/each-bounded.js';
+import { eachBounded } from '../../shared/async/bounded.js';
 import type { ProgramProcess } from '../programs/process.js';
 
 /** Mutating requests the API server answered with 409 Conflict. */

@@ -11,8 +11,9 @@ import { LabCluster, VIP_RANGE_V4 } from './lab-cluster.js';
 import { logsSince, markLogs } from './log-marks.js';
 import { Prober } from './observe.js';
 import { sleep, waitFor } from '../testenv/wait.js';
+import { BUILT, describeIf } from '../testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.programs] });
 jest.setTimeout(90_000);
 
 describeRoot('failover end to end (3 node namespaces)', () => {

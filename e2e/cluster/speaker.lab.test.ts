@@ -8,8 +8,9 @@ import { LabCluster, VIP_RANGE_V4, VIP_RANGE_V6 } from './lab-cluster.js';
 import { arpReplies, ndpReplies, predictedOwner, serviceEvents } from './client-checks.js';
 import { logsSince, markLogs } from './log-marks.js';
 import { sleep, waitFor } from '../testenv/wait.js';
+import { BUILT, describeIf } from '../testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.programs] });
 jest.setTimeout(90_000);
 
 describeRoot('speaker end to end (3 node namespaces)', () => {

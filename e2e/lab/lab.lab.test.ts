@@ -7,8 +7,9 @@ import { run } from './run.js';
 import { transpileForNamespace } from './transpile.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
+import { describeIf } from '../testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true });
 
 /** Pids whose NUL-separated command line contains needle (pgrep -f without procps). */
 function processesWithArgs(needle: string): number[] {

@@ -5,8 +5,9 @@ import { createInterface } from 'node:readline';
 import { createLab, type Lab } from './lab.js';
 import { learnedGroups } from './multicast.js';
 import { transpileForNamespace, type TranspiledProgram } from './transpile.js';
+import { BUILT, describeIf } from '../testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.addon] });
 
 /** Ethernet + IPv6 + ICMPv6 NS for target 2001:db8::200 to its solicited-node group, checksummed. */
 function solicitation(srcMac: string, seq: number): string {

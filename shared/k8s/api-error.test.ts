@@ -1,4 +1,4 @@
-import { ApiError, apiErrorFrom, apiStatus, describeApiError, TransportError } from './api-error.js';
+import { ApiError, apiErrorFrom, apiStatus, describeApiError, parseRetryAfter, TransportError } from './api-error.js';
 
 describe('API errors', () => {
   it.each([
@@ -30,5 +30,20 @@ describe('API errors', () => {
     ['text', undefined],
   ])('apiStatus(%j) of other errors', (err, want) => {
     expect(apiStatus(err)).toBe(want);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it.each([
+    ['1', 1],
+    [' 30 ', 30],
+    [['2', '3'], 2],
+    [undefined, undefined],
+    ['', undefined],
+    ['-1', undefined],
+    ['1.5', undefined],
+    ['Wed, 21 Oct 2015 07:28:00 GMT', undefined],
+  ])('%j', (header, seconds) => {
+    expect(parseRetryAfter(header)).toBe(seconds);
   });
 });

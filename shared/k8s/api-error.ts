@@ -13,9 +13,21 @@ export class ApiError extends Error {
     readonly statusMessage: string,
     readonly method: string,
     readonly path: string,
+    /** The Retry-After header of a 429 or 503, in seconds; undefined when absent or not a number of seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${method} ${path}: HTTP ${status}${reason ? ` ${reason}` : ''}: ${statusMessage}`);
   }
+}
+
+/**
+ * Retry-After as seconds. The API server (priority and fairness, max-requests-inflight) sends
+ * whole seconds; an HTTP date (allowed by RFC 9110) is not worth a clock comparison here.
+ */
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !/^\s*\d{1,6}\s*$/.test(value)) return undefined;
+  return Number(value);
 }
 
 /**
@@ -51,21 +63,21 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Builds the ApiError for a non-2xx response; tolerant of a body that is not a Status (or not JSON). */
-export function apiErrorFrom(status: number, body: string, method: string, path: string): ApiError {
+export function apiErrorFrom(status: number, body: string, method: string, path: string, retryAfterSeconds?: number): ApiError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     // a proxy's HTML error page, an empty body: keep the text
   }
-  return apiErrorFromStatus(status, parsed, body.trim().slice(0, 1000), method, path);
+  return apiErrorFromStatus(status, parsed, body.trim().slice(0, 1000), method, path, retryAfterSeconds);
 }
 
 /** Same for a metav1.Status object (a watch ERROR event carries one); `fallback` when it has no message. */
-export function apiErrorFromStatus(status: number, obj: unknown, fallback: string, method: string, path: string): ApiError {
+export function apiErrorFromStatus(status: number, obj: unknown, fallback: string, method: string, path: string, retryAfterSeconds?: number): ApiError {
   const reason = isRecord(obj) && typeof obj['reason'] === 'string' ? obj['reason'] : '';
   const message = isRecord(obj) && typeof obj['message'] === 'string' ? obj['message'] : fallback;
-  return new ApiError(status, reason, message, method, path);
+  return new ApiError(status, reason, message, method, path, retryAfterSeconds);
 }
 
 /** The HTTP status of a failed API call, or undefined for a transport error. */

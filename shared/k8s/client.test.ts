@@ -2,10 +2,10 @@
 // openssl CLI, and plain HTTP ones that misbehave on purpose): connection reuse, credentials,
 // errors, timeouts, and watch streams cut at awkward places.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, apiStatus, describeApiError, TransportError } from './api-error.js';
@@ -214,6 +214,92 @@ describe('KubeClient', () => {
   });
 });
 
+describe('through a CONNECT proxy', () => {
+  let proxy: HttpServer;
+  let proxyPort = 0;
+  const tunnels: { target: string; auth: string | undefined }[] = [];
+  let refuse = false;
+  beforeAll(async () => {
+    // A forward proxy as squid is one: CONNECT host:port opens a TCP tunnel, nothing else is seen.
+    proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: IncomingMessage, client: import('node:net').Socket, head: Buffer) => {
+      tunnels.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+      if (refuse) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
+      const [host, port] = [(req.url ?? '').replace(/:\d+$/, ''), Number((req.url ?? '').split(':').pop())];
+      const upstream = netConnect(port, host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    proxyPort = await listen(proxy);
+  });
+  afterAll(async () => {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  });
+  beforeEach(() => {
+    tunnels.length = 0;
+    refuse = false;
+  });
+
+  it('tunnels TLS end to end (the server certificate is still verified), one tunnel for sequential calls', async () => {
+    const c = new KubeClient({ ...resolveConnection({ server: `https://127.0.0.1:${tlsPort}`, ca: { file: join(dir, 'c') }, insecureSkipTlsVerify: false, token: { value: 'secret' }, proxyUrl: `http://user:p%40ss@127.0.0.1:${proxyPort}` }) });
+    for (let i = 0; i < 3; i++) await expect(c.get('/api/v1/namespaces/x')).resolves.toEqual({});
+    expect(tunnels).toEqual([{ target: `127.0.0.1:${tlsPort}`, auth: `Basic ${Buffer.from('user:p@ss').toString('base64')}` }]);
+    expect(requests.map((r) => r.auth)).toEqual(Array(3).fill('Bearer secret'));
+    c.close();
+    // A wrong CA fails verification through the tunnel just as without it.
+    const unverified = new KubeClient(resolveConnection({ server: `https://127.0.0.1:${tlsPort}`, insecureSkipTlsVerify: false, proxyUrl: `http://127.0.0.1:${proxyPort}` }));
+    await expect(unverified.get('/x')).rejects.toThrow(/self-signed|unable to verify/);
+    unverified.close();
+  });
+
+  it('takes HTTPS_PROXY from the environment unless NO_PROXY exempts the server', async () => {
+    const env = { HTTPS_PROXY: `127.0.0.1:${proxyPort}` };
+    const spec = { server: `https://127.0.0.1:${tlsPort}`, ca: { file: join(dir, 'c') }, insecureSkipTlsVerify: false };
+    const proxied = new KubeClient(resolveConnection(spec, undefined, env));
+    await proxied.get('/a');
+    expect(tunnels).toHaveLength(1);
+    proxied.close();
+    const direct = new KubeClient(resolveConnection(spec, undefined, { ...env, NO_PROXY: '127.0.0.0/8' }));
+    await direct.get('/b');
+    expect(tunnels).toHaveLength(1);
+    direct.close();
+  });
+
+  it('reports a refused tunnel as a transport error naming the proxy', async () => {
+    refuse = true;
+    const c = new KubeClient(resolveConnection({ server: `https://127.0.0.1:${tlsPort}`, ca: { file: join(dir, 'c') }, insecureSkipTlsVerify: false, proxyUrl: `http://127.0.0.1:${proxyPort}` }));
+    const err: unknown = await c.get('/x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(describeApiError(err)).toBe(`GET /x: proxy 127.0.0.1:${proxyPort} refused the tunnel to 127.0.0.1:${tlsPort}: HTTP 407 Proxy Authentication Required`);
+    c.close();
+  });
+});
+
+describe('with an exec credential plugin', () => {
+  it('sends the plugin\'s token, and after a 401 runs the plugin again and retries once', async () => {
+    const script = join(dir, 'plugin');
+    writeFileSync(script, `#!/bin/sh\nn=$(( $(cat "$0.count" 2>/dev/null || echo 0) + 1 )); echo $n > "$0.count"\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"tok-'$n'"}}'\n`);
+    chmodSync(script, 0o755);
+    // tok-1 has been revoked.
+    handler = (req, res) => (req.headers.authorization === 'Bearer tok-1' ? res.writeHead(401).end('{"kind":"Status","code":401,"reason":"Unauthorized"}') : res.end('{}'));
+    const c = new KubeClient(resolveConnection({ server: `http://127.0.0.1:${plainPort}`, insecureSkipTlsVerify: false, exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: script, args: [], env: {} } }));
+    await expect(c.get('/a')).resolves.toEqual({});
+    await expect(c.get('/b')).resolves.toEqual({});
+    expect(requests.map((r) => `${r.url} ${r.auth}`)).toEqual(['/a Bearer tok-1', '/a Bearer tok-2', '/b Bearer tok-2']);
+    // A 401 for the renewed token too is the answer: no loop.
+    handler = (_req, res) => res.writeHead(401).end('{"kind":"Status","code":401,"reason":"Unauthorized"}');
+    expect(apiStatus(await c.get('/c').catch((e: unknown) => e))).toBe(401);
+    expect(readFileSync(`${script}.count`, 'utf8').trim()).toBe('3');
+    c.close();
+  });
+});
+
 describe('watchOnce', () => {
   const lines = (events: object[]): string => events.map((e) => `${JSON.stringify(e)}\n`).join('');
   const added = (name: string, rv: string): object => ({ type: 'ADDED', object: { metadata: { name, resourceVersion: rv } } });
@@ -270,6 +356,23 @@ describe('watchOnce', () => {
     const reset = await run();
     expect(reset.end).toBeInstanceOf(TransportError);
     expect(reset.events).toHaveLength(1);
+  });
+
+  it('ends as stalled when nothing arrives for idleTimeoutMs, also before the answer; data keeps it alive', async () => {
+    const c = plainClient();
+    const watch = (idleTimeoutMs: number): Promise<unknown> => watchOnce(c, '/w', { resourceVersion: '7', timeoutSeconds: 300, idleTimeoutMs }, () => {}, new AbortController().signal).catch((e: unknown) => e);
+    handler = () => {}; // accepts the request, never answers
+    expect(await watch(200)).toBe('stalled');
+    // Events every 100 ms for 600 ms, then silence: only the silence ends it.
+    handler = (_req, res) => {
+      res.writeHead(200);
+      let i = 0;
+      const tick = setInterval(() => (i++ < 6 ? res.write(lines([added(`a${i}`, `${8 + i}`)])) : clearInterval(tick)), 100);
+    };
+    const started = Date.now();
+    expect(await watch(300)).toBe('stalled');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    c.close();
   });
 
   it('ends as closed when aborted', async () => {

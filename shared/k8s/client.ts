@@ -1,11 +1,13 @@
 // A small Kubernetes API client: JSON over node:https with one keep-alive Agent, so every call
-// after the first reuses a connection (no TCP + TLS handshake per request on either end). It
+// after the first reuses a connection (no TCP + TLS handshake per request on either end); through
+// an HTTP CONNECT proxy when the kubeconfig or HTTPS_PROXY names one. It
 // replaces @kubernetes/client-node at runtime, whose import alone (the generated API and its
 // serializer) costs ~70 MB of RSS; tests may still use client-node.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { ApiError, apiErrorFrom, TransportError } from './api-error.js';
-import { loadConnection, type Connection } from './connection.js';
+import { ApiError, apiErrorFrom, parseRetryAfter, TransportError } from './api-error.js';
+import { HttpProxyAgent, HttpsProxyAgent } from './connect-agent.js';
+import { loadConnection, type Connection, type ConnectionChoice } from './connection.js';
 import { requestUrl, type Query } from './url.js';
 
 // Callers import these from here (they did before this client existed).
@@ -42,6 +44,8 @@ export class KubeClient {
   private readonly timeoutMs: number;
   /** Requests handed to the server so far, by method (watches count as GET), for request-rate metrics. */
   readonly requestsSent: Record<Method, number> = { GET: 0, POST: 0, PUT: 0, DELETE: 0 };
+  /** The bearer token of the latest request: the one a 401 refused (sources renew only that one). */
+  private lastToken: string | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -53,7 +57,9 @@ export class KubeClient {
     // is not this agent's business: watch.ts ends every stream at its own deadline.
     // lifo: reuse the most recent (least likely closed by the server while idle) connection.
     const common = { keepAlive: true, scheduling: 'lifo' as const };
-    this.agent = this.secure ? new HttpsAgent({ ...common, ...connection.tls }) : new HttpAgent(common);
+    const { proxy } = connection;
+    if (this.secure) this.agent = proxy ? new HttpsProxyAgent(proxy, { ...common, ...connection.tls }) : new HttpsAgent({ ...common, ...connection.tls });
+    else this.agent = proxy ? new HttpProxyAgent(proxy, common) : new HttpAgent(common);
   }
 
   get<T>(path: string, query?: Query, call?: CallOptions): Promise<T> {
@@ -80,19 +86,28 @@ export class KubeClient {
       return await this.once<T>(method, path, opts.query, payload, opts);
     } catch (err) {
       // A pooled connection the server closed while idle, found out only on reuse: the request
-      // never reached the server, so sending it again on a fresh connection is safe.
-      if (!(err instanceof StaleConnectionError)) throw err;
+      // never reached the server, so sending it again on a fresh connection is safe. A token
+      // refused (401) that its source can renew (an exec plugin's): renewed once, sent again.
+      if (!(err instanceof StaleConnectionError) && !this.renewedToken(err)) throw err;
       try {
         return await this.once<T>(method, path, opts.query, payload, opts);
       } catch (again) {
         // A reset after the request went out looks the same as an idle close: a write whose retry
         // conflicts may be conflicting with its own first attempt, which the server applied.
-        if (method !== 'GET' && again instanceof ApiError && again.status === 409) {
+        if (err instanceof StaleConnectionError && method !== 'GET' && again instanceof ApiError && again.status === 409) {
           throw new TransportError(method, path, new Error('connection reset after sending; the retry conflicted, so the first attempt may have been applied'));
         }
         throw again;
       }
     }
+  }
+
+  /** After a 401: tells the token source, and says whether a retry may get a different token. */
+  private renewedToken(err: unknown): boolean {
+    const source = this.connection.token;
+    if (!(err instanceof ApiError) || err.status !== 401 || !source?.invalidate || this.lastToken === undefined) return false;
+    source.invalidate(this.lastToken);
+    return true;
   }
 
   private async once<T>(method: Method, path: string, query: Query | undefined, payload: string | undefined, call: CallOptions): Promise<T> {
@@ -113,7 +128,7 @@ export class KubeClient {
           (text) => {
             clearTimeout(timer);
             const status = res.statusCode ?? 0;
-            if (status < 200 || status > 299) return reject(apiErrorFrom(status, text, method, path));
+            if (status < 200 || status > 299) return reject(apiErrorFrom(status, text, method, path, parseRetryAfter(res.headers['retry-after'])));
             try {
               resolve((text === '' ? undefined : JSON.parse(text)) as T);
             } catch (err) {
@@ -136,6 +151,15 @@ export class KubeClient {
    * aborts through `signal`.
    */
   async stream(path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
+    try {
+      return await this.streamOnce(path, query, signal);
+    } catch (err) {
+      if (!this.renewedToken(err)) throw err;
+      return this.streamOnce(path, query, signal);
+    }
+  }
+
+  private async streamOnce(path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
     const req = await this.open('GET', path, query, undefined, signal);
     return new Promise<IncomingMessage>((resolve, reject) => {
       req.on('error', (err) => reject(new TransportError('GET', path, err)));
@@ -143,7 +167,7 @@ export class KubeClient {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status <= 299) return resolve(res);
         readBody(res).then(
-          (text) => reject(apiErrorFrom(status, text, 'GET', path)),
+          (text) => reject(apiErrorFrom(status, text, 'GET', path, parseRetryAfter(res.headers['retry-after']))),
           (err: unknown) => reject(new TransportError('GET', path, err)),
         );
       });
@@ -166,7 +190,8 @@ export class KubeClient {
     }
     if (this.connection.token) {
       try {
-        headers['Authorization'] = `Bearer ${await this.connection.token.token()}`;
+        this.lastToken = await this.connection.token.token();
+        headers['Authorization'] = `Bearer ${this.lastToken}`;
       } catch (err) {
         throw new TransportError(method, path, err, { sent: false });
       }
@@ -196,7 +221,7 @@ function readBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-/** The program's client: --kubeconfig when given, otherwise in-cluster. */
-export function loadKubeClient(kubeconfigPath: string | undefined, opts?: ClientOptions): KubeClient {
-  return new KubeClient(loadConnection(kubeconfigPath), opts);
+/** The program's client: --kubeconfig (a path, or with --context), else KUBECONFIG, else in-cluster. */
+export function loadKubeClient(choice: string | ConnectionChoice | undefined, opts?: ClientOptions): KubeClient {
+  return new KubeClient(loadConnection(typeof choice === 'string' ? { kubeconfig: choice } : choice), opts);
 }

@@ -1,18 +1,37 @@
 // An informer that keeps going: list (in pages), then watch from the list's resourceVersion,
-// keeping a cache and telling handlers what changed. A watch the server ends is resumed where it
-// stopped; one whose resourceVersion expired (410 Gone) is replaced by a fresh list, diffed
-// against the cache so handlers hear of objects deleted meanwhile. Any other error (API server
-// restart, network failure, 403 while RBAC propagates) restarts it from a list, with backoff,
-// forever, until stop().
+// keeping a cache and telling handlers what changed, until stop().
+//
+// How it treats the API server, as client-go's reflector does (a thousand speakers must not turn
+// an API-server blip into a thousand quorum reads of every Service and EndpointSlice):
+// - The first list reads from the API server's watch cache (resourceVersion=0); every later list
+//   asks for a version not older than the last one seen (also served by the cache); only when the
+//   cache cannot serve that does it fall back to a quorum read from etcd.
+// - A watch the server ends, or one broken by the network, an overloaded (429) or unavailable
+//   (5xx) server, is resumed from the last resourceVersion, after backoff and at least the
+//   server's Retry-After. Only an expired resourceVersion (410 Gone) or another error answer
+//   (403, 404, ...) lists again; the relist is diffed against the cache so handlers hear of
+//   objects deleted meanwhile.
+// - A watch silent past its read-idle watchdog (no bookmark for a few minutes: a dead connection
+//   nobody reset) is abandoned and resumed on a new connection.
+// - Errors before the first sync are logged, each distinct one once, with the resource, the HTTP
+//   status and, for a 403, the permission to grant; the caller is still waiting in start().
+// - A handler that throws is logged and counted; the informer carries on with the next handler
+//   and event. The handler's bug is not the stream's fault, so it causes no relist.
+// - relistNow() is the exception to reading from the cache: a consistent list (resourceVersion
+//   ""), started after the call, so a caller (a controller that just took the lead) can prove its
+//   cache current; healthy says whether the informer has listed and not failed since.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
+import { describePermission } from './access.js';
+import { apiStatus } from './api-error.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { describeApiError, type KubeClient } from './client.js';
 import { listAll, MalformedResponseError } from './list.js';
+import { retryPlan, listFrom } from './retry-plan.js';
 import { ObjectStore, type Change, type InformerEvent } from './store.js';
-import { watchOnce, type WatchEvent } from './watch.js';
+import { defaultWatchIdleTimeoutMs, watchOnce, type WatchEvent } from './watch.js';
 
 export type { InformerEvent } from './store.js';
 
@@ -41,6 +60,8 @@ export interface InformerOptions<T = KubernetesObject> {
   readonly transform?: (obj: T) => T;
   /** The server-side timeout of each watch, in seconds. */
   readonly watchTimeoutSeconds?: () => number;
+  /** Read-idle watchdog of each watch: resume on a new connection after this long without a byte. */
+  readonly watchIdleTimeoutMs?: number;
   readonly pageSize?: number;
 }
 
@@ -53,24 +74,42 @@ const minWatchMs = 1000;
 
 export const randomWatchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 
+/** Counts for metrics: how often an informer had to recover, and from what. */
+export interface InformerStats {
+  /** Failed lists or watches after the first sync. */
+  readonly restarts: number;
+  /** Lists after the first one. */
+  readonly relists: number;
+  /** Watches abandoned by the read-idle watchdog. */
+  readonly stalls: number;
+  /** Exceptions thrown by handlers. */
+  readonly handlerErrors: number;
+}
+
 /** What a program needs to start, stop and probe a set of informers of different kinds. */
-export interface InformerLifecycle {
+export interface InformerLifecycle extends InformerStats {
   readonly source: { readonly name: string };
   readonly hasSynced: boolean;
-  /** Listed and not failed since: the cache follows the server (false while it retries). */
-  readonly healthy: boolean;
-  readonly restarts: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** An informer whose caller can demand proof that its cache is current. */
+export interface CurrentInformer extends InformerLifecycle {
+  /** Listed and not failed since: the cache follows the server (false while it retries). */
+  readonly healthy: boolean;
   /**
-   * Lists again now (ending the current watch or backoff wait) and resolves true once a list
-   * that started after this call succeeded (false if stopped first): a proof that the cache is
-   * current as of the call, which a watch alone cannot give (it may lag or be cut).
+   * Lists again now, consistently (ending the current watch or backoff wait), and resolves true
+   * once a list that started after this call succeeded (false if stopped first): a proof that the
+   * cache is current as of the call, which a watch alone cannot give (it may lag or be cut).
    */
   relistNow(): Promise<boolean>;
 }
 
-export class RestartingInformer<T extends KubernetesObject> implements InformerLifecycle {
+/** Distinct errors remembered before the first sync (each is logged once); more are not logged. */
+const maxDistinctErrors = 20;
+
+export class RestartingInformer<T extends KubernetesObject> implements CurrentInformer {
   private readonly store = new ObjectStore<T>();
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly backoff: BackoffPolicy;
@@ -78,6 +117,8 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   private attempt = 0;
   private lists = 0;
   private synced = false;
+  /** Errors already logged while waiting for the first sync. */
+  private readonly reported = new Set<string>();
   private failing = false;
   private abort: AbortController | undefined;
   /** Ends the current watch or backoff wait for relistNow(). */
@@ -89,6 +130,8 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   /** start() calls waiting for the first sync (or stop()). */
   private waiting: (() => void)[] = [];
   restarts = 0;
+  stalls = 0;
+  handlerErrors = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -152,29 +195,42 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     for (const w of waiting) w();
   }
 
+  get relists(): number {
+    return Math.max(0, this.lists - 1);
+  }
+
   private async run(signal: AbortSignal): Promise<void> {
-    /** Where the watch resumes; undefined: list first. */
+    const { name, path, labelSelector, fieldSelector } = this.source;
+    /** The last resourceVersion seen (list, event or bookmark): where a watch resumes. */
     let resourceVersion: string | undefined;
+    let mustList = true;
+    /** Why the last list failed, if it did: decides where the next one reads from. */
+    let listError: unknown;
     while (!signal.aborted) {
       const kick = (this.kick = new AbortController());
       const ended = AbortSignal.any([signal, kick.signal]);
-      if (this.relistRequested) resourceVersion = undefined;
+      if (this.relistRequested) mustList = true;
       /** When the server accepted the current watch, and what it delivered since. */
       let openedAt: number | undefined;
       let events = 0;
       // A watch that delivered events or stayed open a while worked: whatever failed before is
       // over, and the next failure backs off from scratch. One that ends at once keeps backing off.
       const watchWorked = (): boolean => openedAt !== undefined && (events > 0 || performance.now() - openedAt >= minWatchMs);
+      let listing = false;
       try {
         let fresh = false;
-        if (resourceVersion === undefined) {
-          resourceVersion = await this.relist();
+        if (mustList) {
+          listing = true;
+          resourceVersion = await this.relist(resourceVersion, listError, this.relistRequested);
+          listing = false;
+          listError = undefined;
+          mustList = false;
           fresh = true;
         }
         const end = await watchOnce(
           this.client,
-          this.source.path,
-          { resourceVersion, timeoutSeconds: this.watchTimeoutSeconds(), labelSelector: this.source.labelSelector, fieldSelector: this.source.fieldSelector },
+          path,
+          { resourceVersion: resourceVersion!, timeoutSeconds: this.watchTimeoutSeconds(), labelSelector, fieldSelector, idleTimeoutMs: this.opts.watchIdleTimeoutMs ?? defaultWatchIdleTimeoutMs },
           (e) => {
             resourceVersion = this.apply(e) ?? resourceVersion;
             fresh = false;
@@ -186,49 +242,86 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
         if (watchWorked()) this.attempt = 0;
         if (kick.signal.aborted) continue; // relistNow(): list at once
         if (end === 'expired') {
-          resourceVersion = undefined;
+          mustList = true;
           // Expired straight after a list (a lagging server): list again, but not in a tight loop.
           if (fresh) await sleep(this.nextDelay(), undefined, { signal: ended }).catch(() => undefined);
+        } else if (end === 'stalled') {
+          this.stalls++;
+          this.log.warn('watchStalled', `${name} watch was silent past its watchdog; watching again on a new connection`, { informer: name, resourceVersion });
         } else if (!watchWorked()) {
           // Closed at once with nothing in it (a proxy cutting streams short): not in a tight loop either.
           await sleep(this.nextDelay(), undefined, { signal: ended }).catch(() => undefined);
         }
       } catch (err) {
         if (signal.aborted) break;
-        resourceVersion = undefined;
-        if (kick.signal.aborted) continue;
+        if (kick.signal.aborted && !listing) continue; // relistNow() ended the watch
         this.failing = true;
         if (watchWorked()) this.attempt = 0;
-        const delay = this.nextDelay();
-        // Before the first sync the callers are still waiting in start(); errors are only retried.
-        if (this.synced) this.log.warn('informerError', `${this.source.name} watch failed; restarting`, { informer: this.source.name, error: describeApiError(err), retryInMs: delay });
+        let minDelayMs = 0;
+        if (listing) {
+          listError = err;
+          minDelayMs = retryPlan(err).minDelayMs;
+        } else {
+          const plan = retryPlan(err);
+          mustList = plan.relist;
+          minDelayMs = plan.minDelayMs;
+        }
+        const delay = Math.max(this.nextDelay(), minDelayMs);
+        this.report(err, listing ? 'list' : 'watch', delay, mustList);
         try {
           await sleep(delay, undefined, { signal: ended });
         } catch {
-          if (signal.aborted) break; // stopped while waiting
+          if (signal.aborted) break; // stopped while waiting; relistNow() cuts the wait short
         }
         if (this.synced) this.restarts++;
       }
     }
   }
 
+  /**
+   * After the first sync every failure is logged. Before it, the callers are still waiting in
+   * start() and the same error tends to repeat every backoff (a missing RBAC permission until
+   * someone grants it): each distinct one is logged once, saying what is missing.
+   */
+  private report(err: unknown, verb: 'list' | 'watch', retryInMs: number, relist: boolean): void {
+    const { name, path } = this.source;
+    const status = apiStatus(err);
+    const fields = { informer: name, verb, path, ...(status === undefined ? {} : { status }), error: describeApiError(err), retryInMs };
+    if (this.synced) {
+      this.log.warn('informerError', `${name} ${verb} failed; ${relist ? 'listing again' : 'resuming the watch'}`, { ...fields, relist });
+      return;
+    }
+    const key = `${verb} ${fields.error}`;
+    if (this.reported.has(key) || this.reported.size >= maxDistinctErrors) return;
+    this.reported.add(key);
+    const permission = describePermission(verb, path);
+    const msg =
+      status === 403
+        ? `${name} cannot sync: forbidden to ${permission}; grant it to this program's ServiceAccount (RBAC). Retrying until then`
+        : `${name} cannot sync: ${verb} failed${status === undefined ? '' : ` with HTTP ${status}`}; retrying`;
+    this.log.warn('informerNotSynced', msg, { ...fields, ...(status === 403 ? { missingPermission: permission } : {}) });
+  }
+
   /** Lists everything, replaces the cache, tells handlers the differences; returns the list's resourceVersion. */
-  private async relist(): Promise<string> {
+  private async relist(lastSeen: string | undefined, previousError: unknown, consistent: boolean): Promise<string> {
     const { name, path, labelSelector, fieldSelector } = this.source;
+    // relistNow(): a consistent read, not whatever the watch cache has.
+    const from = consistent ? { resourceVersion: '' as const } : listFrom(lastSeen, previousError);
     // Callers of relistNow() before this list started are answered by it (or by the next, if it fails).
     const waiters = this.relistWaiters.splice(0);
     this.relistRequested = false;
     let listed: { items: T[]; resourceVersion: string };
     try {
-      listed = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize });
+      listed = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize, ...from });
     } catch (err) {
       this.relistWaiters.unshift(...waiters);
+      if (waiters.length > 0) this.relistRequested = true;
       throw err;
     }
     const { items, resourceVersion } = listed;
     // Every list after the first is a relist: the watch expired (410 Gone) or failed. Logged,
     // since it is otherwise invisible.
-    if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion });
+    if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion, from: from.resourceVersion === '' ? 'etcd' : 'watch cache' });
     const { transform } = this.opts;
     this.dispatch(this.store.replace(transform ? items.map(transform) : items));
     this.failing = false;
@@ -263,7 +356,17 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   }
 
   private dispatch(changes: readonly Change<T>[]): void {
-    for (const c of changes) for (const h of this.handlers) h(c.event, c.obj);
+    for (const c of changes) {
+      for (const h of this.handlers) {
+        try {
+          h(c.event, c.obj);
+        } catch (err) {
+          this.handlerErrors++;
+          const { name, namespace } = c.obj.metadata ?? {};
+          this.log.error('informerHandlerFailed', `a ${this.source.name} handler threw; carrying on with the next`, { informer: this.source.name, change: c.event, object: namespace ? `${namespace}/${name}` : name, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
   }
 
   private nextDelay(): number {

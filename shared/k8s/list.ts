@@ -25,6 +25,13 @@ export interface ListOptions {
   readonly fieldSelector?: string;
   /** Items per page. */
   readonly limit?: number;
+  /**
+   * Of the first page (later pages follow its continue token). '0': any version, served by the
+   * API server's watch cache; '' or absent: the latest, a quorum read; with resourceVersionMatch
+   * NotOlderThan: at least this version, also from the watch cache.
+   */
+  readonly resourceVersion?: string;
+  readonly resourceVersionMatch?: 'NotOlderThan' | 'Exact';
 }
 
 export interface FullList<T> {
@@ -44,8 +51,10 @@ export async function listAll<T extends KubernetesObject>(client: KubeClient, pa
   let resourceVersion: string | undefined;
   let continueToken: string | undefined;
   do {
+    // A continue token carries its snapshot's version; the server refuses both together.
+    const version = continueToken === undefined ? { resourceVersion: opts.resourceVersion, resourceVersionMatch: opts.resourceVersionMatch } : {};
     const page = asObjectList<T>(
-      await client.get<unknown>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit ?? defaultPageSize, continue: continueToken }),
+      await client.get<unknown>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit ?? defaultPageSize, continue: continueToken, ...version }),
       path,
     );
     resourceVersion ??= page.metadata?.resourceVersion;

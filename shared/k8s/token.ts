@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 
 export interface TokenSource {
   token(): Promise<string>;
+  /** The API server answered 401 to `rejected`: a source that can get a new one drops it. */
+  invalidate?(rejected: string): void;
 }
 
 export const staticToken = (value: string): TokenSource => ({ token: () => Promise.resolve(value) });

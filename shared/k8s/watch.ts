@@ -1,6 +1,15 @@
 // One watch request: a streaming GET (?watch=1) whose body is newline-delimited JSON events. It
 // ends when the server closes it (timeoutSeconds), with 'expired' when the resourceVersion is too
-// old to resume from (410 Gone: the caller must list again), or rejects on any other failure.
+// old to resume from (410 Gone: the caller must list again), with 'stalled' when nothing arrived
+// for idleTimeoutMs, or rejects on any other failure.
+//
+// The read-idle watchdog: the watch asks for bookmarks (allowWatchBookmarks), which a kube-apiserver
+// with a watch cache sends about once a minute even when nothing changes. A connection that died
+// without a FIN or RST (a NAT or conntrack entry dropped, a load balancer failing over, a peer
+// that froze) delivers nothing and reports nothing; TCP itself would only notice after the
+// kernel's retransmission timeout (~15 min) or never for an idle stream. client-go notices with
+// HTTP/2 pings; here a few minutes without a byte ends the watch, and the caller resumes from the
+// last resourceVersion on a new connection.
 import type { IncomingMessage } from 'node:http';
 import { ApiError, apiErrorFromStatus, TransportError } from './api-error.js';
 import type { KubeClient } from './client.js';
@@ -18,10 +27,21 @@ export interface WatchOptions {
   readonly timeoutSeconds: number;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /**
+   * Read-idle watchdog: end the watch as 'stalled' when no byte arrived for this long (from the
+   * request being sent, then from the last chunk). Several bookmark intervals (about a minute each).
+   */
+  readonly idleTimeoutMs?: number;
 }
 
-/** How a watch ended: closed by the server (resume from the last resourceVersion), or expired. */
-export type WatchEnd = 'closed' | 'expired';
+/**
+ * How a watch ended: closed by the server or by the caller (resume from the last
+ * resourceVersion), expired (list again), or stalled (silent past the watchdog; resume too).
+ */
+export type WatchEnd = 'closed' | 'expired' | 'stalled';
+
+/** Default read-idle watchdog: three missed bookmarks. */
+export const defaultWatchIdleTimeoutMs = 180_000;
 
 const GONE = 410;
 /** A line this long is not an event of any object l2lb watches: a broken stream. */
@@ -71,24 +91,34 @@ export async function watchOnce(
   const abort = (): void => local.abort();
   signal.addEventListener('abort', abort);
   const deadline = setTimeout(abort, opts.timeoutSeconds * 1000 + graceMs);
+  const idleMs = opts.idleTimeoutMs ?? defaultWatchIdleTimeoutMs;
+  let stalled = false;
+  const watchdog = setTimeout(() => {
+    stalled = true;
+    local.abort();
+  }, idleMs);
+  const alive = (): void => void watchdog.refresh();
+  const ended = (end: WatchEnd): WatchEnd => (stalled && end === 'closed' ? 'stalled' : end);
   try {
     let res: IncomingMessage;
     try {
       res = await client.stream(path, query, local.signal);
     } catch (err) {
       if (err instanceof ApiError && err.status === GONE) return 'expired';
-      if (local.signal.aborted) return 'closed';
+      if (local.signal.aborted) return ended('closed');
       throw err;
     }
+    alive();
     onOpen();
-    return await readEvents(res, path, onEvent, local.signal);
+    return ended(await readEvents(res, path, onEvent, local.signal, alive));
   } finally {
     clearTimeout(deadline);
+    clearTimeout(watchdog);
     signal.removeEventListener('abort', abort);
   }
 }
 
-function readEvents(res: IncomingMessage, path: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<WatchEnd> {
+function readEvents(res: IncomingMessage, path: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal, alive: () => void): Promise<WatchEnd> {
   return new Promise<WatchEnd>((resolve, reject) => {
     const lines = new LineSplitter();
     let settled = false;
@@ -114,6 +144,7 @@ function readEvents(res: IncomingMessage, path: string, onEvent: (e: WatchEvent)
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       if (settled) return;
+      alive();
       try {
         for (const line of lines.push(chunk)) if (!handle(line)) return;
         if (lines.pending > maxLineChars) throw new Error(`watch event longer than ${maxLineChars} characters`);

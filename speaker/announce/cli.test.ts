@@ -2,14 +2,13 @@
 // Runs the built program (dist/, as `make test-unit` builds first). Every case fails before a
 // socket is opened: nothing is ever announced from the machine running the tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BUILT, describeIf } from '../../e2e/testing/suite-gate.js';
 
 const bin = fileURLToPath(new URL('../../bin/l2lb-announce', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../dist/speaker/announce/main.js', import.meta.url)));
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 20_000 });
 
-(built ? describe : describe.skip)('l2lb-announce command line', () => {
+describeIf({ built: [BUILT.announce] })('l2lb-announce command line', () => {
   test.each([
     [['--ip', '192.0.2.200'], '--interface is required'],
     [['--interface', 'lo'], '--ip is required'],

@@ -7,6 +7,7 @@ import { formatIp } from '../../shared/ip/address.js';
 import type { Logger } from '../../shared/log.js';
 import { macEquals } from '../ethernet/mac.js';
 import { OwnedSet, type OwnedPair } from '../responder/owned.js';
+import { BurstTicker } from './bursts.js';
 import { InterfaceResponder } from './interface-responder.js';
 import type { InterfaceInfo, LinkFactory } from './links.js';
 import { Layer2Metrics } from './metrics.js';
@@ -35,13 +36,15 @@ export const PER_PAIR_LOG_LIMIT = 50;
 export class Announcer {
   private ownedSet: OwnedSet = OwnedSet.empty;
   private readonly responders = new Map<string, InterfaceResponder>();
-  private readonly bursts = new Map<string, NodeJS.Timeout>();
+  private readonly bursts: BurstTicker;
   private readonly refresh: NodeJS.Timeout;
   private readonly metrics: Layer2Metrics;
   private closed = false;
 
   constructor(private readonly opts: AnnouncerOptions) {
     this.metrics = new Layer2Metrics(opts.registry);
+    const interval = opts.burstIntervalMs ?? DEFAULT_BURST_INTERVAL_MS;
+    this.bursts = new BurstTicker(interval, Math.floor((opts.burstDurationMs ?? DEFAULT_BURST_DURATION_MS) / interval));
     this.refresh = setInterval(() => this.refreshAll(), opts.refreshIntervalMs ?? DEFAULT_REFRESH_MS);
     this.refresh.unref();
   }
@@ -68,7 +71,7 @@ export class Announcer {
     const log = verbose ? this.opts.log.info : this.opts.log.debug;
     if (!verbose) this.opts.log.info('announceChanged', 'answering for a new set of addresses', { started: added.length, stopped: removed.length });
     for (const [key, p] of removed) {
-      this.stopBurst(key);
+      this.bursts.stop(key);
       this.responders.get(p.interfaceName)?.unwatch(p.ip);
       log('announceStopped', 'no longer answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
     }
@@ -78,7 +81,7 @@ export class Announcer {
       // Logged first: its timestamp marks the takeover (the lab measures client updates from it).
       log('announceStarted', 'answering for this address', { ip: formatIp(p.ip), interface: p.interfaceName });
       responder.watch(p.ip);
-      this.startBurst(key, p, responder);
+      this.bursts.start(key, () => responder.announce(p.ip));
     }
     const needed = new Set(next.pairs.map((p) => p.interfaceName));
     for (const [name, r] of this.responders) {
@@ -102,13 +105,13 @@ export class Announcer {
       old.close();
       this.responders.delete(name);
       const pairs = this.ownedSet.pairs.filter((p) => p.interfaceName === name);
-      for (const p of pairs) this.stopBurst(OwnedSet.pairKey(p));
+      for (const p of pairs) this.bursts.stop(OwnedSet.pairKey(p));
       const responder = this.responder(name, errors);
       if (responder === undefined) continue;
       this.opts.log.info('interfaceReopened', 'interface changed: sockets reopened, VIPs announced again', { interface: name });
       for (const p of pairs) {
         responder.watch(p.ip);
-        this.startBurst(OwnedSet.pairKey(p), p, responder);
+        this.bursts.start(OwnedSet.pairKey(p), () => responder.announce(p.ip));
       }
     }
     return { errors };
@@ -117,6 +120,7 @@ export class Announcer {
   close(): void {
     this.setOwned([]);
     this.closed = true;
+    this.bursts.close();
     clearInterval(this.refresh);
   }
 
@@ -135,26 +139,6 @@ export class Announcer {
     }
     this.responders.set(name, opened.value);
     return opened.value;
-  }
-
-  private startBurst(key: string, p: OwnedPair, responder: InterfaceResponder): void {
-    const interval = this.opts.burstIntervalMs ?? DEFAULT_BURST_INTERVAL_MS;
-    const rounds = Math.floor((this.opts.burstDurationMs ?? DEFAULT_BURST_DURATION_MS) / interval);
-    responder.announce(p.ip);
-    let sent = 0;
-    const timer = setInterval(() => {
-      responder.announce(p.ip);
-      if (++sent >= rounds) this.stopBurst(key);
-    }, interval);
-    timer.unref();
-    this.bursts.set(key, timer);
-  }
-
-  private stopBurst(key: string): void {
-    const t = this.bursts.get(key);
-    if (t === undefined) return;
-    clearInterval(t);
-    this.bursts.delete(key);
   }
 
   private refreshAll(): void {

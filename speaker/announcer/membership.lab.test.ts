@@ -4,8 +4,9 @@
 // joined groups (/proc/net/igmp6) is the oracle. Needs `make build` (runs from dist/).
 import { createLab, type Lab } from '../../e2e/lab/lab.js';
 import { repoPath } from '../../e2e/lab/repo-root.js';
+import { BUILT, describeIf } from '../../e2e/testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.programs] });
 
 describeRoot('MulticastMembership in a namespace', () => {
   let lab: Lab;

@@ -32,8 +32,12 @@ describe('ARP codec', () => {
     expect(parseArpFrame(captured)).toEqual({ ok: true, packet: request });
   });
 
-  test('marshals to the captured bytes, unpadded', () => {
-    expect(toHex(marshalArpFrame(request))).toBe(toHex(captured.subarray(0, 42)));
+  test('marshals to the captured bytes, zero-padded to 60', () => {
+    expect(toHex(marshalArpFrame(request))).toBe(toHex(captured));
+  });
+
+  test('parses an unpadded 42-byte frame too (software senders may not pad)', () => {
+    expect(parseArpFrame(captured.subarray(0, 42))).toEqual({ ok: true, packet: request });
   });
 
   test.each([
@@ -80,7 +84,10 @@ describe('ARP codec', () => {
     });
     fc.assert(
       fc.property(frameArb, (f: ArpFrame) => {
-        expect(parseArpFrame(marshalArpFrame(f))).toEqual({ ok: true, packet: f });
+        const padded = marshalArpFrame(f);
+        expect(padded.length).toBe(60);
+        expect(parseArpFrame(padded)).toEqual({ ok: true, packet: f });
+        expect(parseArpFrame(padded.subarray(0, 42))).toEqual({ ok: true, packet: f });
       }),
     );
   });

@@ -2,7 +2,7 @@
 // The parser checks structure only (types, lengths, opcode); what deserves an answer is the
 // responder's decision (speaker/responder/arp.ts), so every rule lives in one place.
 import type { IpAddress } from '../../shared/ip/address.js';
-import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet, writeEthernetHeader } from '../ethernet/frame.js';
+import { allocateFrame, ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet, writeEthernetHeader } from '../ethernet/frame.js';
 import { macFromBytes, type Mac } from '../ethernet/mac.js';
 import { accept, reject, type ParseResult } from '../ethernet/result.js';
 import { readIp, writeIp } from '../ethernet/wire.js';
@@ -63,10 +63,10 @@ export function parseArpFrame(frame: Uint8Array): ParseResult<ArpFrame, ArpDropR
   });
 }
 
-/** 42 bytes, unpadded: the NIC pads short frames, and veth peers accept them as they are. */
+/** 60 bytes: the 42 of Ethernet + ARP, zero-padded to Ethernet's minimum (see allocateFrame). */
 export function marshalArpFrame(frame: ArpFrame): Uint8Array {
   const { arp } = frame;
-  const out = new Uint8Array(ETHERNET_HEADER_LENGTH + ARP_LENGTH);
+  const out = allocateFrame(ARP_LENGTH);
   writeEthernetHeader(out, { ...frame.ethernet, ethertype: ETHERTYPE_ARP });
   const o = ETHERNET_HEADER_LENGTH;
   out.set([0, ARP_HARDWARE_ETHERNET, ETHERTYPE_IPV4 >> 8, ETHERTYPE_IPV4 & 0xff, 6, 4, 0, arp.operation], o);

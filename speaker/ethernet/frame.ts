@@ -4,6 +4,12 @@ import { macFromBytes, type Mac } from './mac.js';
 import { accept, reject, type ParseResult } from './result.js';
 
 export const ETHERNET_HEADER_LENGTH = 14;
+/**
+ * The smallest frame Ethernet carries, without the 4-byte FCS the NIC appends. Shorter "runts"
+ * are dropped by some NICs and switches; most NICs pad on transmit, but not all do, and software
+ * paths (veth, bridges, tunnels) never do. So every frame we build is padded here, once.
+ */
+export const ETHERNET_MIN_FRAME_LENGTH = 60;
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -31,8 +37,17 @@ export function parseEthernet(frame: Uint8Array): ParseResult<EthernetFrame, Eth
   });
 }
 
+/**
+ * A zeroed buffer for a whole frame carrying `payloadLength` bytes after the header, at least
+ * ETHERNET_MIN_FRAME_LENGTH long (the padding stays zero, as IEEE 802.3 asks). Every frame
+ * builder allocates through this, so no frame we send can be a runt.
+ */
+export function allocateFrame(payloadLength: number): Uint8Array {
+  return new Uint8Array(Math.max(ETHERNET_MIN_FRAME_LENGTH, ETHERNET_HEADER_LENGTH + payloadLength));
+}
+
 export function marshalEthernet(header: EthernetHeader, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(ETHERNET_HEADER_LENGTH + payload.length);
+  const out = allocateFrame(payload.length);
   writeEthernetHeader(out, header);
   out.set(payload, ETHERNET_HEADER_LENGTH);
   return out;

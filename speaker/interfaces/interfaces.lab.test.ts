@@ -4,8 +4,9 @@ import { createLab, type Lab } from '../../e2e/lab/lab.js';
 import { transpileForNamespace, type TranspiledProgram } from '../../e2e/lab/transpile.js';
 import type { InterfaceSelection } from './rules.js';
 import { createInterface } from 'node:readline';
+import { BUILT, describeIf } from '../../e2e/testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.addon] });
 
 describeRoot('interface discovery in a lab namespace', () => {
   let lab: Lab;

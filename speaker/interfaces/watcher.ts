@@ -15,6 +15,8 @@ export interface InterfaceSnapshot {
 
 export interface ChangeSource {
   onChange(cb: () => void): void;
+  /** Notifications stopped for good; periodic rescans carry on. */
+  onError?(cb: (err: Error) => void): void;
   close(): void;
 }
 
@@ -28,7 +30,10 @@ export interface InterfaceWatcherOptions {
   /** Default: netlink (LinkMonitor). null: periodic scans only. */
   readonly changes?: ChangeSource | null;
   readonly onChange: (snapshot: InterfaceSnapshot) => void;
-  /** A scan failed (e.g. /sys unreadable); the previous snapshot stays current. */
+  /**
+   * A scan failed (e.g. /sys unreadable; the previous snapshot stays current), or change
+   * notifications could not start or stopped (periodic scans still run).
+   */
   readonly onError?: (err: Error) => void;
 }
 
@@ -88,6 +93,7 @@ export async function watchInterfaces(opts: InterfaceWatcherOptions): Promise<In
       opts.onError?.(err instanceof Error ? err : new Error(String(err))); // periodic scans still work
     }
   }
+  changes?.onError?.((err) => opts.onError?.(err));
   changes?.onChange(() => {
     clearTimeout(debounce);
     debounce = setTimeout(() => void rescan(), opts.debounceMs ?? 50);

@@ -6,3 +6,4 @@ export { Membership, type ExpectedPeer, type MembershipChange, type PeerAddress 
 export { decodeHeartbeat, encodeHeartbeat, type Heartbeat, type ViewEntry } from './codec.js';
 export { HeartbeatThread, DEFAULT_MAIN_STALL_LIMIT_MS, type HeartbeatThreadOptions } from './thread.js';
 export { membershipMetrics, type MembershipMetricsSink } from './metrics.js';
+export { MembershipLifecycle, type Heartbeats, type StartHeartbeats } from './lifecycle.js';

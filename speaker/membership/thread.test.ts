@@ -22,18 +22,28 @@ interface Node {
   readonly logs: string[];
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 /** Blocks this (main) thread, as an election over thousands of VIPs or a long GC would. */
 function busy(ms: number): void {
   const end = performance.now() + ms;
   while (performance.now() < end) { /* spin */ }
 }
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+/** Waits for a condition (checked every few ms), never for a fixed time. */
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const start = performance.now();
-  while (!cond()) {
+  while (!(await cond())) {
     if (performance.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(5);
+    await tick();
   }
+}
+
+async function metricValues(n: Node, name: string): Promise<{ metricName?: string; value: number }[]> {
+  return ((await n.registry.getSingleMetric(name)?.get())?.values ?? []) as { metricName?: string; value: number }[];
+}
+
+/** The stall histogram's count on a node: it arrives in the thread's next metrics batch after the stall. */
+async function stallCount(n: Node): Promise<number> {
+  return (await metricValues(n, 'l2lb_speaker_main_thread_stall_seconds')).find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
 }
 
 async function cluster(spec: readonly { name: string; threaded: boolean; mainStallLimitMs?: number }[]): Promise<Node[]> {
@@ -70,19 +80,24 @@ describe('HeartbeatThread', () => {
 
   it('forms a membership, exports the peer gauge and forwards its log lines', async () => {
     nodes = await cluster([{ name: 'a', threaded: true }, { name: 'b', threaded: true }, { name: 'c', threaded: true }]);
-    await sleep(400); // metrics are flushed in batches
-    const gauge = await nodes[0]!.registry.getSingleMetric('l2lb_speaker_peers_alive')?.get();
-    expect(gauge?.values.map((v) => v.value)).toEqual([2]);
+    // Metrics come from the thread in batches and early batches may predate the peers: wait for
+    // the gauge to reach both peers (a thread that never exports it, or miscounts, times out).
+    const peersAlive = async (): Promise<number[]> => (await metricValues(nodes[0]!, 'l2lb_speaker_peers_alive')).map((v) => v.value);
+    await until(async () => (await peersAlive()).length > 0 && (await peersAlive())[0] === 2, 3000);
+    expect(await peersAlive()).toEqual([2]);
     expect(nodes[0]!.logs.some((l) => l.includes('"event":"peerAlive"') && l.includes('"component":"membership"'))).toBe(true);
   });
 
   it('a blocked main thread is not a dead peer: heartbeats go on from the thread', async () => {
     nodes = await cluster([{ name: 'a', threaded: true }, { name: 'b', threaded: true }, { name: 'c', threaded: true }]);
     busy(4 * DEAD_AFTER);
-    await sleep(400); // let the queued messages and a metrics batch in
+    // Each thread reports the stall after the main thread is back, behind any membership change
+    // it saw during the block (messages from one thread arrive in order): once every node has
+    // reported it, a death would already be here.
+    await until(async () => (await Promise.all(nodes.map(stallCount))).every((c) => c >= 1), 2000);
     for (const n of nodes) for (const p of ['a', 'b', 'c']) expect(deaths(n, p)).toEqual([]);
     // ...and the pause is visible to operators, about as long as it was.
-    const stalls = ((await nodes[0]!.registry.getSingleMetric('l2lb_speaker_main_thread_stall_seconds')?.get())?.values ?? []) as { metricName?: string; value: number }[];
+    const stalls = await metricValues(nodes[0]!, 'l2lb_speaker_main_thread_stall_seconds');
     expect(stalls.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
     expect(stalls.find((v) => v.metricName?.endsWith('_sum'))?.value).toBeGreaterThan(0.8 * (4 * DEAD_AFTER) / 1000);
   });

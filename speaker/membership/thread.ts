@@ -31,6 +31,8 @@ export interface HeartbeatThreadOptions extends Omit<HeartbeatThreadInit, 'pingI
 
 export interface HeartbeatThreadEvents {
   change: [MembershipChange];
+  /** settled() turned true: membership has heard its peers (time enough to trust "alone"). */
+  settled: [];
   /** The thread died (a bug): membership is gone, the program must not go on announcing. */
   failed: [Error];
 }
@@ -150,11 +152,14 @@ export class HeartbeatThread extends EventEmitter<HeartbeatThreadEvents> {
 
   private onMessage(m: FromHeartbeatThread): void {
     switch (m.t) {
-      case 'state':
+      case 'state': {
+        const wasSettled = this.isSettled;
         this.aliveSet = new Set(m.alive);
         this.isSettled = m.settled;
         for (const c of m.changes) this.emit('change', c);
+        if (!wasSettled && m.settled) this.emit('settled');
         return;
+      }
       case 'metrics':
         applyMetrics(this.opts.metrics, m.batch);
         return;

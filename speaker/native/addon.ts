@@ -14,20 +14,27 @@ export interface NativePacketSocket {
   start(onFrames: (frames: Buffer[]) => void, onError: (err: Error) => void): void;
   send(frame: Uint8Array): number;
   stats(): { packets: number; drops: number };
+  outgoingFilter(): OutgoingFilter;
   ref(): void;
   unref(): void;
   close(): void;
 }
 
+/**
+ * How a packet socket keeps out frames other local senders transmit: PACKET_IGNORE_OUTGOING
+ * (Linux 4.20+) or, where the kernel refuses it, a BPF prefix dropping pkttype PACKET_OUTGOING.
+ */
+export type OutgoingFilter = 'socket-option' | 'bpf';
+
 export interface NativeLinkMonitor {
-  start(onChange: () => void): void;
+  start(onChange: () => void, onError: (err: Error) => void): void;
   ref(): void;
   unref(): void;
   close(): void;
 }
 
 export interface NativeAddon {
-  PacketSocket: new (ifindex: number, ethertype: number, filter?: BpfInstruction[], receiveBufferBytes?: number) => NativePacketSocket;
+  PacketSocket: new (ifindex: number, ethertype: number, filter: BpfInstruction[] | undefined, receiveBufferBytes: number | undefined, skipIgnoreOutgoing: boolean) => NativePacketSocket;
   LinkMonitor: new () => NativeLinkMonitor;
 }
 
@@ -50,7 +57,8 @@ export function loadAddon(): NativeAddon {
   const path = addonPath();
   if (!existsSync(path)) throw new Error(`the AF_PACKET addon is not built (${path}): run \`make build\` or scripts/build-native.sh`);
   const mod = createRequire(import.meta.url)(path) as Partial<Record<keyof NativeAddon, unknown>>;
-  if (typeof mod.PacketSocket !== 'function' || typeof mod.LinkMonitor !== 'function') {
+  const proto = (mod.PacketSocket as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  if (typeof mod.PacketSocket !== 'function' || typeof mod.LinkMonitor !== 'function' || typeof proto?.['outgoingFilter'] !== 'function') {
     throw new Error(`${path} is not the l2lb addon (or an old build: run scripts/build-native.sh)`);
   }
   loaded = mod as NativeAddon;

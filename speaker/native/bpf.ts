@@ -1,6 +1,8 @@
 // Classic BPF programs for PacketSocket, as [code, jt, jf, k] tuples (struct sock_filter).
 // The kernel runs them before a frame is queued to the socket, so a flood of other traffic costs
 // us nothing in user space. Offsets are from the start of the Ethernet header (SOCK_RAW).
+import { ETHERTYPE_ARP, ETHERTYPE_IPV6 } from '../ethernet/frame.js';
+
 export type BpfInstruction = readonly [code: number, jt: number, jf: number, k: number];
 
 // Opcodes (linux/filter.h), named for reading.
@@ -11,8 +13,8 @@ const RET_K = 0x06; // accept k bytes (0 = drop)
 const ACCEPT: BpfInstruction = [RET_K, 0, 0, 0x40000];
 const DROP: BpfInstruction = [RET_K, 0, 0, 0];
 
-export const ETHERTYPE_ARP = 0x0806;
-export const ETHERTYPE_IPV6 = 0x86dd;
+export { ETHERTYPE_ARP, ETHERTYPE_IPV6 };
+/** Not an ethertype on the wire: the bind protocol that receives every one. */
 export const ETH_P_ALL = 0x0003;
 
 /** A test that falls through when the field equals value and jumps to the final DROP otherwise. */

@@ -5,6 +5,7 @@ import { loadAddon, type NativeLinkMonitor } from './addon.js';
 export class LinkMonitor {
   private closedFlag = false;
   private readonly handlers: Array<() => void> = [];
+  private readonly errorHandlers: Array<(err: Error) => void> = [];
 
   private constructor(private readonly native: NativeLinkMonitor) {}
 
@@ -12,9 +13,14 @@ export class LinkMonitor {
   static open(): LinkMonitor {
     const Ctor = loadAddon().LinkMonitor;
     const monitor = new LinkMonitor(new Ctor());
-    monitor.native.start(() => {
-      for (const h of monitor.handlers) h();
-    });
+    monitor.native.start(
+      () => {
+        for (const h of monitor.handlers) h();
+      },
+      (err) => {
+        for (const h of monitor.errorHandlers) h(err);
+      },
+    );
     return monitor;
   }
 
@@ -22,6 +28,14 @@ export class LinkMonitor {
   onChange(cb: () => void): void {
     if (this.closedFlag) throw new Error('LinkMonitor is closed');
     this.handlers.push(cb);
+  }
+
+  /**
+   * The monitor stopped (the event loop could not poll its socket again): no more onChange.
+   * Periodic rescans still find changes; the error says why notifications stopped.
+   */
+  onError(cb: (err: Error) => void): void {
+    this.errorHandlers.push(cb);
   }
 
   unref(): void {
@@ -36,6 +50,7 @@ export class LinkMonitor {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.handlers.length = 0;
+    this.errorHandlers.length = 0;
     this.native.close();
   }
 }

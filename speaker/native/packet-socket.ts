@@ -5,10 +5,17 @@
 // Errors from the kernel are Error objects with Node's system-error fields: `code` (the errno
 // name: EPERM without CAP_NET_RAW, ENODEV for a bad ifindex, ENETDOWN while the link is down,
 // EAGAIN/ENOBUFS when the transmit queue is full), `errno` (negative) and `syscall`.
-import { loadAddon, type NativePacketSocket } from './addon.js';
+import { loadAddon, type NativePacketSocket, type OutgoingFilter } from './addon.js';
 import { validateBpf, type BpfInstruction } from './bpf.js';
 
 export type { BpfInstruction } from './bpf.js';
+export type { OutgoingFilter } from './addon.js';
+
+/**
+ * Set to 1 to open every packet socket as on a kernel without PACKET_IGNORE_OUTGOING (before
+ * 4.20), so tests can show the fallback keeps our own frames out.
+ */
+export const SIMULATE_NO_IGNORE_OUTGOING_ENV = 'L2LB_TEST_SIMULATE_NO_PACKET_IGNORE_OUTGOING';
 export { ADDON_RELATIVE_PATH } from './addon.js';
 export { bpfArpFilter, bpfEthertypeFilter, bpfNeighborSolicitationFilter, ETHERTYPE_ARP, ETHERTYPE_IPV6, ETH_P_ALL } from './bpf.js';
 
@@ -42,6 +49,11 @@ export function isSystemError(err: unknown): err is SystemError {
   return typeof e.message === 'string' && typeof e.code === 'string' && typeof e.syscall === 'string';
 }
 
+/** An error after which the socket receives nothing more (the event loop no longer polls it). */
+export function stoppedReceiving(err: SystemError): boolean {
+  return err.syscall === 'uv_poll' || err.syscall === 'uv_poll_start';
+}
+
 export class PacketSocket {
   private readonly frameHandlers: Array<(frame: Buffer) => void> = [];
   private readonly errorHandlers: Array<(err: SystemError) => void> = [];
@@ -60,7 +72,8 @@ export class PacketSocket {
     if (!Number.isInteger(opts.ethertype) || opts.ethertype < 0 || opts.ethertype > 0xffff) throw new RangeError(`ethertype must be 0..0xffff, not ${opts.ethertype}`);
     if (opts.filter) validateBpf(opts.filter);
     const Ctor = loadAddon().PacketSocket;
-    const sock = new Ctor(opts.ifindex, opts.ethertype, opts.filter ? [...opts.filter] : undefined, opts.receiveBufferBytes);
+    const simulateOldKernel = process.env[SIMULATE_NO_IGNORE_OUTGOING_ENV] === '1';
+    const sock = new Ctor(opts.ifindex, opts.ethertype, opts.filter ? [...opts.filter] : undefined, opts.receiveBufferBytes, simulateOldKernel);
     return new PacketSocket(sock, opts.ifindex, opts.ethertype);
   }
 
@@ -80,7 +93,9 @@ export class PacketSocket {
 
   /**
    * Receive errors: ENETDOWN when the link goes down (the socket recovers when it comes back up;
-   * after the interface is deleted it never does: reopen on the new ifindex). Without a
+   * after the interface is deleted it never does: reopen on the new ifindex). An error whose
+   * syscall is uv_poll or uv_poll_start means receiving has stopped for good (see
+   * stoppedReceiving): reopen. Without a
    * handler an error is thrown (an uncaught exception), as an EventEmitter's 'error' is.
    */
   onError(cb: (err: SystemError) => void): void {
@@ -97,6 +112,12 @@ export class PacketSocket {
   stats(): PacketSocketStats {
     this.assertOpen();
     return this.sock.stats();
+  }
+
+  /** 'socket-option' (PACKET_IGNORE_OUTGOING) or 'bpf' (the fallback on kernels before 4.20). */
+  outgoingFilter(): OutgoingFilter {
+    this.assertOpen();
+    return this.sock.outgoingFilter();
   }
 
   /** Like net.Socket: an unref'd receiving socket does not keep the process alive. */

@@ -1,7 +1,7 @@
 // Neighbour discovery as whole Ethernet frames (Ethernet + IPv6 + ICMPv6), the form an AF_PACKET
 // socket receives and sends. Parsing verifies the ICMPv6 checksum (the kernel does not, for a
 // packet socket); validity (hop limit, `::` rules) is validate.ts, applied by the responder.
-import { ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6, parseEthernet, writeEthernetHeader } from '../ethernet/frame.js';
+import { allocateFrame, ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6, parseEthernet, writeEthernetHeader } from '../ethernet/frame.js';
 import type { Mac } from '../ethernet/mac.js';
 import { accept, reject, type ParseResult } from '../ethernet/result.js';
 import { icmpv6ChecksumOver, IPV6_HEADER_LENGTH, NEXT_HEADER_ICMPV6, parseIpv6, writeIpv6Header, type Ipv6DropReason, type Ipv6Header } from './ipv6.js';
@@ -39,11 +39,12 @@ export function marshalNdpFrame(frame: NdpFrame): Uint8Array {
   const msgLength = ndpMessageLength(frame.message);
   const ipStart = ETHERNET_HEADER_LENGTH;
   const msgStart = ipStart + IPV6_HEADER_LENGTH;
-  const out = new Uint8Array(msgStart + msgLength);
+  // At least 86 bytes (an NS/NA without options), so never padded today; allocated the one way anyway.
+  const out = allocateFrame(IPV6_HEADER_LENGTH + msgLength);
   writeEthernetHeader(out, { ...frame.ethernet, ethertype: ETHERTYPE_IPV6 });
   writeIpv6Header(out, ipStart, { ...frame.ipv6, nextHeader: NEXT_HEADER_ICMPV6 }, msgLength);
   writeNdpMessage(out, msgStart, frame.message, 0);
-  const sum = icmpv6ChecksumOver(out.subarray(ipStart + 8, ipStart + 40), out.subarray(msgStart));
+  const sum = icmpv6ChecksumOver(out.subarray(ipStart + 8, ipStart + 40), out.subarray(msgStart, msgStart + msgLength));
   out[msgStart + 2] = sum >> 8;
   out[msgStart + 3] = sum & 0xff;
   return out;

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { ipEquals, type IpAddress } from '../../shared/ip/address.js';
 import { ARP_REPLY, ARP_REQUEST, marshalArpFrame, parseArpFrame } from '../arp/packet.js';
+import { ETHERNET_MIN_FRAME_LENGTH } from '../ethernet/frame.js';
 import { isGroupMac, macEquals, type Mac } from '../ethernet/mac.js';
 import { icmpv6Checksum } from '../ndp/ipv6.js';
 import { marshalNdpFrame, parseNdpFrame } from '../ndp/frame.js';
@@ -64,6 +65,7 @@ function checkArp(frame: Uint8Array): boolean {
   const d: Decision<string> = decideArpFrame(frame, eth0, owned);
   if (d.kind === 'drop') return true;
   expect(owned.check(d.ip, eth0.name)).toBe('owned');
+  expect(d.frame.length).toBeGreaterThanOrEqual(ETHERNET_MIN_FRAME_LENGTH);
   const r = parseArpFrame(d.frame);
   if (!r.ok) throw new Error('reply does not parse');
   expect(r.packet.arp.operation).toBe(ARP_REPLY);
@@ -77,6 +79,7 @@ function checkNdp(frame: Uint8Array): boolean {
   const d: Decision<string> = decideNdpFrame(frame, eth0, owned);
   if (d.kind === 'drop') return true;
   expect(owned.check(d.ip, eth0.name)).toBe('owned');
+  expect(d.frame.length).toBeGreaterThanOrEqual(ETHERNET_MIN_FRAME_LENGTH);
   const r = parseNdpFrame(d.frame);
   if (!r.ok) throw new Error('reply does not parse');
   const { message, ipv6, ethernet } = r.packet;

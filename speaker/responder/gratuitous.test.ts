@@ -1,4 +1,5 @@
 import { parseArpFrame } from '../arp/packet.js';
+import { ETHERNET_MIN_FRAME_LENGTH } from '../ethernet/frame.js';
 import { parseNdpFrame } from '../ndp/frame.js';
 import { validateNdp } from '../ndp/validate.js';
 import { ip, mac } from '../testing/fixtures.js';
@@ -7,6 +8,12 @@ import { gratuitousArp, unsolicitedNeighborAdvertisement } from './gratuitous.js
 const m = mac('02:00:00:00:00:01');
 
 describe('gratuitous announcements', () => {
+  test('no frame is shorter than Ethernet\'s 60-byte minimum', () => {
+    const frames = [...gratuitousArp(m, ip('192.0.2.10')), unsolicitedNeighborAdvertisement(m, ip('fd00::100'))];
+    for (const f of frames) expect(f.length).toBeGreaterThanOrEqual(ETHERNET_MIN_FRAME_LENGTH);
+    expect(frames[0]!.length).toBe(60);
+  });
+
   test('ARP: a broadcast request and a broadcast reply, sender = target = VIP, from our MAC', () => {
     const [req, rep] = gratuitousArp(m, ip('192.0.2.10')).map((f) => parseArpFrame(f));
     expect(req).toEqual({

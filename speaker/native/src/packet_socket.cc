@@ -1,12 +1,20 @@
 // AF_PACKET socket for Node.js: the one thing no maintained npm package offers. A SOCK_RAW
 // packet socket bound to one interface and one ethertype, with a classic BPF filter attached
-// before the bind (so no unfiltered frame is ever queued), PACKET_IGNORE_OUTGOING (we never read
-// our own frames back), non-blocking. Frames arrive through libuv: uv_poll wakes us when the
-// socket is readable, we recv() until EAGAIN (at most kMaxBatch frames per wakeup, so a flood
-// cannot starve the event loop) and hand the batch to JavaScript as one array of Buffers.
-// Nothing here blocks the event loop. Errors become JS exceptions carrying the errno name in
-// `code` (EPERM, ENETDOWN, ...), as Node's own system errors do.
+// before the bind (so no unfiltered frame is ever queued), non-blocking. Frames arrive through
+// libuv (polled_socket.h): uv_poll wakes us when the socket is readable, we recv() until EAGAIN
+// (at most kMaxBatch frames per wakeup, so a flood cannot starve the event loop) and hand the
+// batch to JavaScript as one array of Buffers. Nothing here blocks the event loop. Errors become
+// JS exceptions carrying the errno name in `code` (EPERM, ENETDOWN, ...), as Node's own do.
+//
+// Outgoing frames. The kernel never loops a frame back to the socket that sent it, but an
+// ETH_P_ALL packet socket on an interface sees what other local senders transmit (our other
+// socket, the kernel, arping) with sll_pkttype PACKET_OUTGOING (a socket bound to one ethertype
+// does not: the kernel shows outgoing frames to ETH_P_ALL taps only). PACKET_IGNORE_OUTGOING (Linux 4.20+) keeps
+// them out. Older kernels (RHEL 8's 4.18) refuse the option with ENOPROTOOPT; then a BPF prefix
+// drops PACKET_OUTGOING frames in the kernel instead (the ancillary pkttype load exists since
+// 2.6). Either way the receive loop also skips any PACKET_OUTGOING frame it reads.
 #include "errors.h"
+#include "polled_socket.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -26,58 +34,123 @@ namespace {
 constexpr size_t kMaxFrame = 65536;
 constexpr int kMaxBatch = 512;
 
-class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
+class PacketSocket : public PolledSocket<PacketSocket> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "PacketSocket",
                        {InstanceMethod("start", &PacketSocket::Start), InstanceMethod("send", &PacketSocket::Send),
-                        InstanceMethod("close", &PacketSocket::Close), InstanceMethod("ref", &PacketSocket::RefHandle),
-                        InstanceMethod("unref", &PacketSocket::UnrefHandle), InstanceMethod("stats", &PacketSocket::Stats)});
+                        InstanceMethod("close", &PacketSocket::CloseMethod), InstanceMethod("ref", &PacketSocket::RefMethod),
+                        InstanceMethod("unref", &PacketSocket::UnrefMethod), InstanceMethod("stats", &PacketSocket::Stats),
+                        InstanceMethod("outgoingFilter", &PacketSocket::OutgoingFilter)});
   }
 
-  // new PacketSocket(ifindex, ethertype, filter?: [code, jt, jf, k][], receiveBufferBytes?: number)
-  explicit PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info), buf_(kMaxFrame) {
+  // new PacketSocket(ifindex, ethertype, filter?: [code, jt, jf, k][], receiveBufferBytes?: number,
+  //                  skipIgnoreOutgoing?: boolean)
+  // skipIgnoreOutgoing: behave as on a kernel without PACKET_IGNORE_OUTGOING (for tests).
+  explicit PacketSocket(const Napi::CallbackInfo& info) : PolledSocket<PacketSocket>(info), buf_(kMaxFrame) {
     Napi::Env env = info.Env();
     if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "ifindex and ethertype must be numbers");
     int ifindex = info[0].As<Napi::Number>().Int32Value();
     uint32_t ethertype = info[1].As<Napi::Number>().Uint32Value();
     if (ifindex <= 0 || ethertype > 0xffff) throw Napi::RangeError::New(env, "ifindex must be > 0 and ethertype 0..0xffff");
     std::vector<sock_filter> prog = ParseFilter(env, info[2]);
+    bool skipIgnoreOutgoing = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
 
     // Protocol 0 receives nothing until bind(), so the filter is in place before any frame.
-    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw SystemError(env, "socket", errno);
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw SystemError(env, "socket", errno);
     try {
+      int one = 1;
+      int rc = skipIgnoreOutgoing ? -1 : setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+      int err = skipIgnoreOutgoing ? ENOPROTOOPT : errno;
+      if (rc < 0 && err != ENOPROTOOPT && err != EINVAL) throw SystemError(env, "setsockopt(PACKET_IGNORE_OUTGOING)", err);
+      if (rc < 0) {
+        prog = DropOutgoingThen(env, prog);
+        kernelIgnoresOutgoing_ = false;
+      }
       if (!prog.empty()) {
         sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
-        Check(env, "setsockopt(SO_ATTACH_FILTER)", setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog));
+        Check(env, "setsockopt(SO_ATTACH_FILTER)", setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog));
       }
-      int one = 1;
-      Check(env, "setsockopt(PACKET_IGNORE_OUTGOING)", setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one));
       if (info[3].IsNumber()) {
         int bytes = info[3].As<Napi::Number>().Int32Value();
         // FORCE passes net.core.rmem_max (we run with CAP_NET_ADMIN in the lab, maybe not in a pod).
-        if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0)
-          Check(env, "setsockopt(SO_RCVBUF)", setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes));
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0)
+          Check(env, "setsockopt(SO_RCVBUF)", setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes));
       }
       sockaddr_ll addr{};
       addr.sll_family = AF_PACKET;
       addr.sll_protocol = htons(static_cast<uint16_t>(ethertype));
       addr.sll_ifindex = ifindex;
-      Check(env, "bind", bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+      Check(env, "bind", bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
     } catch (...) {
-      ::close(fd_);
-      fd_ = -1;
+      ::close(fd);
       throw;
     }
-    napi_add_env_cleanup_hook(env, &PacketSocket::OnEnvCleanup, this);
+    Adopt(env, fd);
   }
 
-  ~PacketSocket() override { Shutdown(); }
+  // Drain (called by PolledSocket) and ResetCallbacks.
+  void Drain(int status) {
+    Napi::Env env = Env();
+    int err = 0;
+    if (status < 0) {
+      // libuv turns POLLERR into UV_EBADF and stops the handle. For a packet socket POLLERR means
+      // a pending socket error (ENETDOWN when the link goes down; the kernel rebinds us when it
+      // comes back up): fetch the real error, which also clears it, and poll again.
+      int soerr = TakeSocketError();
+      if (soerr == 0) {
+        ReportError(SystemError(env, "uv_poll", -status).Value());
+        return;  // the handle stays stopped: the socket is unusable, the owner should reopen
+      }
+      err = soerr;
+      if (!RestartPolling()) return;  // reported
+    }
+    int reported = err;
+    if (err != 0) ReportError(SystemError(env, "recv", err).Value());
+    if (closed()) return;  // closed by the error handler
+    err = 0;
+    Napi::Array frames = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (int reads = 0; err == 0 && reads < kMaxBatch; reads++) {
+      sockaddr_ll from{};
+      socklen_t fromLen = sizeof from;
+      ssize_t len = recvfrom(fd(), buf_.data(), buf_.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &fromLen);
+      if (len < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;  // e.g. ENETDOWN: the link went down
+        break;
+      }
+      if (from.sll_pkttype == PACKET_OUTGOING) continue;  // another local sender's frame (see top)
+      size_t got = static_cast<size_t>(len) > buf_.size() ? buf_.size() : static_cast<size_t>(len);
+      frames.Set(n++, Napi::Buffer<uint8_t>::Copy(env, buf_.data(), got));
+    }
+    if (n > 0) Call(onFrames_, {frames});
+    if (err != 0 && err != reported && !closed()) ReportError(SystemError(env, "recv", err).Value());
+  }
+
+  void ResetCallbacks() { onFrames_.Reset(); }
 
  private:
   static void Check(Napi::Env env, const char* what, int rc) {
     if (rc < 0) throw SystemError(env, what, errno);
+  }
+
+  // The fallback for kernels without PACKET_IGNORE_OUTGOING: drop frames whose skb pkt_type is
+  // PACKET_OUTGOING, then run the caller's program (or accept). Jumps in classic BPF are relative,
+  // so the caller's program needs no rewriting behind the prefix.
+  static std::vector<sock_filter> DropOutgoingThen(Napi::Env env, const std::vector<sock_filter>& prog) {
+    std::vector<sock_filter> out{
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    if (prog.empty())
+      out.push_back(BPF_STMT(BPF_RET | BPF_K, 0x40000));
+    else
+      out.insert(out.end(), prog.begin(), prog.end());
+    if (out.size() > BPF_MAXINSNS) throw Napi::RangeError::New(env, "filter too long for the outgoing-frame prefix");
+    return out;
   }
 
   static std::vector<sock_filter> ParseFilter(Napi::Env env, Napi::Value v) {
@@ -104,90 +177,20 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   // start(onFrames: (frames: Buffer[]) => void, onError: (err: Error) => void)
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (fd_ < 0) throw Napi::Error::New(env, "socket is closed");
-    if (poll_ != nullptr) throw Napi::Error::New(env, "already started");
     if (!info[0].IsFunction() || !info[1].IsFunction()) throw Napi::TypeError::New(env, "start(onFrames, onError)");
+    StartPolling(env, "l2lb:PacketSocket", info[1].As<Napi::Function>());
     onFrames_ = Napi::Persistent(info[0].As<Napi::Function>());
-    onError_ = Napi::Persistent(info[1].As<Napi::Function>());
-    async_ = std::make_unique<Napi::AsyncContext>(env, "l2lb:PacketSocket");
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-    poll_ = new uv_poll_t;
-    int rc = uv_poll_init_socket(loop, poll_, fd_);
-    if (rc == 0) rc = uv_poll_start(poll_, UV_READABLE, &PacketSocket::OnPoll);
-    if (rc < 0) {
-      delete poll_;
-      poll_ = nullptr;
-      throw SystemError(env, "uv_poll_start", -rc);
-    }
-    poll_->data = this;
-    if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-    Ref();  // an open, polling socket keeps its JS object alive, like a net.Server
     return env.Undefined();
-  }
-
-  static void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
-    auto* self = static_cast<PacketSocket*>(handle->data);
-    if (self != nullptr) self->Drain(status);
-  }
-
-  void Drain(int status) {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    [[maybe_unused]] Napi::Object keep = Value();  // stays alive even if a callback closes us
-    int err = 0;
-    if (status < 0) {
-      // libuv turns POLLERR into UV_EBADF and stops the handle. For a packet socket POLLERR means
-      // a pending socket error (ENETDOWN when the link goes down; the kernel rebinds us when it
-      // comes back up): fetch the real error, which also clears it, and poll again.
-      int soerr = 0;
-      socklen_t len = sizeof soerr;
-      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) {
-        err = soerr;
-        uv_poll_start(poll_, UV_READABLE, &PacketSocket::OnPoll);
-      } else {
-        Call(onError_, SystemError(env, "uv_poll", -status).Value());
-        return;  // the handle stays stopped: the socket is unusable, the owner should reopen
-      }
-    }
-    int reported = err;
-    if (err != 0) Call(onError_, SystemError(env, "recv", err).Value());
-    if (fd_ < 0) return;  // closed by the error handler
-    err = 0;
-    Napi::Array frames = Napi::Array::New(env);
-    uint32_t n = 0;
-    while (err == 0 && n < kMaxBatch) {
-      ssize_t len = recv(fd_, buf_.data(), buf_.size(), MSG_TRUNC);
-      if (len < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;  // e.g. ENETDOWN: the link went down
-        break;
-      }
-      size_t got = static_cast<size_t>(len) > buf_.size() ? buf_.size() : static_cast<size_t>(len);
-      frames.Set(n++, Napi::Buffer<uint8_t>::Copy(env, buf_.data(), got));
-    }
-    if (n > 0) Call(onFrames_, frames);
-    if (err != 0 && err != reported && fd_ >= 0) Call(onError_, SystemError(env, "recv", err).Value());
-  }
-
-  void Call(Napi::FunctionReference& fn, napi_value arg) {
-    if (fn.IsEmpty() || !async_) return;
-    try {
-      fn.MakeCallback(Env().Global(), {arg}, *async_);
-    } catch (const Napi::Error& e) {
-      // A throwing JS handler: report it as Node reports any callback's exception.
-      napi_fatal_exception(Env(), e.Value());
-    }
   }
 
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (fd_ < 0) throw Napi::Error::New(env, "socket is closed");
+    if (closed()) throw Napi::Error::New(env, "socket is closed");
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
       throw Napi::TypeError::New(env, "send(frame: Uint8Array)");
     Napi::Uint8Array frame = info[0].As<Napi::Uint8Array>();
     ssize_t sent;
-    do sent = ::send(fd_, frame.Data(), frame.ByteLength(), MSG_DONTWAIT);
+    do sent = ::send(fd(), frame.Data(), frame.ByteLength(), MSG_DONTWAIT);
     while (sent < 0 && errno == EINTR);
     if (sent < 0) throw SystemError(env, "send", errno);
     return Napi::Number::New(env, static_cast<double>(sent));
@@ -197,61 +200,24 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   // frames dropped because our receive buffer was full.
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (fd_ < 0) throw Napi::Error::New(env, "socket is closed");
+    if (closed()) throw Napi::Error::New(env, "socket is closed");
     tpacket_stats st{};
     socklen_t len = sizeof st;
-    Check(env, "getsockopt(PACKET_STATISTICS)", getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len));
+    Check(env, "getsockopt(PACKET_STATISTICS)", getsockopt(fd(), SOL_PACKET, PACKET_STATISTICS, &st, &len));
     Napi::Object o = Napi::Object::New(env);
     o.Set("packets", Napi::Number::New(env, st.tp_packets));
     o.Set("drops", Napi::Number::New(env, st.tp_drops));
     return o;
   }
 
-  Napi::Value RefHandle(const Napi::CallbackInfo& info) {
-    refed_ = true;
-    if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
-    return info.Env().Undefined();
+  // outgoingFilter(): how other local senders' frames are kept out: "socket-option"
+  // (PACKET_IGNORE_OUTGOING) or "bpf" (the fallback prefix).
+  Napi::Value OutgoingFilter(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), kernelIgnoresOutgoing_ ? "socket-option" : "bpf");
   }
 
-  Napi::Value UnrefHandle(const Napi::CallbackInfo& info) {
-    refed_ = false;
-    if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    bool wasPolling = poll_ != nullptr;
-    Shutdown();
-    onFrames_.Reset();
-    onError_.Reset();
-    async_.reset();
-    if (wasPolling) Unref();
-    return info.Env().Undefined();
-  }
-
-  // Idempotent; safe from the destructor and the env cleanup hook (no JS calls).
-  void Shutdown() {
-    if (poll_ != nullptr) {
-      poll_->data = nullptr;
-      uv_poll_stop(poll_);
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      poll_ = nullptr;
-    }
-    if (fd_ >= 0) {
-      napi_remove_env_cleanup_hook(Env(), &PacketSocket::OnEnvCleanup, this);
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-
-  static void OnEnvCleanup(void* arg) { static_cast<PacketSocket*>(arg)->Shutdown(); }
-
-  int fd_ = -1;
-  uv_poll_t* poll_ = nullptr;
-  bool refed_ = true;
+  bool kernelIgnoresOutgoing_ = true;
   Napi::FunctionReference onFrames_;
-  Napi::FunctionReference onError_;
-  std::unique_ptr<Napi::AsyncContext> async_;
   std::vector<uint8_t> buf_;
 };
 
