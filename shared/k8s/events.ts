@@ -80,7 +80,8 @@ const eventPath = (namespace: string, name?: string): string => resourcePath({ v
 const repeatWindowMs = 10 * 60_000;
 const maxRemembered = 4096;
 const maxRetrying = 256;
-const maxAttempts = 5;
+/** With the backoff below, about a minute of retries: long enough to outlast an API-server restart. */
+const maxAttempts = 8;
 const retryBackoff = { initialMs: 500, maxMs: 30_000 };
 const defaultPerObject: BucketSpec = { burst: 25, perSecond: 1 / 300 };
 const defaultGlobal: BucketSpec = { burst: 100, perSecond: 5 };
