@@ -1,34 +1,34 @@
 // The controller's I/O shell. Informers feed a work queue of Service keys; each key is decided by
-// the pure reconcileService against the in-memory allocator and the decision is written back. Only
-// the leader holds an allocator and writes; on becoming leader it rebuilds the allocator from the
-// Services' current status, adopting already-assigned Services first (resyncOrder), so a restart or
-// a leader change never moves an address.
-import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
+// the pure reconcileService against the leader term's allocator and the decision is written back.
+// Only the leader writes, and only while its Lease is held at the instant of writing (fencing, see
+// leader/elector.ts and term.ts). On becoming leader a replica first proves its caches current (a
+// fresh list of every informer after the acquisition), then builds a new term: the allocator from
+// the Services' current status, adopting already-assigned Services first (resyncOrder), so a
+// restart or a leader change never moves an address. Stepping down ends the term and drops
+// everything derived in it.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { backoffDelay, type BackoffPolicy } from '../shared/k8s/backoff.js';
 import type { KubeClient } from '../shared/k8s/client.js';
-import { parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
-import type { AddressPool, IPAddressPool } from '../shared/api/types.js';
-import { EventRecorder, type EventTarget } from '../shared/k8s/events.js';
+import { parseL2Advertisement, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
+import { EventRecorder } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
-import { Allocator } from './allocator/allocator.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
 import { allInformers, controllerInformers, type ControllerInformers } from './informers.js';
 import { defaultElectorTiming, LeaseElector } from './leader/elector.js';
-import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
-import { recordPoolMetrics } from './pool-metrics.js';
-import { resolvePoolConfig, type LastValidPools, type PoolConfig } from './reconcile/pool-config.js';
-import { desiredPoolStatus, poolStatusEqual } from './reconcile/pool-status.js';
-import { adoptExisting, reconcileService, resyncOrder, type ReconcileContext, type ServiceDecision } from './reconcile/service.js';
-import { WorkQueue, type WorkResult } from './work-queue.js';
-import { configurationErrors } from '../shared/config-state/status.js';
-import { ConfigurationStateWriter } from '../shared/config-state/writer.js';
+import { createControllerMetrics, registerRequestMetrics, type ControllerMetrics } from './metrics.js';
+import { PoolSync } from './pool-sync.js';
+import { adoptExisting, resyncOrder } from './reconcile/service.js';
+import { serviceKeyOf, ServiceSync } from './service-sync.js';
+import { LeaderTerm } from './term.js';
+import { WorkQueue } from './work-queue.js';
+import { ControllerConfigState } from './config-state.js';
 import { ControllerWriters } from './writers.js';
 
 export interface ControllerConfig {
@@ -56,46 +56,53 @@ const POOL_CHANGE_DELAY_MS = 20;
 export class Controller {
   readonly metrics: ControllerMetrics;
   private readonly informers: ControllerInformers;
-  private readonly writers: ControllerWriters;
   private readonly events: EventRecorder;
   private readonly queue: WorkQueue;
+  private readonly services: ServiceSync;
+  private readonly pools: PoolSync;
+  private readonly configState: ControllerConfigState;
   private readonly identity: string;
   private elector: LeaseElector | undefined;
   private server: Server | undefined;
-  private allocator: Allocator | undefined;
-  private poolConfig: PoolConfig | undefined;
-  private lastValid: LastValidPools = new Map();
   private advertisements: ParsedL2Advertisement[] = [];
-  private readonly pending = new Set<string>();
   /** Each pool's spec and labels as last seen, to tell a configuration change from a status write. */
   private readonly poolConfigs = new Map<string, string>();
-  /** Last reported problem per pool, so an invalid pool gets one Event per change, not per resync. */
-  private readonly poolProblems = new Map<string, string>();
+  /** Leading (the elector says so); the term exists only once caches are proven current. */
   private leading = false;
-  /** Bumped on every takeover, so a resync that drains after a step-down is not reported. */
-  private term = 0;
-  /** Service status writes that took effect, for the resync report. */
-  private statusWrites = 0;
+  private term: LeaderTerm | undefined;
+  private terms = 0;
   private synced = false;
   private poolStatusTimer: NodeJS.Timeout | undefined;
   /** Consecutive failed pool status writes (for the retry backoff). */
   private poolStatusFailures = 0;
   private poolChangeTimer: NodeJS.Timeout | undefined;
-  /** The leader's ConfigurationState (one object for the controller, whichever replica leads). */
-  private configState: ConfigurationStateWriter | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
     this.identity = cfg.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.metrics = createControllerMetrics();
     this.informers = controllerInformers(cfg.kc, cfg.namespace, cfg.log);
     registerInformerMetrics(this.metrics.registry, allInformers(this.informers));
-    this.writers = new ControllerWriters(cfg.kc, cfg.namespace);
-    this.events = new EventRecorder(cfg.kc, 'l2lb-controller', this.identity, cfg.log);
-    this.queue = new WorkQueue((key) => this.reconcile(key), { concurrency: cfg.writeConcurrency ?? 8, backoff: { initialMs: 100, maxMs: 30_000 } });
+    const writers = new ControllerWriters(cfg.kc, cfg.namespace);
+    this.events = new EventRecorder(cfg.kc, 'l2lb-controller', this.identity, cfg.log, { call: () => this.term?.call ?? { guard: () => { throw new Error('not leading'); } } });
+    this.queue = new WorkQueue((key) => (this.term ? this.services.reconcile(this.term, key) : Promise.resolve('done')), {
+      concurrency: cfg.writeConcurrency ?? 8,
+      backoff: { initialMs: 100, maxMs: 30_000 },
+    });
+    registerRequestMetrics(this.metrics.registry, { requestsSent: cfg.kc.requestsSent, events: this.events.stats });
+    const common = { informers: this.informers, writers, events: this.events, metrics: this.metrics, log: cfg.log };
+    this.services = new ServiceSync({
+      ...common,
+      lbClass: cfg.lbClass,
+      advertisements: () => this.advertisements,
+      requeue: (key) => this.queue.add(key),
+      wrote: () => this.schedulePoolStatus(),
+    });
+    this.pools = new PoolSync({ ...common, namespace: cfg.namespace });
+    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }) });
   }
 
   get isLeader(): boolean {
-    return this.leading;
+    return this.term?.current ?? false;
   }
 
   /** Resolves when the queue is drained (for tests and benchmarks). */
@@ -119,90 +126,109 @@ export class Controller {
     this.metrics.configLoaded.set(1);
     log.info('informersSynced', 'caches are filled', { services: this.informers.services.list().length, pools: this.informers.pools.list().length });
     if (!this.cfg.leaderElect) {
+      this.leading = true;
       await this.becomeLeader();
       return;
     }
-    this.elector = new LeaseElector(
+    const elector = new LeaseElector(
       this.cfg.kc,
       { namespace: this.cfg.namespace, name: LEASE_NAME, identity: this.identity, ...(this.cfg.electorTiming ?? defaultElectorTiming) },
       log,
-      (leading) => void (leading ? this.becomeLeader() : this.stepDown()),
+      (leading) => {
+        this.leading = leading;
+        if (leading) void this.becomeLeader();
+        else this.stepDown();
+      },
     );
-    this.elector.start();
+    this.elector = elector;
+    elector.start();
   }
 
   async stop(): Promise<void> {
     this.queue.stop();
     clearTimeout(this.poolStatusTimer);
     clearTimeout(this.poolChangeTimer);
-    if (this.leading) await this.configState?.remove();
+    if (this.term?.current) await this.configState.remove();
     await this.elector?.stop();
+    this.stepDown();
     await Promise.all(allInformers(this.informers).map((i) => i.stop()));
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
   }
 
   // ---- leadership ---------------------------------------------------------------------------
 
+  private holdsLease = (): boolean => (this.elector ? this.elector.holdsLease() : this.leading);
+
   private async becomeLeader(): Promise<void> {
     const { log } = this.cfg;
-    this.leading = true;
+    const number = ++this.terms;
+    const stillLeading = (): boolean => this.leading && this.terms === number;
+    // Prove every cache current before deciding anything: a list that started after the
+    // acquisition. A cache that missed changes while standing by (a watch cut, or 403s while the
+    // API server's RBAC loads after a restart) would otherwise be judged as the truth.
+    const started = performance.now();
+    const listed = await Promise.all(allInformers(this.informers).map((i) => i.relistNow()));
+    if (!stillLeading() || listed.includes(false)) return;
+    log.info('cachesCurrent', 'every cache listed after taking the lead', { ms: Math.round(performance.now() - started) });
+    const term = new LeaderTerm(number, this.holdsLease);
+    this.term = term;
     this.metrics.leader.set(1);
     try {
-      await ensureHeartbeatSecret(this.cfg.kc, this.cfg.namespace, this.cfg.heartbeatSecret, log);
+      await ensureHeartbeatSecret(this.cfg.kc, this.cfg.namespace, this.cfg.heartbeatSecret, log, term.call);
     } catch (err) {
       log.error('heartbeatSecretFailed', 'could not ensure the speakers\' heartbeat Secret', { error: err instanceof Error ? err.message : String(err) });
     }
-    if (!this.leading) return; // lost it while waiting
-    const term = ++this.term;
-    const started = performance.now();
-    const writesBefore = this.statusWrites;
-    this.allocator = new Allocator();
-    this.applyPoolConfig();
-    this.configState = new ConfigurationStateWriter(this.cfg.kc, this.cfg.namespace, { type: 'controller' }, log, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
-    this.reportConfigState();
+    if (!term.current) return; // lost it while waiting
+    const writesBefore = this.services.statusWrites;
+    this.pools.apply(term);
+    this.configState.lead();
     this.queue.resume();
-    this.pending.clear();
     // Two phases: every valid existing assignment is adopted before any Service is reconciled, so
     // no reconcile (e.g. a PreferDualStack Service gaining its second family) can take an address
     // a not-yet-adopted Service holds.
     const services = resyncOrder(this.informers.services.list());
-    const adopted = adoptExisting(services, this.allocator, this.context(this.allocator));
-    log.info('resync', 'leading: adopted existing assignments, reconciling every Service', { services: services.length, adopted });
-    for (const svc of services) this.queue.add(keyOf(svc));
+    const adopted = adoptExisting(services, term.allocator, this.services.context(term));
+    log.info('resync', 'leading: adopted existing assignments, reconciling every Service', { services: services.length, adopted, term: number });
+    for (const svc of services) this.queue.add(serviceKeyOf(svc));
     this.schedulePoolStatus();
     // How long a takeover takes to converge, and whether it changed anything: a converged cluster
     // must cost no writes (restart safety, and no write storm against the API server).
     void this.queue.idle().then(() => {
-      if (this.term !== term || !this.leading) return;
+      if (this.term !== term || !term.current) return;
       log.info('resyncDone', 'every Service reconciled after taking the lead', {
         services: services.length,
         adopted,
-        writes: this.statusWrites - writesBefore,
+        writes: this.services.statusWrites - writesBefore,
         ms: Math.round(performance.now() - started),
       });
     });
   }
 
+  /** Ends the term: in-flight writes are aborted, and everything derived in it is dropped. */
   private stepDown(): void {
-    this.leading = false;
     this.metrics.leader.set(0);
     this.queue.clear();
-    this.allocator = undefined;
-    this.configState?.stop();
-    this.configState = undefined;
+    this.term?.end();
+    this.term = undefined;
+    this.configState.stepDown();
+    this.services.reset();
   }
 
   // ---- informer events ----------------------------------------------------------------------
 
   private wireInformers(): void {
     const i = this.informers;
-    i.services.on((_event, svc) => {
-      if (this.leading) this.queue.add(keyOf(svc));
+    i.services.on((event, svc) => {
+      const key = serviceKeyOf(svc);
+      if (this.term) {
+        this.services.settle(this.term, key, event === 'delete' ? undefined : svc);
+        this.queue.add(key);
+      }
       this.metrics.queueDepth.set(this.queue.length);
     });
     i.namespaces.on((_event, ns) => {
-      if (!this.leading) return;
-      for (const svc of i.services.list(ns.metadata?.name)) this.queue.add(keyOf(svc));
+      if (!this.term) return;
+      for (const svc of i.services.list(ns.metadata?.name)) this.queue.add(serviceKeyOf(svc));
     });
     const poolsChanged = (kind: string) => (event: InformerEvent, pool: KubernetesObject & { spec?: unknown }): void => {
       // A pool's configuration is its spec and labels (L2Advertisements select pools by label).
@@ -226,143 +252,33 @@ export class Controller {
       const v = parseL2Advertisement(a);
       return v.ok ? [v.value] : [];
     });
-    this.reportConfigState();
-  }
-
-  private reportConfigState(): void {
-    if (!this.leading || !this.synced) return;
-    this.configState?.report(configurationErrors(this.poolObjects(), this.legacyObjects(), [...this.informers.advertisements.list()]));
+    this.configState.report();
   }
 
   private onPoolsChanged(): void {
-    if (!this.leading || !this.allocator) return;
-    const change = this.applyPoolConfig();
-    this.reportConfigState();
+    const term = this.term;
+    if (!term?.current) return;
+    const change = this.pools.apply(term);
+    this.configState.report();
     for (const inv of change.invalidated) this.cfg.log.info('poolChanged', 'addresses no longer in any valid pool', { service: inv.key, reason: inv.reason });
     // Any Service may be affected (serviceAllocation, autoAssign, new space for pending ones).
-    for (const svc of resyncOrder(this.informers.services.list())) this.queue.add(keyOf(svc));
+    for (const svc of resyncOrder(this.informers.services.list())) this.queue.add(serviceKeyOf(svc));
     this.schedulePoolStatus();
   }
 
-  private applyPoolConfig(): { invalidated: readonly { key: string; reason: string }[] } {
-    const config = resolvePoolConfig(this.poolObjects(), this.legacyObjects(), this.lastValid);
-    this.poolConfig = config;
-    this.lastValid = config.lastValid;
-    this.metrics.configStale.set(config.rejected.length > 0 || config.verdicts.some((v) => !v.valid) ? 1 : 0);
-    return this.allocator!.setPools(config.pools, config.rejected);
-  }
-
-  private poolObjects(): IPAddressPool[] {
-    return [...this.informers.pools.list()];
-  }
-
-  private legacyObjects(): AddressPool[] {
-    return [...this.informers.legacyPools.list()];
-  }
-
-  // ---- one Service ----------------------------------------------------------------------------
-
-  private async reconcile(key: string): Promise<WorkResult> {
-    this.metrics.queueDepth.set(this.queue.length);
-    const alloc = this.allocator;
-    if (!this.leading || !alloc) return 'done';
-    const slash = key.indexOf('/');
-    const svc = this.informers.services.get(key.slice(slash + 1), key.slice(0, slash));
-    const decision = reconcileService(key, svc, alloc, this.context(alloc, key.slice(0, slash)));
-    if (decision.pending) this.pending.add(key);
-    else this.pending.delete(key);
-    if (decision.retryPending) for (const p of this.pending) if (p !== key) this.queue.add(p);
-
-    if (decision.write && svc) {
-      const outcome = await this.writers.serviceStatus(svc, decision.write, decision.write.removeAnnotations);
-      this.metrics.apiWrites.inc({ verb: 'update', resource: 'services/status' });
-      if (outcome.kind === 'conflict') return 'retry'; // decided on a stale copy: decide again
-      if (outcome.kind === 'failed') {
-        this.metrics.updateErrors.inc();
-        this.cfg.log.error('statusWriteFailed', 'could not write the Service status', { service: key, error: outcome.error });
-        return 'retry';
-      }
-      if (outcome.kind === 'ok') {
-        this.metrics.updates.inc();
-        this.statusWrites++;
-      }
-      this.schedulePoolStatus();
-    }
-    this.report(key, svc, decision);
-    return 'done';
-  }
-
-  private context(alloc: Allocator, namespace = ''): ReconcileContext {
-    const labelsOf = (ns: string): Record<string, string> => this.informers.namespaces.get(ns)?.metadata?.labels ?? {};
-    return {
-      poolsLoaded: true, // start() reconciles nothing before every informer has synced
-      lbClass: this.cfg.lbClass,
-      namespaceLabels: labelsOf(namespace),
-      namespaceLabelsOf: labelsOf,
-      poolAdvertised: (pool) => {
-        const p = alloc.pool(pool);
-        return p !== undefined && poolIsAdvertised(p, this.advertisements);
-      },
-    };
-  }
-
-  /** Logs and Events of a decision that took effect (a failed write reports on its retry). */
-  private report(key: string, svc: V1Service | undefined, d: ServiceDecision): void {
-    const log = this.cfg.log.child({ service: key });
-    for (const l of d.logs) log[l.level](l.event, l.msg, { ...l.fields });
-    if (!svc) return;
-    const target: EventTarget = { apiVersion: 'v1', kind: 'Service', name: svc.metadata?.name ?? '', namespace: svc.metadata?.namespace, uid: svc.metadata?.uid };
-    for (const e of d.events) void this.events.event(target, e.type, e.reason, e.message);
-  }
-
-  // ---- pool status and metrics ----------------------------------------------------------------
+  // ---- pool status ----------------------------------------------------------------------------
 
   private schedulePoolStatus(delayMs = POOL_STATUS_DELAY_MS): void {
     if (this.poolStatusTimer) return;
     this.poolStatusTimer = setTimeout(() => {
       this.poolStatusTimer = undefined;
-      void this.writePoolStatuses();
+      const term = this.term;
+      if (!term) return;
+      void this.pools.writeStatuses(term).then((outcome) => {
+        if (outcome === 'later') this.schedulePoolStatus(backoffDelay(POOL_STATUS_RETRY, this.poolStatusFailures++, Math.random()));
+        else this.poolStatusFailures = 0;
+        if (outcome === 'again') this.schedulePoolStatus();
+      });
     }, delayMs);
   }
-
-  private async writePoolStatuses(): Promise<void> {
-    const alloc = this.allocator;
-    const config = this.poolConfig;
-    if (!this.leading || !alloc || !config) return;
-    const m = this.metrics;
-    recordPoolMetrics(m, config.verdicts.map((v) => v.name), alloc);
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    for (const verdict of config.verdicts) {
-      const stats = alloc.stats(verdict.name);
-      this.reportPoolProblem(verdict);
-      // MetalLB's legacy AddressPool has no status; its validity shows in Events and metrics.
-      const obj = verdict.kind === 'IPAddressPool' ? this.informers.pools.get(verdict.name, this.cfg.namespace) : undefined;
-      if (!obj) continue;
-      const desired = desiredPoolStatus(verdict, stats, obj.status, now, obj.metadata?.generation);
-      if (poolStatusEqual(obj.status, desired)) continue;
-      const outcome = await this.writers.poolStatus(verdict.kind, obj, desired);
-      m.apiWrites.inc({ verb: 'update', resource: 'ipaddresspools/status' });
-      if (outcome.kind === 'conflict') this.schedulePoolStatus();
-      else if (outcome.kind === 'failed') {
-        // Not left for the next pool or Service change, which may never come: try again.
-        const retryInMs = backoffDelay(POOL_STATUS_RETRY, this.poolStatusFailures++, Math.random());
-        this.cfg.log.warn('poolStatusFailed', 'could not write pool status; trying again', { pool: verdict.name, error: outcome.error, retryInMs });
-        this.schedulePoolStatus(retryInMs);
-      } else this.poolStatusFailures = 0;
-    }
-  }
-
-  private reportPoolProblem(verdict: PoolConfig['verdicts'][number]): void {
-    const key = `${verdict.kind}/${verdict.name}`;
-    const problem = verdict.valid ? '' : [...verdict.errors, ...verdict.warnings].join('; ');
-    if ((this.poolProblems.get(key) ?? '') === problem) return;
-    this.poolProblems.set(key, problem);
-    if (problem === '') return;
-    this.cfg.log.warn('invalidPool', 'pool configuration is invalid', { pool: verdict.name, kind: verdict.kind, error: problem });
-    const informer = verdict.kind === 'IPAddressPool' ? this.informers.pools : this.informers.legacyPools;
-    const uid = informer.get(verdict.name, this.cfg.namespace)?.metadata?.uid;
-    void this.events.event({ apiVersion: 'metallb.io/v1beta1', kind: verdict.kind, name: verdict.name, namespace: this.cfg.namespace, uid }, 'Warning', 'InvalidConfiguration', problem);
-  }
 }
-
-const keyOf = (svc: V1Service): string => `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;

@@ -5,7 +5,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
-import { apiStatus, type KubeClient } from '../shared/k8s/client.js';
+import { apiStatus, type CallOptions, type KubeClient } from '../shared/k8s/client.js';
 import { resourcePath } from '../shared/k8s/url.js';
 import type { Logger } from '../shared/log.js';
 
@@ -14,7 +14,7 @@ const keyBytes = 32;
 
 export type EnsureResult = 'exists' | 'created';
 
-export async function ensureHeartbeatSecret(client: KubeClient, namespace: string, name: string, log: Logger): Promise<EnsureResult> {
+export async function ensureHeartbeatSecret(client: KubeClient, namespace: string, name: string, log: Logger, call?: CallOptions): Promise<EnsureResult> {
   const secrets = resourcePath({ version: 'v1', namespace, plural: 'secrets' });
   try {
     await client.get(resourcePath({ version: 'v1', namespace, plural: 'secrets', name }));
@@ -30,7 +30,7 @@ export async function ensureHeartbeatSecret(client: KubeClient, namespace: strin
       type: 'Opaque',
       data: { [HEARTBEAT_KEY_FIELD]: randomBytes(keyBytes).toString('base64') },
     };
-    await client.create(secrets, body);
+    await client.create(secrets, body, call);
   } catch (err) {
     if (apiStatus(err) === 409) return 'exists'; // the other replica created it first
     throw err;

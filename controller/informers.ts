@@ -4,7 +4,7 @@ import type { V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { AddressPool, IPAddressPool, L2Advertisement } from '../shared/api/types.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import { metallbPath } from '../shared/k8s/custom.js';
-import { RestartingInformer, type InformerLifecycle, type Typed } from '../shared/k8s/informer.js';
+import { RestartingInformer, type CurrentInformer, type Typed } from '../shared/k8s/informer.js';
 import type { Logger } from '../shared/log.js';
 
 export type { Typed } from '../shared/k8s/informer.js';
@@ -27,4 +27,4 @@ export function controllerInformers(client: KubeClient, namespace: string, log: 
   };
 }
 
-export const allInformers = (i: ControllerInformers): InformerLifecycle[] => [i.services, i.namespaces, i.pools, i.legacyPools, i.advertisements];
+export const allInformers = (i: ControllerInformers): CurrentInformer[] => [i.services, i.namespaces, i.pools, i.legacyPools, i.advertisements];

@@ -1,5 +1,6 @@
 // The controller's metrics: MetalLB's names (existing dashboards and alerts keep working) plus
 // l2lb's per-family pool gauges, leadership and queue depth.
+import type { RecorderStats } from '../shared/k8s/events.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from '../shared/metrics/prom.js';
 
 export interface ControllerMetrics {
@@ -20,6 +21,34 @@ export interface ControllerMetrics {
   readonly apiWrites: Counter<'verb' | 'resource'>;
   readonly leader: Gauge;
   readonly queueDepth: Gauge;
+}
+
+/** What the controller's request and Event counters read from (set once the client and recorder exist). */
+export interface RequestSources {
+  readonly requestsSent: Readonly<Record<string, number>>;
+  readonly events: Readonly<RecorderStats>;
+}
+
+/** API requests by method and Event recorder outcomes, read at scrape time. */
+export function registerRequestMetrics(registry: Registry, src: RequestSources): void {
+  new Gauge({
+    name: 'l2lb_k8s_requests_sent',
+    help: 'API requests sent so far, by method (a counter: watches count as GET)',
+    labelNames: ['method'],
+    registers: [registry],
+    collect() {
+      for (const [method, n] of Object.entries(src.requestsSent)) this.set({ method }, n);
+    },
+  });
+  new Gauge({
+    name: 'l2lb_events_recorded',
+    help: 'Kubernetes Events by outcome so far: created, bumped, aggregated (counted locally), rateLimited, retried, failed (a counter)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      for (const [outcome, n] of Object.entries(src.events)) this.set({ outcome }, n);
+    },
+  });
 }
 
 export function createControllerMetrics(): ControllerMetrics {

@@ -354,3 +354,36 @@ describe('stats', () => {
     expect(al.stats('nope')).toBeUndefined();
   });
 });
+
+describe('reservations (a status write in doubt)', () => {
+  const pools = () => makePools({ p: { addresses: ['10.0.0.1-10.0.0.3'] } });
+  const shared = (name: string, port: number) => svc(name, { annotations: { 'metallb.io/allow-shared-ip': 'k' }, spec: { ports: [{ port, protocol: 'TCP' }] } });
+
+  it('keeps the address from everyone else after the Service releases it, until unreserved', () => {
+    const al = new Allocator(pools());
+    expect(got(al.assign(svc('a')))).toEqual(['10.0.0.1']);
+    al.reserve(al.get('default/a')!);
+    // The Service keeps its own address while reserved: its reconcile must not move it.
+    expect(got(al.assign(svc('a')))).toEqual(['10.0.0.1']);
+    al.release('default/a');
+    expect(got(al.assign(svc('b')))).toEqual(['10.0.0.2']);
+    expect(reason(al.assign(svc('c', { annotations: { 'metallb.io/loadBalancerIPs': '10.0.0.1' } })))).toMatch(/default\/a \(status write in doubt\)|does not allow sharing/);
+    // ... and the Service may take it back.
+    expect(got(al.assign(svc('a', { annotations: { 'metallb.io/loadBalancerIPs': '10.0.0.1' } })))).toEqual(['10.0.0.1']);
+    al.release('default/a');
+    expect(al.unreserve('default/a')).toBe(true);
+    expect(al.unreserve('default/a')).toBe(false);
+    expect(got(al.assign(svc('d')))).toEqual(['10.0.0.1']);
+  });
+
+  it('survives the pool shrinking away from the address, and keeps its ports for sharing', () => {
+    const al = new Allocator(pools());
+    expect(got(al.assign(shared('a', 80)))).toEqual(['10.0.0.1']);
+    al.reserve(al.get('default/a')!);
+    al.setPools(makePools({ p: { addresses: ['10.0.0.2-10.0.0.3'] } }));
+    al.setPools(pools()); // back: the address is still held for a
+    expect(reason(al.assign(svc('x', { annotations: { 'metallb.io/loadBalancerIPs': '10.0.0.1' } })))).toMatch(/does not allow sharing/);
+    expect(reason(al.assign(svc('y', { annotations: { 'metallb.io/loadBalancerIPs': '10.0.0.1', 'metallb.io/allow-shared-ip': 'k' } })))).toMatch(/port TCP\/80 is already in use/);
+    expect(got(al.assign(shared('z', 443)))).toEqual(['10.0.0.1']); // valid sharing with what the server may hold
+  });
+});

@@ -10,6 +10,7 @@ import { bestOffer, selectFromOffer, type Offer } from './family-select.js';
 import { IpIndex } from './ip-index.js';
 import { candidatePools, poolAllowsService } from './pool-order.js';
 import { deprecationWarnings, quoteIps, type ServiceFamily, type ServiceRequest } from './request.js';
+import { reservedFor } from './sharing.js';
 
 export interface Assignment {
   readonly key: string;
@@ -73,6 +74,8 @@ export class Allocator {
   private readonly poolsByName = new Map<string, ValidPool>();
   private rejected = new Map<string, RejectedPool>();
   private readonly assignments = new Map<string, Assignment>();
+  /** Addresses held for Services whose status write is in doubt, by Service key. */
+  private readonly reservations = new Map<string, Assignment>();
   private readonly index = new IpIndex();
 
   /** rejected: pools that exist but failed validation, for messages that name them and why. */
@@ -236,6 +239,27 @@ export class Allocator {
     const v = this.offer(pool, req)[want];
     if (v === undefined) return { ok: false, reason: `no available IPs in pool ${q(pool.name)} for ipv${want} IPFamily`, warnings };
     return this.take(req, [have, { family: want, value: v }], warnings);
+  }
+
+  /**
+   * Keeps `a.ips` out of everyone else's reach (with a's ports and sharing keys) until unreserve,
+   * whatever happens to the Service's own assignment or the pools meanwhile: the server may
+   * already hold these addresses on that Service (a status write that timed out or was cut off).
+   */
+  reserve(a: Assignment): void {
+    this.unreserve(a.key);
+    const r: Assignment = { ...a, key: reservedFor(a.key), ips: [...a.ips], ports: [...a.ports] };
+    this.reservations.set(a.key, r);
+    for (const ip of r.ips) this.index.add(ip, r);
+  }
+
+  /** Ends a reservation; true if there was one (its addresses may be free now). */
+  unreserve(key: string): boolean {
+    const r = this.reservations.get(key);
+    if (r === undefined) return false;
+    for (const ip of r.ips) this.index.remove(ip, r.key);
+    this.reservations.delete(key);
+    return true;
   }
 
   /** Frees the Service's addresses; true if it held any. */

@@ -16,6 +16,14 @@ export interface IpUse extends SharingKeys {
 
 const q = JSON.stringify;
 
+/**
+ * The user name under which an address stays reserved for a Service whose status write is in
+ * doubt (it may have been applied): the Service itself is compatible with it, nobody else is.
+ */
+export const reservedFor = (svc: string): string => `${svc}\u0000in-doubt`;
+const isSelf = (user: string, svc: string): boolean => user === svc || user === reservedFor(svc);
+const display = (user: string): string => (user.endsWith('\u0000in-doubt') ? `${user.slice(0, -'\u0000in-doubt'.length)} (status write in doubt)` : user);
+
 /** undefined when the new use may join the existing one; else MetalLB's reason. */
 export function sharingConflict(existing: SharingKeys, wanted: SharingKeys): string | undefined {
   if (existing.sharingKey === '') return 'existing service does not allow sharing';
@@ -35,12 +43,12 @@ export function checkSharing(use: IpUse | undefined, svc: string, ipText: string
   const conflict = sharingConflict(use, wanted);
   if (conflict !== undefined) {
     // A Service alone on its address may change its own keys in place.
-    const others = [...use.users].filter((u) => u !== svc).sort();
-    if (others.length > 0) return `can't change sharing key for ${q(svc)}, address also in use by ${others.join(',')}: ${conflict}`;
+    const others = [...use.users].filter((u) => !isSelf(u, svc)).sort();
+    if (others.length > 0) return `can't change sharing key for ${q(svc)}, address also in use by ${others.map(display).join(',')}: ${conflict}`;
   }
   for (const port of ports) {
     const cur = use.ports.get(port);
-    if (cur !== undefined && cur !== svc) return `port ${port} is already in use on ${q(ipText)}`;
+    if (cur !== undefined && !isSelf(cur, svc)) return `port ${port} is already in use on ${q(ipText)}`;
   }
   return undefined;
 }

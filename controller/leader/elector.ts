@@ -1,11 +1,18 @@
 // The I/O loop around decideLease: reads the Lease every retry period, creates/renews/takes it
-// over with optimistic concurrency (resourceVersion), and reports leadership changes. A leader
-// that cannot renew within renewDeadline steps down before anyone else may take over
-// (renewDeadline < leaseDuration), so two replicas never write at once.
+// over with optimistic concurrency (resourceVersion), and reports leadership changes.
+//
+// Fencing. Leadership is held on the local monotonic clock: a successful create/renew/takeover
+// whose request was sent at t makes this replica the holder until t + renewDeadline. A standby
+// measures leaseDuration from the moment it *sees* that renewal, which is after t, so with
+// renewDeadline < leaseDuration the two intervals never overlap, whatever the wall clocks say.
+// The deadline is enforced three ways: a timer steps down when it passes (a hung request cannot
+// extend leadership); every Lease request is bounded by the time left; and holdsLease() compares
+// the clock itself, for the writer's check just before it sends (a process stopped by SIGSTOP
+// runs its I/O callbacks before its timers when it resumes, so a timer alone is too late).
 import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../shared/log.js';
-import { apiStatus, describeApiError, type KubeClient } from '../../shared/k8s/client.js';
+import { apiStatus, describeApiError, type CallOptions, type KubeClient } from '../../shared/k8s/client.js';
 import { microTime } from '../../shared/k8s/microtime.js';
 import { resourcePath } from '../../shared/k8s/url.js';
 import { decideLease, observe, type LeaseRecord, type Observation } from './decide.js';
@@ -29,7 +36,9 @@ export class LeaseElector {
   private readonly leases: string;
   private observation: Observation | undefined;
   private leading = false;
-  private lastRenew = 0;
+  /** Monotonic ms: leadership ends here unless a renewal sent before it succeeds. */
+  private validUntil = 0;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The tick in progress, if any: stop() waits for it, or its renewal could land after the release. */
@@ -50,6 +59,22 @@ export class LeaseElector {
     return this.leading;
   }
 
+  /** Leads, and the last successful renewal is within the renew deadline at this very instant. */
+  holdsLease(now = performance.now()): boolean {
+    return this.leading && now < this.validUntil;
+  }
+
+  /** How long this replica may still act as leader without another renewal (0 when not leading). */
+  leaseLeftMs(now = performance.now()): number {
+    return this.leading ? Math.max(0, this.validUntil - now) : 0;
+  }
+
+  /** A Lease request: a leader's is bounded by the time its leadership has left. */
+  private call(): CallOptions {
+    const left = this.leading ? this.validUntil - performance.now() : this.opts.renewDeadlineMs;
+    return { timeoutMs: Math.max(1, Math.min(left, this.opts.renewDeadlineMs)) };
+  }
+
   start(): void {
     this.stopped = false;
     this.running = this.tick();
@@ -59,6 +84,7 @@ export class LeaseElector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.deadlineTimer);
     // A renewal in flight would otherwise write our identity back after the release below, and
     // the standby would have to wait for the Lease to expire.
     // Bounded: a request hanging on a dead API server must not keep the process from exiting.
@@ -69,11 +95,12 @@ export class LeaseElector {
     if (!this.mayHold) return;
     this.mayHold = false;
     try {
-      const lease = await this.client.get<LeaseJson>(this.leasePath());
+      const call = { timeoutMs: this.opts.renewDeadlineMs };
+      const lease = await this.client.get<LeaseJson>(this.leasePath(), undefined, call);
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
       lease.spec.holderIdentity = '';
       lease.spec.renewTime = microTime(Date.now());
-      await this.client.replace(this.leasePath(), lease);
+      await this.client.replace(this.leasePath(), lease, call);
     } catch (err) {
       this.log.warn('leaseReleaseFailed', 'could not release the leader Lease; the standby takes over when it expires', { error: describeApiError(err) });
     }
@@ -91,6 +118,10 @@ export class LeaseElector {
   }
 
   private setLeading(leading: boolean): void {
+    if (!leading) {
+      clearTimeout(this.deadlineTimer);
+      this.validUntil = 0;
+    }
     if (this.leading === leading) return;
     this.leading = leading;
     this.log.info(leading ? 'leaderElected' : 'leaderLost', leading ? 'this replica leads and writes' : 'this replica stopped leading', { identity: this.opts.identity });
@@ -105,7 +136,7 @@ export class LeaseElector {
       const status = apiStatus(err);
       if (status !== 409) this.log.warn('leaseError', 'leader election request failed', { error: describeApiError(err) });
     }
-    if (this.leading && performance.now() - this.lastRenew > this.opts.renewDeadlineMs) this.setLeading(false);
+    if (this.leading && !this.holdsLease()) this.setLeading(false);
     this.schedule(this.opts.retryPeriodMs);
   }
 
@@ -113,7 +144,7 @@ export class LeaseElector {
     const { namespace, name, identity } = this.opts;
     let lease: LeaseJson | undefined;
     try {
-      lease = await this.client.get<LeaseJson>(this.leasePath());
+      lease = await this.client.get<LeaseJson>(this.leasePath(), undefined, this.call());
     } catch (err) {
       if (apiStatus(err) !== 404) throw err;
     }
@@ -122,18 +153,25 @@ export class LeaseElector {
     const action = decideLease(record, this.observation, identity, now);
     const stamp = microTime(Date.now()); // with the six fractional digits the API requires
     const durationSeconds = Math.ceil(this.opts.leaseDurationMs / 1000);
+    // Leadership counts from the moment the write is sent: the server stamps it later, and a
+    // standby starts its leaseDuration only when it sees the stamp.
+    const sentAt = performance.now();
     switch (action.kind) {
       case 'wait':
         this.mayHold = false;
         this.setLeading(false);
         return;
       case 'create':
-        await this.client.create<LeaseJson>(this.leases, {
+        await this.client.create<LeaseJson>(
+          this.leases,
+          {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
           spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0 },
-        } satisfies LeaseJson);
+          } satisfies LeaseJson,
+          this.call(),
+        );
         break;
       case 'renew':
       case 'takeover': {
@@ -150,15 +188,31 @@ export class LeaseElector {
             leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
           },
         };
-        await this.client.replace<LeaseJson>(this.leasePath(), body);
+        await this.client.replace<LeaseJson>(this.leasePath(), body, this.call());
         if (taking) this.log.info('leaseAcquired', 'took over the leader Lease', { previousHolder: action.previousHolder });
         break;
       }
     }
     this.mayHold = true;
-    this.lastRenew = performance.now();
-    // Stopping: the write above is released by stop(); becoming leader now would start work.
-    if (!this.stopped) this.setLeading(true);
+    this.renewed(sentAt);
+  }
+
+  /** A create/renew/takeover sent at `sentAt` succeeded: lead until sentAt + renewDeadline. */
+  private renewed(sentAt: number): void {
+    const until = sentAt + this.opts.renewDeadlineMs;
+    const left = until - performance.now();
+    // Stopping: the write is released by stop(); becoming leader now would start work. An answer
+    // that came after its own deadline proves nothing about now.
+    if (this.stopped || left <= 0) return;
+    this.validUntil = until;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => {
+      if (this.leading && !this.holdsLease()) {
+        this.log.warn('renewDeadlinePassed', 'no Lease renewal within the renew deadline; stepping down', { identity: this.opts.identity });
+        this.setLeading(false);
+      }
+    }, left + 1);
+    this.setLeading(true);
   }
 }
 

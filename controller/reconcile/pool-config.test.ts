@@ -4,7 +4,14 @@ import { makeService } from '../allocator/testing.js';
 import { resolvePoolConfig, type LastValidPools } from './pool-config.js';
 import { desiredPoolStatus } from './pool-status.js';
 
-const pool = (name: string, spec: IPAddressPoolSpec, created = '2025-01-01T00:00:00Z'): IPAddressPool => ({ metadata: { name, creationTimestamp: created }, spec });
+const pool = (name: string, spec: IPAddressPoolSpec, created = '2025-01-01T00:00:00Z', uid = `uid-${name}`): IPAddressPool => ({ metadata: { name, creationTimestamp: created, uid }, spec });
+/** The pool as the API server would hold it after l2lb wrote its status from `config`. */
+const withStatus = (p: IPAddressPool, config: { lastValidStatus: ReadonlyMap<string, { uid: string; spec: IPAddressPoolSpec }> }): IPAddressPool => {
+  const lastValid = config.lastValidStatus.get(p.metadata.name!);
+  return lastValid ? { ...p, status: { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 0, availableIPv6: 0, lastValid } } : p;
+};
+const served = (r: ReturnType<typeof resolvePoolConfig>): Record<string, string[]> => Object.fromEntries(r.pools.map((p) => [p.name, p.ranges.map((x) => x.text)]));
+const invalidNames = (r: ReturnType<typeof resolvePoolConfig>): string[] => r.verdicts.filter((v) => !v.valid).map((v) => v.name);
 
 describe('resolvePoolConfig', () => {
   it('an invalid edit keeps the last valid spec in service, and says so', () => {
@@ -36,8 +43,8 @@ describe('resolvePoolConfig', () => {
     expect(gone.lastValid.size).toBe(0);
   });
 
-  it('a held spec still wins overlaps by age over a newer pool', () => {
-    const lastValid: LastValidPools = new Map([['IPAddressPool/old', pool('old', { addresses: ['10.0.0.0/24'] })]]);
+  it('a held spec claims its addresses ahead of a newer pool', () => {
+    const lastValid: LastValidPools = new Map([['uid-old', { addresses: ['10.0.0.0/24'] }]]);
     const r = resolvePoolConfig(
       [pool('old', { addresses: ['bogus'] }), pool('new', { addresses: ['10.0.0.128/25'] }, '2025-06-01T00:00:00Z')],
       [],
@@ -48,5 +55,48 @@ describe('resolvePoolConfig', () => {
       'CIDR "10.0.0.128/25" in pool "new" overlaps with already defined CIDR "10.0.0.0/24" in pool "old"',
     ]);
     expect(r.verdicts.find((v) => v.name === 'old')!.errors).toEqual(['invalid CIDR "bogus" in pool "old": invalid CIDR "bogus"']);
+  });
+});
+
+describe('overlaps are decided by the change that introduced them', () => {
+  const older = (spec: IPAddressPoolSpec): IPAddressPool => pool('older', spec, '2025-01-01T00:00:00Z');
+  const younger = (spec: IPAddressPoolSpec): IPAddressPool => pool('younger', spec, '2025-06-01T00:00:00Z');
+  const o1 = { addresses: ['10.0.0.0/26'] };
+  const y1 = { addresses: ['10.0.1.0/26'] };
+  // Both settled (statuses written), then one edit that overlaps the other pool.
+  const settledFirst = (): { o: IPAddressPool; y: IPAddressPool } => {
+    const base = resolvePoolConfig([older(o1), younger(y1)], [], new Map());
+    expect(invalidNames(base)).toEqual([]);
+    return { o: withStatus(older(o1), base), y: withStatus(younger(y1), base) };
+  };
+
+  it.each([
+    ['the older pool is edited onto the younger', 'older', { addresses: ['10.0.0.0/26', '10.0.1.0/28'] }],
+    ['the younger pool is edited onto the older', 'younger', { addresses: ['10.0.1.0/26', '10.0.0.0/28'] }],
+  ] as const)('%s: the edited pool is invalid and serves its last valid spec; the other keeps working', (_t, edited, spec) => {
+    const s = settledFirst();
+    const o = edited === 'older' ? { ...s.o, spec } : s.o;
+    const y = edited === 'younger' ? { ...s.y, spec } : s.y;
+    // A new leader: no memory, only what the statuses say.
+    const r = resolvePoolConfig([o, y], [], new Map());
+    expect(invalidNames(r)).toEqual([edited]);
+    expect(served(r)).toEqual({ older: ['10.0.0.0/26'], younger: ['10.0.1.0/26'] });
+    expect(r.lastValidStatus.get(edited)?.spec).toEqual(edited === 'older' ? o1 : y1);
+  });
+
+  it('a pool deleted and recreated under its name does not inherit the old last valid spec', () => {
+    const s = settledFirst();
+    // Recreated (new uid) with an overlapping spec; its status still carries nothing of its own,
+    // and a status copied from the old object (other uid) is ignored.
+    const recreated: IPAddressPool = { ...pool('older', { addresses: ['10.0.1.0/28'] }, '2025-09-01T00:00:00Z', 'uid-older-2'), status: s.o.status };
+    const r = resolvePoolConfig([recreated, s.y], [], new Map([['uid-older', o1]]));
+    expect(invalidNames(r)).toEqual(['older']);
+    expect(served(r)).toEqual({ younger: ['10.0.1.0/26'] });
+    expect(r.lastValidStatus.has('older')).toBe(false);
+  });
+
+  it('two new pools that overlap: the older claims first (no change to blame)', () => {
+    const r = resolvePoolConfig([older({ addresses: ['10.0.0.0/26'] }), younger({ addresses: ['10.0.0.0/28'] })], [], new Map());
+    expect(invalidNames(r)).toEqual(['younger']);
   });
 });

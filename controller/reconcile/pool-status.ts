@@ -2,9 +2,10 @@
 // says, for an invalid pool, exactly why (bad entries, overlaps naming both pools and entries).
 // Pure: the clock is an argument, and an unchanged condition keeps its lastTransitionTime so a
 // resync writes nothing.
-import type { Condition, IPAddressPoolStatus } from '../../shared/api/types.js';
+import type { Condition, IPAddressPoolStatus, LastValidSpec } from '../../shared/api/types.js';
 import type { PoolVerdict } from '../../shared/api/validate.js';
 import { statusCount, type PoolStats } from '../allocator/allocator.js';
+import { canonicalJson } from './pool-config.js';
 
 export function desiredPoolStatus(
   verdict: PoolVerdict,
@@ -12,6 +13,7 @@ export function desiredPoolStatus(
   previous: IPAddressPoolStatus | undefined,
   now: string,
   generation?: number,
+  lastValid?: LastValidSpec,
 ): IPAddressPoolStatus {
   const ready: Omit<Condition, 'lastTransitionTime'> = verdict.valid
     ? {
@@ -36,6 +38,7 @@ export function desiredPoolStatus(
     availableIPv4: statusCount(stats?.availableIPv4 ?? 0n),
     availableIPv6: statusCount(stats?.availableIPv6 ?? 0n),
     conditions: [{ ...ready, lastTransitionTime }],
+    ...(lastValid !== undefined ? { lastValid } : {}),
   };
 }
 
@@ -53,6 +56,7 @@ export function poolStatusEqual(a: IPAddressPoolStatus | undefined, b: IPAddress
     ca?.reason === cb?.reason &&
     ca?.message === cb?.message &&
     ca?.lastTransitionTime === cb?.lastTransitionTime &&
-    ca?.observedGeneration === cb?.observedGeneration
+    ca?.observedGeneration === cb?.observedGeneration &&
+    canonicalJson(a.lastValid ?? null) === canonicalJson(b.lastValid ?? null)
   );
 }

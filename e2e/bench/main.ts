@@ -1,16 +1,22 @@
 // `make bench`: runs every benchmark, each writing .l2lb/bench/<name>.json, then renders
 // .l2lb/bench/summary.md. Numbers only, never pass/fail on speed; a benchmark that crashes is
 // reported and makes the run exit non-zero, the others still run.
-// `make bench BENCH=allocator,packets` runs a subset.
+// `make bench BENCH=allocator,packets` runs a subset; BENCH=controller-faults runs the long fault
+// run (L2LB_FAULT_BENCH_MINUTES, default 20), which a plain `make bench` leaves out.
 import { renderSummary } from './report.js';
 
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   allocator: async () => ({ run: (await import('./allocator.js')).runAllocatorBench }),
   packets: async () => ({ run: (await import('./packets.js')).runPacketBench }),
   controller: async () => ({ run: (await import('./controller.js')).runControllerBench }),
+  // Long (L2LB_FAULT_BENCH_MINUTES, default 20): only when asked for by name.
+  'controller-faults': async () => ({ run: (await import('./controller-faults.js')).runControllerFaultsBench }),
   failover: async () => ({ run: (await import('./failover.js')).runFailoverBench }),
   realcluster: async () => ({ run: (await import('./realcluster.js')).runRealClusterBench }),
 };
+
+/** Benchmarks `make bench` runs only when BENCH names them. */
+const optIn = new Set(['controller-faults']);
 
 async function main(): Promise<void> {
   const wanted = (process.env['BENCH'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -18,7 +24,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
   const failed: string[] = [];
   for (const [name, load] of Object.entries(benches)) {
-    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    if (wanted.length > 0 ? !wanted.includes(name) : optIn.has(name)) continue;
     const t0 = Date.now();
     process.stdout.write(`bench: ${name} ...\n`);
     try {

@@ -80,6 +80,11 @@ export class ControllerFixture {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The controller ServiceAccount's kubeconfig text (for a run that writes its own copies). */
+  get controllerKubeconfigText(): string {
+    return this.kubeconfigText;
+  }
+
   /** The controller's kubeconfig (same ServiceAccount token) pointed at another server URL, e.g. a proxy. */
   kubeconfigVia(server: string): string {
     const config = parse(this.kubeconfigText) as { clusters: { cluster: { server: string } }[] };

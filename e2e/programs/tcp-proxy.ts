@@ -21,7 +21,7 @@ export class TcpProxy {
   /** Connections accepted so far (each client connection counts once). */
   accepted = 0;
 
-  private constructor(private readonly target: { host: string; port: number }) {
+  private constructor(private target: { host: string; port: number }) {
     this.server = createServer((client) => this.accept(client));
   }
 
@@ -69,6 +69,11 @@ export class TcpProxy {
       p.client.pipe(p.upstream);
       p.upstream.pipe(p.client);
     }
+  }
+
+  /** From now on forwards to another server (e.g. an API server restarted on a new port). */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
   }
 
   restore(): void {

@@ -63,6 +63,14 @@ export interface IPAddressPoolStatus {
   readonly availableIPv4: number;
   readonly availableIPv6: number;
   readonly conditions?: readonly Condition[];
+  /** l2lb's own: the last spec it accepted for this pool object (uid), served while an edit is invalid. */
+  readonly lastValid?: LastValidSpec;
+}
+
+export interface LastValidSpec {
+  /** The pool object the spec belongs to: a pool deleted and recreated under its name does not inherit it. */
+  readonly uid: string;
+  readonly spec: IPAddressPoolSpec;
 }
 
 export interface IPAddressPool {

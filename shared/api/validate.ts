@@ -1,9 +1,11 @@
 // Validation of the address pools (IPAddressPool and legacy layer2 AddressPool) into what the
 // allocator uses. MetalLB rejects the whole configuration when one pool is wrong; l2lb instead
 // rejects only the offending pool, with a message naming what is wrong, so every other pool keeps
-// serving (DESIGN rule 7). Overlaps are decided first-come: pools are taken by creationTimestamp
-// (then kind, then name) and a pool overlapping one already accepted is the one rejected, so adding
-// a bad pool never takes addresses away from Services of an existing one.
+// serving (DESIGN rule 7). Overlaps are decided first-come: pools claim their addresses in order
+// of the caller's precedence (the controller puts pools it already accepted, unchanged, before new
+// or edited ones: controller/reconcile/pool-config.ts), then creationTimestamp, kind and name; a
+// pool overlapping one already accepted is the one rejected, so adding or editing a pool never
+// takes addresses away from Services of an untouched one.
 import { formatIp, type IpAddress } from '../ip/address.js';
 import { parsePoolEntry, rangeContains, rangesOverlap, type IpRange } from '../ip/range.js';
 import { parseSelector, type Selector } from './selector.js';
@@ -52,6 +54,12 @@ export interface PoolValidation {
 export interface ValidateOptions {
   /** Node InternalIP/ExternalIP addresses: a pool containing one is rejected, as in MetalLB. */
   readonly nodeAddresses?: readonly IpAddress[];
+  /**
+   * Overlap precedence ahead of age: lower claims its addresses first. The controller ranks pools
+   * it already accepted in their current form before pools that changed, so the change that
+   * introduced an overlap is the one rejected.
+   */
+  readonly precedence?: (kind: PoolKind, name: string) => number;
 }
 
 interface Candidate {
@@ -192,8 +200,10 @@ export function validatePools(
     c.rules = parseAllocation(c);
   }
 
+  const rank = options.precedence ?? ((): number => 0);
   const order = [...all].sort(
     (a, b) =>
+      rank(a.kind, a.name) - rank(b.kind, b.name) ||
       timeOf(a.meta) - timeOf(b.meta) ||
       (a.kind === b.kind ? 0 : a.kind === 'IPAddressPool' ? -1 : 1) ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),

@@ -36,13 +36,26 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
  */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
+  /**
+   * false only when the request was refused before it was handed to the socket; otherwise the
+   * server may have applied it (a write that timed out or was cut off is in doubt).
+   */
+  readonly sent: boolean;
   constructor(
     readonly method: string,
     readonly path: string,
     cause: unknown,
+    opts: { sent?: boolean } = {},
   ) {
     super(`${method} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.sent = opts.sent ?? true;
   }
+}
+
+/** Whether a failed write may still have been applied: no answer, or a server-side failure (5xx). */
+export function writeInDoubt(err: unknown): boolean {
+  if (err instanceof TransportError) return err.sent;
+  return err instanceof ApiError && err.status >= 500;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

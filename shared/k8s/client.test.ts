@@ -147,6 +147,30 @@ describe('KubeClient', () => {
     }
   });
 
+  it('reports a write whose retry after a reset conflicts as in doubt: the first attempt may have been applied', async () => {
+    let puts = 0;
+    const applying = createHttpServer((req, res) => {
+      if (req.method === 'GET') return void res.end('{}');
+      // The first PUT is applied, then its connection is reset before the answer; the retry conflicts.
+      if (puts++ === 0) return void req.socket.resetAndDestroy();
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' }));
+    });
+    const port = await listen(applying);
+    const c = new KubeClient(resolveConnection({ server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false }));
+    try {
+      await c.get('/warm'); // the PUT goes out on a reused connection
+      const err: unknown = await c.replace('/svc/status', {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).sent).toBe(true);
+      expect(describeApiError(err)).toMatch(/first attempt may have been applied/);
+    } finally {
+      c.close();
+      applying.closeAllConnections();
+      await new Promise((r) => applying.close(r));
+    }
+  });
+
   it('gives up on a call after its deadline, and reports a refused connection, both without a status', async () => {
     handler = () => {}; // never answers
     const slow = plainClient(200);
@@ -163,6 +187,30 @@ describe('KubeClient', () => {
     expect(err).toBeInstanceOf(TransportError);
     expect(apiStatus(err)).toBeUndefined();
     expect(describeApiError(err)).toMatch(/ECONNREFUSED/);
+  });
+
+  it('bounds one call by its own deadline, abandons it on abort, and refuses it when the guard throws', async () => {
+    handler = () => {}; // never answers
+    const c = plainClient(30_000);
+    const short: unknown = await c.get('/hang', undefined, { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(describeApiError(short)).toBe('GET /hang: no answer within 100 ms');
+    expect((short as TransportError).sent).toBe(true); // may have reached the server
+    const abort = new AbortController();
+    const pending = c.replace('/hang', { a: 1 }, { signal: abort.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    const aborted = await pending;
+    expect(aborted).toBeInstanceOf(TransportError);
+    expect((aborted as TransportError).sent).toBe(true);
+    const before = requests.length;
+    const refused: unknown = await c.replace('/x', {}, { guard: () => { throw new Error('lease expired'); } }).catch((e: unknown) => e);
+    expect(describeApiError(refused)).toBe('PUT /x: lease expired');
+    expect((refused as TransportError).sent).toBe(false);
+    const preAborted: unknown = await c.replace('/x', {}, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect((preAborted as TransportError).sent).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests.length).toBe(before); // neither refused call reached the server
+    c.close();
   });
 });
 

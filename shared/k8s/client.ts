@@ -11,7 +11,7 @@ import { loadConnection, type Connection, type ConnectionChoice } from './connec
 import { requestUrl, type Query } from './url.js';
 
 // Callers import these from here (they did before this client existed).
-export { apiStatus, describeApiError } from './api-error.js';
+export { apiStatus, describeApiError, writeInDoubt } from './api-error.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -22,6 +22,19 @@ export interface ClientOptions {
 
 export const defaultTimeoutMs = 30_000;
 
+/** Per-call limits, for callers whose right to send expires (a leader's writes, Lease renewals). */
+export interface CallOptions {
+  /** Deadline of this call instead of the client's. */
+  readonly timeoutMs?: number;
+  /** Aborting destroys the request; the call rejects with TransportError. */
+  readonly signal?: AbortSignal;
+  /**
+   * Runs immediately before the request is handed to the socket (after any token refresh); a
+   * throw refuses the call. A leader checks here that its Lease is still valid at that instant.
+   */
+  readonly guard?: () => void;
+}
+
 /** Internal: the request went out on a reused connection the server had already closed. */
 class StaleConnectionError extends Error {}
 
@@ -29,6 +42,8 @@ export class KubeClient {
   private readonly agent: HttpAgent;
   private readonly secure: boolean;
   private readonly timeoutMs: number;
+  /** Requests handed to the server so far, by method (watches count as GET), for request-rate metrics. */
+  readonly requestsSent: Record<Method, number> = { GET: 0, POST: 0, PUT: 0, DELETE: 0 };
   /** The bearer token of the latest request: the one a 401 refused (sources renew only that one). */
   private lastToken: string | undefined;
 
@@ -47,34 +62,43 @@ export class KubeClient {
     else this.agent = proxy ? new HttpProxyAgent(proxy, common) : new HttpAgent(common);
   }
 
-  get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, { query });
+  get<T>(path: string, query?: Query, call?: CallOptions): Promise<T> {
+    return this.request<T>('GET', path, { query, ...call });
   }
 
-  create<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, { body });
+  create<T>(path: string, body: unknown, call?: CallOptions): Promise<T> {
+    return this.request<T>('POST', path, { body, ...call });
   }
 
-  replace<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PUT', path, { body });
+  replace<T>(path: string, body: unknown, call?: CallOptions): Promise<T> {
+    return this.request<T>('PUT', path, { body, ...call });
   }
 
   /** DELETE; `body` may carry DeleteOptions (e.g. preconditions). */
-  delete<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>('DELETE', path, { body });
+  delete<T>(path: string, body?: unknown, call?: CallOptions): Promise<T> {
+    return this.request<T>('DELETE', path, { body, ...call });
   }
 
   /** A JSON call: resolves with the parsed answer of a 2xx, rejects with ApiError or TransportError. */
-  async request<T>(method: Method, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+  async request<T>(method: Method, path: string, opts: { query?: Query; body?: unknown } & CallOptions = {}): Promise<T> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     try {
-      return await this.once<T>(method, path, opts.query, payload);
+      return await this.once<T>(method, path, opts.query, payload, opts);
     } catch (err) {
       // A pooled connection the server closed while idle, found out only on reuse: the request
       // never reached the server, so sending it again on a fresh connection is safe. A token
       // refused (401) that its source can renew (an exec plugin's): renewed once, sent again.
       if (!(err instanceof StaleConnectionError) && !this.renewedToken(err)) throw err;
-      return this.once<T>(method, path, opts.query, payload);
+      try {
+        return await this.once<T>(method, path, opts.query, payload, opts);
+      } catch (again) {
+        // A reset after the request went out looks the same as an idle close: a write whose retry
+        // conflicts may be conflicting with its own first attempt, which the server applied.
+        if (err instanceof StaleConnectionError && method !== 'GET' && again instanceof ApiError && again.status === 409) {
+          throw new TransportError(method, path, new Error('connection reset after sending; the retry conflicted, so the first attempt may have been applied'));
+        }
+        throw again;
+      }
     }
   }
 
@@ -86,12 +110,13 @@ export class KubeClient {
     return true;
   }
 
-  private async once<T>(method: Method, path: string, query: Query | undefined, payload: string | undefined): Promise<T> {
-    const req = await this.open(method, path, query, payload);
+  private async once<T>(method: Method, path: string, query: Query | undefined, payload: string | undefined, call: CallOptions): Promise<T> {
+    const req = await this.open(method, path, query, payload, call.signal, call.guard);
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs;
     return new Promise<T>((resolve, reject) => {
       let answered = false;
       const fail = (err: unknown): void => reject(err instanceof ApiError ? err : new TransportError(method, path, err));
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (!answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleConnectionError());
@@ -155,7 +180,7 @@ export class KubeClient {
     this.agent.destroy();
   }
 
-  private async open(method: Method, path: string, query: Query | undefined, payload: string | undefined, signal?: AbortSignal) {
+  private async open(method: Method, path: string, query: Query | undefined, payload: string | undefined, signal?: AbortSignal, guard?: () => void) {
     const url = requestUrl(this.connection.server, path, query);
     // The User-Agent names l2lb in the API server's audit log and request logs.
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'l2lb' };
@@ -168,10 +193,17 @@ export class KubeClient {
         this.lastToken = await this.connection.token.token();
         headers['Authorization'] = `Bearer ${this.lastToken}`;
       } catch (err) {
-        throw new TransportError(method, path, err);
+        throw new TransportError(method, path, err, { sent: false });
       }
     }
+    try {
+      signal?.throwIfAborted();
+      guard?.();
+    } catch (err) {
+      throw new TransportError(method, path, err, { sent: false });
+    }
     const options: RequestOptions = { method, headers, agent: this.agent, ...(signal ? { signal } : {}) };
+    this.requestsSent[method]++;
     return this.secure ? httpsRequest(url, options) : httpRequest(url, options);
   }
 }

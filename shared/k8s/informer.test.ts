@@ -84,6 +84,50 @@ describe('RestartingInformer loop', () => {
     for (let i = 1; i < 5; i++) expect(watchTimes[i]! - watchTimes[i - 1]!).toBeGreaterThanOrEqual(25 - 1);
     expect(seen.filter((s) => s.startsWith('list'))).toHaveLength(1);
   });
+
+  it('relistNow ends an open watch and a failing backoff, and answers only after a list that started after it', async () => {
+    let lists = 0;
+    let failLists = false;
+    route = (url, res) => {
+      if (!url.searchParams.get('watch')) {
+        lists++;
+        if (failLists) {
+          res.writeHead(403);
+          return res.end(JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden', message: 'RBAC not loaded' }));
+        }
+        return res.end(list(String(lists * 10), lists === 1 ? ['a'] : ['a', 'b']));
+      }
+      res.writeHead(200); // stays open
+    };
+    const c = client();
+    const inf = new RestartingInformer(c, { name: 'pods', path: '/api/v1/pods' }, createLogger('error'), { backoff: { initialMs: 5_000, maxMs: 5_000 } });
+    await inf.start();
+    try {
+    expect(inf.healthy).toBe(true);
+    for (let i = 0; i < 200 && !seen.includes('watch rv=10'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await inf.relistNow()).toBe(true);
+    expect(inf.list().map((o) => o.metadata?.name)).toEqual(['a', 'b']);
+    expect(seen.slice(0, 3)).toEqual(['list rv=0', 'watch rv=10', 'list rv=']); // the proof is a consistent read, not the watch cache
+
+    // Lists fail (403): the informer is unhealthy and a relistNow() stays unanswered, backoff or not.
+    failLists = true;
+    let answered = false;
+    const proof = inf.relistNow().then((v) => ((answered = true), v));
+    for (let i = 0; i < 100 && inf.healthy; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(inf.healthy).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    failLists = false;
+    const started = Date.now();
+    expect(await inf.relistNow()).toBe(true); // cuts the 5 s backoff short
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await proof).toBe(true);
+    expect(inf.healthy).toBe(true);
+    } finally {
+      await inf.stop();
+      c.close();
+    }
+  });
 });
 
 describe('RestartingInformer recovery', () => {

@@ -17,6 +17,9 @@
 //   status and, for a 403, the permission to grant; the caller is still waiting in start().
 // - A handler that throws is logged and counted; the informer carries on with the next handler
 //   and event. The handler's bug is not the stream's fault, so it causes no relist.
+// - relistNow() is the exception to reading from the cache: a consistent list (resourceVersion
+//   ""), started after the call, so a caller (a controller that just took the lead) can prove its
+//   cache current; healthy says whether the informer has listed and not failed since.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,10 +94,22 @@ export interface InformerLifecycle extends InformerStats {
   stop(): Promise<void>;
 }
 
+/** An informer whose caller can demand proof that its cache is current. */
+export interface CurrentInformer extends InformerLifecycle {
+  /** Listed and not failed since: the cache follows the server (false while it retries). */
+  readonly healthy: boolean;
+  /**
+   * Lists again now, consistently (ending the current watch or backoff wait), and resolves true
+   * once a list that started after this call succeeded (false if stopped first): a proof that the
+   * cache is current as of the call, which a watch alone cannot give (it may lag or be cut).
+   */
+  relistNow(): Promise<boolean>;
+}
+
 /** Distinct errors remembered before the first sync (each is logged once); more are not logged. */
 const maxDistinctErrors = 20;
 
-export class RestartingInformer<T extends KubernetesObject> implements InformerLifecycle {
+export class RestartingInformer<T extends KubernetesObject> implements CurrentInformer {
   private readonly store = new ObjectStore<T>();
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly backoff: BackoffPolicy;
@@ -104,7 +119,13 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   private synced = false;
   /** Errors already logged while waiting for the first sync. */
   private readonly reported = new Set<string>();
+  private failing = false;
   private abort: AbortController | undefined;
+  /** Ends the current watch or backoff wait for relistNow(). */
+  private kick: AbortController | undefined;
+  private relistRequested = false;
+  /** relistNow() callers waiting for a list that starts after their call. */
+  private relistWaiters: ((listed: boolean) => void)[] = [];
   private loop: Promise<void> | undefined;
   /** start() calls waiting for the first sync (or stop()). */
   private waiting: (() => void)[] = [];
@@ -140,6 +161,19 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     return this.synced;
   }
 
+  get healthy(): boolean {
+    return this.synced && !this.failing;
+  }
+
+  relistNow(): Promise<boolean> {
+    if (!this.loop) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      this.relistWaiters.push(resolve);
+      this.relistRequested = true;
+      this.kick?.abort();
+    });
+  }
+
   list(namespace?: string): readonly T[] {
     return this.store.list(namespace);
   }
@@ -152,6 +186,7 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     this.abort?.abort();
     this.release();
     await this.loop;
+    for (const w of this.relistWaiters.splice(0)) w(false);
   }
 
   private release(): void {
@@ -172,6 +207,9 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
     /** Why the last list failed, if it did: decides where the next one reads from. */
     let listError: unknown;
     while (!signal.aborted) {
+      const kick = (this.kick = new AbortController());
+      const ended = AbortSignal.any([signal, kick.signal]);
+      if (this.relistRequested) mustList = true;
       /** When the server accepted the current watch, and what it delivered since. */
       let openedAt: number | undefined;
       let events = 0;
@@ -183,7 +221,7 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
         let fresh = false;
         if (mustList) {
           listing = true;
-          resourceVersion = await this.relist(resourceVersion, listError);
+          resourceVersion = await this.relist(resourceVersion, listError, this.relistRequested);
           listing = false;
           listError = undefined;
           mustList = false;
@@ -198,23 +236,26 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
             fresh = false;
             events++;
           },
-          signal,
+          ended,
           () => (openedAt = performance.now()),
         );
         if (watchWorked()) this.attempt = 0;
+        if (kick.signal.aborted) continue; // relistNow(): list at once
         if (end === 'expired') {
           mustList = true;
           // Expired straight after a list (a lagging server): list again, but not in a tight loop.
-          if (fresh) await sleep(this.nextDelay(), undefined, { signal });
+          if (fresh) await sleep(this.nextDelay(), undefined, { signal: ended }).catch(() => undefined);
         } else if (end === 'stalled') {
           this.stalls++;
           this.log.warn('watchStalled', `${name} watch was silent past its watchdog; watching again on a new connection`, { informer: name, resourceVersion });
         } else if (!watchWorked()) {
           // Closed at once with nothing in it (a proxy cutting streams short): not in a tight loop either.
-          await sleep(this.nextDelay(), undefined, { signal });
+          await sleep(this.nextDelay(), undefined, { signal: ended }).catch(() => undefined);
         }
       } catch (err) {
         if (signal.aborted) break;
+        if (kick.signal.aborted && !listing) continue; // relistNow() ended the watch
+        this.failing = true;
         if (watchWorked()) this.attempt = 0;
         let minDelayMs = 0;
         if (listing) {
@@ -228,9 +269,9 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
         const delay = Math.max(this.nextDelay(), minDelayMs);
         this.report(err, listing ? 'list' : 'watch', delay, mustList);
         try {
-          await sleep(delay, undefined, { signal });
+          await sleep(delay, undefined, { signal: ended });
         } catch {
-          break; // stopped while waiting
+          if (signal.aborted) break; // stopped while waiting; relistNow() cuts the wait short
         }
         if (this.synced) this.restarts++;
       }
@@ -262,15 +303,29 @@ export class RestartingInformer<T extends KubernetesObject> implements InformerL
   }
 
   /** Lists everything, replaces the cache, tells handlers the differences; returns the list's resourceVersion. */
-  private async relist(lastSeen: string | undefined, previousError: unknown): Promise<string> {
+  private async relist(lastSeen: string | undefined, previousError: unknown, consistent: boolean): Promise<string> {
     const { name, path, labelSelector, fieldSelector } = this.source;
-    const from = listFrom(lastSeen, previousError);
-    const { items, resourceVersion } = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize, ...from });
+    // relistNow(): a consistent read, not whatever the watch cache has.
+    const from = consistent ? { resourceVersion: '' as const } : listFrom(lastSeen, previousError);
+    // Callers of relistNow() before this list started are answered by it (or by the next, if it fails).
+    const waiters = this.relistWaiters.splice(0);
+    this.relistRequested = false;
+    let listed: { items: T[]; resourceVersion: string };
+    try {
+      listed = await listAll<T>(this.client, path, { labelSelector, fieldSelector, limit: this.opts.pageSize, ...from });
+    } catch (err) {
+      this.relistWaiters.unshift(...waiters);
+      if (waiters.length > 0) this.relistRequested = true;
+      throw err;
+    }
+    const { items, resourceVersion } = listed;
     // Every list after the first is a relist: the watch expired (410 Gone) or failed. Logged,
     // since it is otherwise invisible.
     if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion, from: from.resourceVersion === '' ? 'etcd' : 'watch cache' });
     const { transform } = this.opts;
     this.dispatch(this.store.replace(transform ? items.map(transform) : items));
+    this.failing = false;
+    for (const w of waiters) w(true);
     if (!this.synced) {
       this.synced = true;
       this.attempt = 0;

@@ -86,6 +86,7 @@ export async function watchOnce(
     labelSelector: opts.labelSelector,
     fieldSelector: opts.fieldSelector,
   };
+  if (signal.aborted) return 'closed'; // its abort event has fired already: nobody would end this watch
   const local = new AbortController();
   const abort = (): void => local.abort();
   signal.addEventListener('abort', abort);

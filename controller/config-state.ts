@@ -1,0 +1,42 @@
+// The controller's ConfigurationState object (`controller`): written by the leading replica only,
+// Valid or Invalid naming every bad IPAddressPool, AddressPool and L2Advertisement in the caches.
+// A replica that steps down stops writing at once; a planned stop of the leader deletes it.
+import { configurationErrors } from '../shared/config-state/status.js';
+import { ConfigurationStateWriter, type WriteCounter } from '../shared/config-state/writer.js';
+import type { KubeClient } from '../shared/k8s/client.js';
+import type { Logger } from '../shared/log.js';
+import type { ControllerInformers } from './informers.js';
+
+export class ControllerConfigState {
+  private writer: ConfigurationStateWriter | undefined;
+
+  constructor(
+    private readonly d: { readonly kc: KubeClient; readonly namespace: string; readonly log: Logger; readonly informers: ControllerInformers; readonly countWrite: WriteCounter },
+  ) {}
+
+  /** A new term: this replica writes the object from now on. */
+  lead(): void {
+    this.writer?.stop();
+    this.writer = new ConfigurationStateWriter(this.d.kc, this.d.namespace, { type: 'controller' }, this.d.log, this.d.countWrite);
+    this.report();
+  }
+
+  /** The caches changed: report their errors (a no-op on a standby, and when nothing changed). */
+  report(): void {
+    const i = this.d.informers;
+    this.writer?.report(configurationErrors([...i.pools.list()], [...i.legacyPools.list()], [...i.advertisements.list()]));
+  }
+
+  /** Lost the lead: the next leader writes it. */
+  stepDown(): void {
+    this.writer?.stop();
+    this.writer = undefined;
+  }
+
+  /** A planned stop of the leader: the object goes with it. */
+  async remove(): Promise<void> {
+    const w = this.writer;
+    this.writer = undefined;
+    await w?.remove();
+  }
+}

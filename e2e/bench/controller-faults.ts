@@ -1,0 +1,102 @@
+// The controller under faults, long (BENCH=controller-faults): the randomized fault run of
+// e2e/faults for L2LB_FAULT_BENCH_MINUTES (default 20) on its own control plane, then the API
+// request rate at rest with 300 Services pending (one address for 301). Figures, never pass/fail:
+// settle time after each fault kind, request rates at rest and during exhaustion, Event objects per
+// pending Service, operation and fault counts, invariant violations (with the seed to replay).
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { installChartRbac } from '../install/chart-rbac.js';
+import { FAULT_KINDS, FaultRun, type FaultKind } from '../faults/scenario.js';
+import { Rng } from '../faults/rng.js';
+import { metricValue } from '../programs/controller-fixture.js';
+import { startProgram } from '../programs/process.js';
+import { startControlPlane, type ControlPlane } from '../testenv/control-plane.js';
+import { freePort } from '../testenv/ports.js';
+import { sleep } from '../testenv/wait.js';
+import { withKeepAlive } from './keep-alive.js';
+import { percentile, writeBenchReport, type BenchFigure } from './report.js';
+
+const log = (line: string): void => void process.stderr.write(`controller-faults bench: ${line}\n`);
+const PENDING = 300;
+
+export async function runControllerFaultsBench(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const minutes = Number(process.env['L2LB_FAULT_BENCH_MINUTES'] ?? '20');
+  const seed = Number(process.env['L2LB_FAULT_SEED'] ?? Rng.freshSeed());
+  const figures: BenchFigure[] = [];
+  const notes: string[] = [`seed ${seed} (L2LB_FAULT_SEED replays it); fault phase ${minutes} min`];
+  let cp: ControlPlane | undefined;
+  try {
+    cp = await startControlPlane({ log });
+    const kc = withKeepAlive(cp.adminKubeConfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+
+    // 1. The fault run.
+    for (const ns of ['faults-sys', 'faults-app']) await core.createNamespace({ body: { metadata: { name: ns } } });
+    const rbac = await installChartRbac(kc, 'faults-sys', 'l2lb-faults');
+    const saKubeconfig = readFileSync(await cp.serviceAccountKubeconfig('faults-sys', rbac.controllerServiceAccount), 'utf8');
+    const run = new FaultRun(
+      { info: cp, kc, installNs: 'faults-sys', appNs: 'faults-app', lbClass: 'l2lb.bench/faults', controllerKubeconfig: saKubeconfig, log },
+      { seed, durationMs: minutes * 60_000, opsPerRound: 6, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 1])) as Record<FaultKind, number> },
+    );
+    const r = await run.run();
+    figures.push({ name: 'operations', value: r.ops, unit: 'count', target: '>= 3000 in 20 min' });
+    figures.push({ name: 'rounds (quiescent checks)', value: r.rounds, unit: 'count' });
+    for (const k of FAULT_KINDS) figures.push({ name: `faults: ${k}`, value: r.faults[k], unit: 'count', target: '>= 50 in 20 min' });
+    figures.push({ name: 'invariant violations', value: r.violations.length, unit: 'count', target: '0' });
+    figures.push({ name: 'status writes checked against the Lease holder', value: r.writesChecked, unit: 'count' });
+    for (const k of [...FAULT_KINDS, 'none'] as const) {
+      const s = [...r.settleMs[k]].sort((a, b) => a - b);
+      if (s.length === 0) continue;
+      figures.push({ name: `settle after ${k}: p50`, value: percentile(s, 50), unit: 'ms' });
+      figures.push({ name: `settle after ${k}: p99`, value: percentile(s, 99), unit: 'ms' });
+    }
+    const med = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+    figures.push({ name: 'API requests/s at rest (both replicas, median of checks)', value: med(r.requestRateAtRest), unit: 'req/s' });
+    figures.push({ name: 'API requests/s at rest while some Service is pending (median)', value: med(r.requestRateExhausted), unit: 'req/s' });
+    figures.push({ name: 'Event objects per pending Service (end of run)', value: r.eventsPerPending, unit: 'events' });
+    notes.push(...r.violations.slice(0, 20).map((v) => `violation: ${v}`));
+
+    // 2. 300 pending Services: one address, 301 Services, then the request rate at rest.
+    for (const ns of ['pending-sys', 'pending-app']) await core.createNamespace({ body: { metadata: { name: ns } } });
+    const rbac2 = await installChartRbac(kc, 'pending-sys', 'l2lb-pending');
+    const sa2 = await cp.serviceAccountKubeconfig('pending-sys', rbac2.controllerServiceAccount);
+    await custom.createNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: 'pending-sys', plural: 'ipaddresspools', body: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'one' }, spec: { addresses: ['10.41.0.1/32'] } } });
+    const port = await freePort('127.0.0.1');
+    const proc = startProgram('controller', ['--kubeconfig', sa2, '--namespace', 'pending-sys', '--lb-class', 'l2lb.bench/pending', '--metrics-host', '127.0.0.1', '--metrics-port', String(port), '--leader-elect=false', '--log-level', 'info']);
+    try {
+      await proc.waitForEvent('resync', 60_000);
+      for (let i = 0; i <= PENDING; i++) {
+        await core.createNamespacedService({ namespace: 'pending-app', body: { metadata: { name: `p${i}` }, spec: { type: 'LoadBalancer', loadBalancerClass: 'l2lb.bench/pending', allocateLoadBalancerNodePorts: false, ports: [{ port: 80, protocol: 'TCP' }] } } });
+      }
+      const requests = async (): Promise<number> => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return ['GET', 'POST', 'PUT', 'DELETE'].reduce((s, m) => s + (metricValue(text, 'l2lb_k8s_requests_sent', { method: m }) ?? 0), 0);
+      };
+      const warned = async (): Promise<number> => new Set((await core.listNamespacedEvent({ namespace: 'pending-app' })).items.filter((e) => e.reason === 'AllocationFailed').map((e) => e.involvedObject.name)).size;
+      for (let i = 0; i < 240 && (await warned()) < PENDING; i++) await sleep(1000);
+      await sleep(5_000);
+      const before = await requests();
+      await sleep(30_000);
+      const rate = ((await requests()) - before) / 30;
+      figures.push({ name: `API requests/s at rest with ${PENDING} pending Services`, value: rate, unit: 'req/s', target: '< 5' });
+      // Free the address three times: every pending Service is requeued each time.
+      for (let k = 0; k < 3; k++) {
+        const holder = (await core.listNamespacedService({ namespace: 'pending-app' })).items.find((s) => (s.status?.loadBalancer?.ingress ?? []).length > 0);
+        if (holder) await core.deleteNamespacedService({ name: holder.metadata!.name!, namespace: 'pending-app' });
+        await sleep(5_000);
+      }
+      const r0 = await requests();
+      await sleep(10_000);
+      figures.push({ name: `API requests/s at rest with ${PENDING - 3} pending after 3 freed addresses`, value: ((await requests()) - r0) / 10, unit: 'req/s' });
+      const events = (await core.listNamespacedEvent({ namespace: 'pending-app' })).items.length;
+      figures.push({ name: `Event objects per pending Service (${PENDING} pending, 3 addresses freed)`, value: events / (PENDING - 2), unit: 'events' });
+    } finally {
+      await proc.stop('SIGKILL');
+    }
+  } finally {
+    await cp?.stop();
+    writeBenchReport({ benchmark: 'controller-faults', startedAt, figures, notes });
+  }
+}

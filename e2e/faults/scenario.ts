@@ -1,0 +1,371 @@
+// A randomized fault run, as an operator's bad day would go: two controller replicas with short
+// leases behind a TCP proxy to a restartable kube-apiserver, Service and pool operations
+// interleaved with SIGKILL/SIGTERM/SIGSTOP of the leader, API-server restarts and etcd
+// compactions, and the invariants (invariants.ts) checked at every quiescent point. Seeded: the
+// seed is printed first, and the same seed replays the same operations and faults (timing aside).
+// Used by the integration suite (short) and the bench (long); figures come back in the report.
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Service } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { startApiServerReplica, type ApiServerReplica } from '../programs/apiserver-replica.js';
+import { metricValue } from '../programs/controller-fixture.js';
+import { startProgram, type ProgramProcess } from '../programs/process.js';
+import { TcpProxy } from '../programs/tcp-proxy.js';
+import type { TestenvInfo } from '../testenv/jest-info.js';
+import { freePort } from '../testenv/ports.js';
+import { sleep } from '../testenv/wait.js';
+import { checkAddresses, checkPending, checkSingleWriter, checkStable, type LeaseVersion, type PoolView, type ServiceView, type WriteRecord } from './invariants.js';
+import { Rng } from './rng.js';
+
+export type FaultKind = 'sigkill' | 'sigterm' | 'sigstop' | 'apiRestart' | 'compaction';
+export const FAULT_KINDS: readonly FaultKind[] = ['sigkill', 'sigterm', 'sigstop', 'apiRestart', 'compaction'];
+
+export interface FaultEnv {
+  readonly info: TestenvInfo;
+  /** Admin access. */
+  readonly kc: KubeConfig;
+  readonly installNs: string;
+  readonly appNs: string;
+  readonly lbClass: string;
+  /** The controller ServiceAccount's kubeconfig (its server is replaced by the proxy's). */
+  readonly controllerKubeconfig: string;
+  readonly log: (line: string) => void;
+}
+
+export interface FaultRunOptions {
+  readonly seed: number;
+  /** Stop starting rounds after this long. */
+  readonly durationMs: number;
+  /** Operations between two faults (each round: ops, one fault, a quiescent check). */
+  readonly opsPerRound: number;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  /** How long a quiescent point may take to settle before it counts as a violation. */
+  readonly settleTimeoutMs?: number;
+  /** Services kept at most (deletions win above it). */
+  readonly maxServices?: number;
+}
+
+export interface FaultRunReport {
+  readonly seed: number;
+  ops: number;
+  rounds: number;
+  readonly faults: Record<FaultKind, number>;
+  readonly settleMs: Record<FaultKind | 'none', number[]>;
+  readonly violations: string[];
+  /** Controller API requests per second at quiescent points, split by whether some Service was pending. */
+  readonly requestRateAtRest: number[];
+  readonly requestRateExhausted: number[];
+  /** At the end: Event objects (any reason) per pending Service. */
+  eventsPerPending: number;
+  writesChecked: number;
+}
+
+const LEASE = ['--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms'];
+const POOLS: Record<string, string[][]> = { a: [['10.40.0.0/28']], b: [['10.40.1.0/29'], ['10.40.1.0/30']] };
+const group = { group: 'metallb.io', version: 'v1beta1' };
+const ipsOf = (s: V1Service): string[] => (s.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+
+interface Replica {
+  readonly proc: ProgramProcess;
+  readonly metricsPort: number;
+}
+
+export class FaultRun {
+  readonly report: FaultRunReport;
+  private readonly rng: Rng;
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'l2lb-faults-'));
+  private replica: ApiServerReplica | undefined;
+  private proxy: TcpProxy | undefined;
+  private kubeconfigFile = '';
+  private readonly controllers: Replica[] = [];
+  private readonly retired: ProgramProcess[] = [];
+  private readonly lease: LeaseVersion[] = [];
+  private leaseWatch: AbortController | undefined;
+  private serial = 0;
+  private poolShape: Record<string, number> = { a: 0, b: 0 };
+  /** Services whose request or pool changed since the last check (their address may move). */
+  private changed = new Set<string>();
+  private lastIps = new Map<string, string>();
+
+  constructor(
+    private readonly env: FaultEnv,
+    private readonly opts: FaultRunOptions,
+  ) {
+    this.rng = new Rng(opts.seed);
+    this.core = env.kc.makeApiClient(CoreV1Api);
+    this.custom = env.kc.makeApiClient(CustomObjectsApi);
+    const zero = (): Record<FaultKind, number> => ({ sigkill: 0, sigterm: 0, sigstop: 0, apiRestart: 0, compaction: 0 });
+    this.report = {
+      seed: opts.seed, ops: 0, rounds: 0, faults: zero(),
+      settleMs: { sigkill: [], sigterm: [], sigstop: [], apiRestart: [], compaction: [], none: [] },
+      violations: [], requestRateAtRest: [], requestRateExhausted: [], eventsPerPending: 0, writesChecked: 0,
+    };
+  }
+
+  async run(): Promise<FaultRunReport> {
+    this.env.log(`fault run seed ${this.opts.seed} (replay with this seed)`);
+    try {
+      await this.setUp();
+      const end = Date.now() + this.opts.durationMs;
+      while (Date.now() < end) {
+        for (let i = 0; i < this.opts.opsPerRound; i++) await this.operation();
+        const kind = this.rng.weighted({ ...this.opts.faults, none: 1 } as Record<FaultKind | 'none', number>);
+        const faultEnd = kind === 'none' ? Date.now() : await this.fault(kind);
+        await this.quiescentCheck(kind, faultEnd);
+        this.report.rounds++;
+      }
+      await this.finalChecks();
+    } finally {
+      await this.tearDown();
+    }
+    return this.report;
+  }
+
+  // ---- set-up ---------------------------------------------------------------------------------
+
+  private async setUp(): Promise<void> {
+    this.replica = await startApiServerReplica(this.env.info);
+    this.proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(this.replica.server).port) });
+    const config = parse(this.env.controllerKubeconfig) as { clusters: { cluster: { server: string } }[] };
+    for (const c of config.clusters) c.cluster.server = `https://127.0.0.1:${this.proxy.port}`;
+    this.kubeconfigFile = join(this.dir, 'controller.kubeconfig');
+    writeFileSync(this.kubeconfigFile, stringify(config));
+    for (const [name, shapes] of Object.entries(POOLS)) {
+      await this.custom.createNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', body: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec: { addresses: shapes[0] } } });
+    }
+    await this.watchLease();
+    for (let i = 0; i < 2; i++) this.controllers.push(await this.startController());
+    await this.waitFor('a leader', async () => (await this.leaderIndex()) !== undefined, 30_000);
+  }
+
+  private async tearDown(): Promise<void> {
+    this.leaseWatch?.abort();
+    await Promise.all([...this.controllers.map((c) => c.proc.stop('SIGKILL')), ...this.retired.map((p) => p.stop('SIGKILL'))]);
+    await this.proxy?.stop();
+    await this.replica?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async startController(): Promise<Replica> {
+    const metricsPort = await freePort('127.0.0.1');
+    const proc = startProgram('controller', [
+      '--kubeconfig', this.kubeconfigFile, '--namespace', this.env.installNs, '--lb-class', this.env.lbClass,
+      '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--leader-elect=true', '--log-level', 'debug', ...LEASE,
+    ]);
+    await proc.waitForEvent('informersSynced', 60_000);
+    return { proc, metricsPort };
+  }
+
+  /** Every version of the Lease, in order, from a watch (resourceVersions order them against writes). */
+  private async watchLease(): Promise<void> {
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${this.env.installNs}/leases`;
+    let rv = '';
+    const start = async (): Promise<void> => {
+      this.leaseWatch = await new Watch(this.env.kc).watch(path, rv ? { resourceVersion: rv } : {}, (type: string, obj: { metadata?: { resourceVersion?: string }; spec?: { holderIdentity?: string } }) => {
+        rv = obj.metadata?.resourceVersion ?? rv;
+        if (type === 'ADDED' || type === 'MODIFIED') this.lease.push({ resourceVersion: Number(rv), holder: obj.spec?.holderIdentity ?? '' });
+      }, () => {
+        if (!this.leaseWatch?.signal.aborted) setTimeout(() => void start().catch(() => undefined), 200);
+      });
+    };
+    await start();
+  }
+
+  private identityOf(proc: ProgramProcess): string | undefined {
+    const l = proc.logs.find((x) => x.event === 'leaderElected');
+    return l ? String(l['identity']) : undefined;
+  }
+
+  private async leaderIndex(): Promise<number | undefined> {
+    const lease = await this.env.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'l2lb-controller', namespace: this.env.installNs }).catch(() => undefined);
+    const holder = lease?.spec?.holderIdentity;
+    const i = this.controllers.findIndex((c) => this.identityOf(c.proc) === holder && c.proc.running);
+    return i >= 0 ? i : undefined;
+  }
+
+  // ---- operations -----------------------------------------------------------------------------
+
+  private async services(): Promise<V1Service[]> {
+    return (await this.core.listNamespacedService({ namespace: this.env.appNs })).items;
+  }
+
+  private async operation(): Promise<void> {
+    const existing = await this.services();
+    const tooMany = existing.length >= (this.opts.maxServices ?? 30);
+    const op = this.rng.weighted(tooMany ? { create: 0, createShared: 0, delete: 3, repool: 1, poolEdit: 1 } : { create: 4, createShared: 1, delete: 2, repool: 1, poolEdit: 1 });
+    this.report.ops++;
+    const spec = (port: number): V1Service['spec'] => ({ type: 'LoadBalancer', loadBalancerClass: this.env.lbClass, allocateLoadBalancerNodePorts: false, ports: [{ port, protocol: 'TCP' }] });
+    switch (op) {
+      case 'create': {
+        const pool = this.rng.pick([undefined, 'a', 'b']);
+        const annotations: Record<string, string> = pool ? { 'metallb.io/address-pool': pool } : {};
+        await this.core.createNamespacedService({ namespace: this.env.appNs, body: { metadata: { name: `s${++this.serial}`, annotations }, spec: spec(80) } });
+        return;
+      }
+      case 'createShared': {
+        const key = `k${++this.serial}`;
+        for (const [side, port] of [['x', 80], ['y', 443]] as const) {
+          await this.core.createNamespacedService({ namespace: this.env.appNs, body: { metadata: { name: `${key}${side}`, annotations: { 'metallb.io/allow-shared-ip': key } }, spec: spec(port) } });
+        }
+        return;
+      }
+      case 'delete': {
+        if (existing.length === 0) return;
+        const victim = this.rng.pick(existing).metadata!.name!;
+        await this.core.deleteNamespacedService({ name: victim, namespace: this.env.appNs }).catch(() => undefined);
+        return;
+      }
+      case 'repool': {
+        if (existing.length === 0) return;
+        const s = this.rng.pick(existing);
+        const pool = this.rng.pick(['a', 'b']);
+        this.changed.add(s.metadata!.name!);
+        await this.core.patchNamespacedService({ name: s.metadata!.name!, namespace: this.env.appNs, body: [{ op: 'add', path: '/metadata/annotations', value: { ...s.metadata?.annotations, 'metallb.io/address-pool': pool } }] }).catch(() => undefined);
+        return;
+      }
+      case 'poolEdit': {
+        const shape = (this.poolShape['b']! + 1) % POOLS['b']!.length;
+        this.poolShape['b'] = shape;
+        // Every Service holding an address of pool b may move (shrunk away), and any may gain one.
+        for (const s of existing) this.changed.add(s.metadata!.name!);
+        await this.custom.patchNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name: 'b', body: [{ op: 'replace', path: '/spec/addresses', value: POOLS['b']![shape] }] });
+        return;
+      }
+    }
+  }
+
+  // ---- faults ---------------------------------------------------------------------------------
+
+  /** Injects one fault; resolves when the fault itself is over (the system may still be settling). */
+  private async fault(kind: FaultKind): Promise<number> {
+    this.report.faults[kind]++;
+    this.env.log(`fault ${kind} (round ${this.report.rounds})`);
+    const li = await this.leaderIndex();
+    switch (kind) {
+      case 'sigkill':
+      case 'sigterm': {
+        if (li === undefined) break;
+        const old = this.controllers[li]!;
+        await old.proc.stop(kind === 'sigkill' ? 'SIGKILL' : 'SIGTERM');
+        this.retired.push(old.proc);
+        this.controllers[li] = await this.startController();
+        break;
+      }
+      case 'sigstop': {
+        if (li === undefined) break;
+        const pid = this.controllers[li]!.proc.pid!;
+        process.kill(pid, 'SIGSTOP');
+        // Past the Lease: the other replica takes over while this one is frozen.
+        await sleep(4_000 + this.rng.int(2_000));
+        // Operations during the freeze: buffered in the frozen leader's watches.
+        await this.operation();
+        process.kill(pid, 'SIGCONT');
+        break;
+      }
+      case 'apiRestart': {
+        await this.replica?.stop();
+        this.proxy!.cut();
+        this.replica = await startApiServerReplica(this.env.info);
+        this.proxy!.retarget({ host: '127.0.0.1', port: Number(new URL(this.replica.server).port) });
+        this.proxy!.restore();
+        break;
+      }
+      case 'compaction': {
+        const etcd = async (path: string, body: unknown): Promise<{ header: { revision: string } }> => (await (await fetch(`${this.env.info.etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) })).json()) as { header: { revision: string } };
+        const { revision } = (await etcd('/v3/kv/range', { key: Buffer.from('compact_rev_key').toString('base64') })).header;
+        await etcd('/v3/kv/compaction', { revision, physical: true });
+        break;
+      }
+    }
+    return Date.now();
+  }
+
+  // ---- checks ---------------------------------------------------------------------------------
+
+  private async views(): Promise<{ services: ServiceView[]; pools: PoolView[] }> {
+    const items = await this.services();
+    const events = (await this.core.listNamespacedEvent({ namespace: this.env.appNs })).items;
+    const warnings = new Map<string, string[]>();
+    for (const e of events) if (e.type === 'Warning') warnings.set(e.involvedObject.name ?? '', [...(warnings.get(e.involvedObject.name ?? '') ?? []), e.reason ?? '']);
+    const services = items.map((s): ServiceView => ({
+      name: s.metadata!.name!,
+      ips: ipsOf(s),
+      sharingKey: s.metadata?.annotations?.['metallb.io/allow-shared-ip'] ?? '',
+      ports: (s.spec?.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`),
+      pool: s.metadata?.annotations?.['metallb.io/address-pool'],
+      warnings: warnings.get(s.metadata!.name!) ?? [],
+    }));
+    const pools = Object.keys(POOLS).map((name): PoolView => ({ name, addresses: POOLS[name]![this.poolShape[name]!]! }));
+    return { services, pools };
+  }
+
+  private async requestsSent(): Promise<number> {
+    let total = 0;
+    for (const c of this.controllers) {
+      const text = await (await fetch(`http://127.0.0.1:${c.metricsPort}/metrics`)).text().catch(() => '');
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE']) total += metricValue(text, 'l2lb_k8s_requests_sent', { method }) ?? 0;
+    }
+    return total;
+  }
+
+  /** Waits until a leader serves and two snapshots agree with no pending-with-space left; then checks. */
+  private async quiescentCheck(kind: FaultKind | 'none', faultEnd: number): Promise<void> {
+    const timeout = this.opts.settleTimeoutMs ?? 60_000;
+    let previous = '';
+    let stableSince: number | undefined;
+    let settled = false;
+    let last: { services: ServiceView[]; pools: PoolView[] } | undefined;
+    for (const deadline = Date.now() + timeout; Date.now() < deadline && !settled; ) {
+      await sleep(500);
+      const li = await this.leaderIndex();
+      if (li === undefined || !this.controllers[li]!.proc.logs.some((l) => l.event === 'resyncDone')) continue;
+      last = await this.views();
+      const snapshot = JSON.stringify(last.services.map((s) => [s.name, s.ips]));
+      const calm = checkPending(last.services, last.pools).every((p) => !p.includes('has space'));
+      // Settled: unchanged for 3 s (past the Warning grace) with nobody waiting while space exists.
+      if (snapshot !== previous || !calm) stableSince = calm ? Date.now() : undefined;
+      previous = snapshot;
+      settled = stableSince !== undefined && Date.now() - stableSince >= 3_000;
+    }
+    if (!last || !settled) {
+      this.report.violations.push(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
+      if (!last) return;
+    } else this.report.settleMs[kind].push(Math.max(0, stableSince! - faultEnd));
+    const problems = [...checkAddresses(last.services, last.pools), ...checkStable(this.lastIps, last.services, this.changed), ...checkPending(last.services, last.pools)];
+    for (const p of problems) this.report.violations.push(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): ${p}`);
+    // The request rate at rest, over a few seconds.
+    const before = await this.requestsSent();
+    await sleep(3_000);
+    const rate = ((await this.requestsSent()) - before) / 3;
+    (last.services.some((s) => s.ips.length === 0) ? this.report.requestRateExhausted : this.report.requestRateAtRest).push(rate);
+    this.lastIps = new Map(last.services.map((s) => [s.name, [...s.ips].sort().join(',')]));
+    this.changed = new Set();
+  }
+
+  private async finalChecks(): Promise<void> {
+    const writes: WriteRecord[] = [];
+    for (const proc of [...this.retired, ...this.controllers.map((c) => c.proc)]) {
+      const writer = this.identityOf(proc);
+      for (const l of proc.logs) {
+        if (l.event !== 'statusWritten' || l['resourceVersion'] === undefined) continue;
+        writes.push({ writer: writer ?? '(never elected)', resourceVersion: Number(l['resourceVersion']), service: String(l['service']) });
+      }
+    }
+    this.report.writesChecked = writes.length;
+    for (const p of checkSingleWriter(writes, this.lease)) this.report.violations.push(`seed ${this.opts.seed}: ${p}`);
+    const { services } = await this.views();
+    const pending = services.filter((s) => s.ips.length === 0);
+    const events = (await this.core.listNamespacedEvent({ namespace: this.env.appNs })).items;
+    const onPending = events.filter((e) => pending.some((p) => p.name === e.involvedObject.name));
+    this.report.eventsPerPending = pending.length === 0 ? 0 : onPending.length / pending.length;
+  }
+
+  private async waitFor(what: string, pred: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(200)) if (await pred()) return;
+    throw new Error(`fault run: no ${what} within ${timeoutMs} ms`);
+  }
+}
