@@ -92,7 +92,6 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
     const t0 = sim.t;
     killed.add(victim);
     sim.kill(victim);
-    tracker.touch(victim);
     const from = records.length;
     const seen = new Set<string>();
     const running = new Set(sim.running().map((x) => x.name));
@@ -106,7 +105,11 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
     }, 3_000);
     if (ok) agreeMs.push(sim.t - t0);
     else unfinished++;
+    // Back (a new boot id), so the next phases run on a whole cluster.
     runTracked(300);
+    sim.start(victim);
+    killed.delete(victim);
+    runTracked(1_000);
   }
 
   // False deaths under random loss (no kills during the run).

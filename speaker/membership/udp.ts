@@ -48,7 +48,7 @@ export interface HeartbeatServiceEvents {
 
 /** Heartbeat interval when none is given (DESIGN.md "Membership"). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 100;
-export const DEFAULT_WIRE_VERSION: WireVersion = 'v1';
+export const DEFAULT_WIRE_VERSION: WireVersion = 'v2';
 const LEAVING_COPIES = 3;
 const LEAVING_SPACING_MS = 5;
 const REJECT_LOG_EVERY_MS = 10_000;

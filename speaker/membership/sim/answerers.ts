@@ -25,6 +25,7 @@ export class AnswerTracker {
     this.twoSince = vips.map(() => null);
     this.noneSince = vips.map(() => null);
     for (const n of names) this.dirty.add(n);
+    sim.onRunState = (name) => this.dirty.add(name);
   }
 
   /** The node's alive set (or running state) changed. */
@@ -75,7 +76,7 @@ export class AnswerTracker {
     const out = new Set<number>();
     const node = this.sim.node(name);
     const e = node.engine;
-    if (!e || !e.settled(this.sim.t)) return out;
+    if (!e || this.sim.t < node.stalledUntil || !e.settled(this.sim.t)) return out;
     const alive = e.alive();
     if (!alive.has(name)) return out;
     this.ranking.forEach((rank, v) => {

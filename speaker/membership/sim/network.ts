@@ -76,6 +76,8 @@ export class SimNetwork {
   drop: (from: string, to: string, t: number) => boolean = () => false;
   /** Called with every change any node reports. */
   onChange: ((c: ChangeRecord) => void) | null = null;
+  /** Called when a node starts, stops, stalls or wakes (what it answers may change). */
+  onRunState: ((name: string) => void) | null = null;
   private readonly byName = new Map<string, SimNode>();
   private readonly byHost = new Map<string, SimNode>();
   private readonly queue = new Map<number, Packet[]>();
@@ -131,6 +133,7 @@ export class SimNetwork {
     n.held = [];
     n.stalledUntil = 0;
     this.apply(n, () => (n.engine as MembershipEngine).setPeers(this.peers, this.t));
+    this.onRunState?.(name);
   }
 
   startAll(): void {
@@ -142,6 +145,7 @@ export class SimNetwork {
     const n = this.node(name);
     n.engine = null;
     n.held = [];
+    this.onRunState?.(name);
   }
 
   /** SIGTERM: leaving datagrams go out, then the process is gone. */
@@ -152,10 +156,12 @@ export class SimNetwork {
     const out = this.timed(n, () => e.leave(this.t));
     this.transmit(n, out);
     n.engine = null;
+    this.onRunState?.(name);
   }
 
   stall(name: string, ms: number): void {
     this.node(name).stalledUntil = this.t + ms;
+    this.onRunState?.(name);
   }
 
   resetStats(): void {
@@ -190,6 +196,7 @@ export class SimNetwork {
     for (const n of this.nodes) {
       if (!n.engine) continue;
       if (this.t < n.stalledUntil) continue;
+      if (this.t === n.stalledUntil) this.onRunState?.(n.name);
       if (n.held.length > 0) {
         const held = n.held;
         n.held = [];
