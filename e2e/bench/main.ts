@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   packets: async () => ({ run: (await import('./packets.js')).runPacketBench }),
   controller: async () => ({ run: (await import('./controller.js')).runControllerBench }),
   failover: async () => ({ run: (await import('./failover.js')).runFailoverBench }),
+  'election-incremental': async () => ({ run: (await import('./election-incremental.js')).runElectionIncrementalBench }),
   'membership-scale': async () => ({ run: (await import('./membership-scale.js')).runMembershipScaleBench }),
 };
 

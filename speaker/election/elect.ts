@@ -12,7 +12,7 @@ import { rankCandidates } from './rank.js';
 import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceInfo } from './types.js';
 
 /** Per Service: either the nodes that may announce it, or why it is not announced at all. */
-type Wanted = { ok: true; nodes: Set<string> } | { ok: false; reason: ElectionReason };
+export type Wanted = { ok: true; nodes: Set<string> } | { ok: false; reason: ElectionReason };
 
 /** Nodes that exist, run a live speaker, and whose network is usable for load balancers. */
 function usableNodes(input: ElectionInput): NodeInfo[] {
@@ -46,6 +46,46 @@ function wantedNodes(svc: ServiceInfo, pools: Map<string, ReadonlySet<string> | 
   return { ok: true, nodes: new Set([...allowed].filter((n) => local.has(n))) };
 }
 
+/** One group of Services sharing IPs: what each wants, and the nodes all announced members accept. */
+export interface EligibleGroup {
+  readonly keyIp: string;
+  readonly wanted: readonly { readonly svc: ServiceInfo; readonly w: Wanted }[];
+  /** Unranked; null when no member wants announcing. */
+  readonly common: readonly string[] | null;
+}
+
+export interface Eligibility {
+  readonly groups: readonly EligibleGroup[];
+  /** Results that do not depend on who is alive (no IPs, a bad IP). */
+  readonly fixed: ReadonlyMap<string, ElectionResult>;
+}
+
+/** Everything of the election except ranking: the work that does not depend on the hash. */
+export function eligibility(input: ElectionInput): Eligibility {
+  const fixed = new Map<string, ElectionResult>();
+  const { groups, noIps, badIp } = groupByIp(input.services);
+  for (const s of noIps) fixed.set(s.key, { owner: null, reason: 'noIps', candidates: NO_CANDIDATES, keyIp: null });
+  for (const s of badIp) fixed.set(s.key, { owner: null, reason: 'badIp', candidates: NO_CANDIDATES, keyIp: null });
+  const pools = poolNodes(input, usableNodes(input));
+  const out: EligibleGroup[] = [];
+  for (const group of groups) {
+    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools) }));
+    const sets = wanted.flatMap(({ w }) => (w.ok ? [w.nodes] : []));
+    const common = sets.reduce<string[] | null>((acc, s) => (acc === null ? [...s] : acc.filter((n) => s.has(n))), null);
+    out.push({ keyIp: group.keyIp, wanted, common });
+  }
+  return { groups: out, fixed };
+}
+
+/** The results of one group, given its ranked candidates. */
+export function groupResults(group: EligibleGroup, candidates: readonly string[], out: Map<string, ElectionResult>): void {
+  const owner = candidates[0] ?? null;
+  for (const { svc, w } of group.wanted) {
+    if (!w.ok) out.set(svc.key, { owner: null, reason: w.reason, candidates: NO_CANDIDATES, keyIp: group.keyIp });
+    else out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
+  }
+}
+
 /**
  * Owner of every Service, keyed by Service key. Services of a group that want announcing get the
  * same owner, elected among the nodes all of them accept (in practice the same set: shared IPs
@@ -53,12 +93,8 @@ function wantedNodes(svc: ServiceInfo, pools: Map<string, ReadonlySet<string> | 
  * veto the others: it simply is not announced.
  */
 export function electAll(input: ElectionInput): Map<string, ElectionResult> {
-  const out = new Map<string, ElectionResult>();
-  const { groups, noIps, badIp } = groupByIp(input.services);
-  for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: NO_CANDIDATES, keyIp: null });
-  for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: NO_CANDIDATES, keyIp: null });
-
-  const pools = poolNodes(input, usableNodes(input));
+  const { groups, fixed } = eligibility(input);
+  const out = new Map<string, ElectionResult>(fixed);
   // Results are kept until the next election, one per Service: groups ranked in the same order
   // share one candidates array (a handful of orders for thousands of VIPs).
   const orders = new Map<string, readonly string[]>();
@@ -69,18 +105,8 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
     orders.set(key, ranked);
     return ranked;
   };
-  for (const group of groups) {
-    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools) }));
-    const sets = wanted.flatMap(({ w }) => (w.ok ? [w.nodes] : []));
-    const common = sets.reduce<string[] | null>((acc, s) => (acc === null ? [...s] : acc.filter((n) => s.has(n))), null);
-    const candidates = common === null ? NO_CANDIDATES : shared(rankCandidates(group.keyIp, common));
-    const owner = candidates[0] ?? null;
-    for (const { svc, w } of wanted) {
-      if (!w.ok) out.set(svc.key, { owner: null, reason: w.reason, candidates: NO_CANDIDATES, keyIp: group.keyIp });
-      else out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
-    }
-  }
+  for (const group of groups) groupResults(group, group.common === null ? NO_CANDIDATES : shared(rankCandidates(group.keyIp, group.common)), out);
   return out;
 }
 
-const NO_CANDIDATES: readonly string[] = Object.freeze([]);
+export const NO_CANDIDATES: readonly string[] = Object.freeze([]);
