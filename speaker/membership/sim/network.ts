@@ -164,8 +164,9 @@ export class SimNetwork {
     this.onRunState?.(name);
   }
 
+  /** Zeroes the per-node counters; the largest datagram is kept (it is over the whole run). */
   resetStats(): void {
-    for (const n of this.nodes) n.stats = emptyStats();
+    for (const n of this.nodes) n.stats = { ...emptyStats(), largestDatagram: n.stats.largestDatagram };
   }
 
   run(ms: number, each?: (t: number) => void): void {
