@@ -7,7 +7,8 @@
 //   | sender bootId 16 bytes | seq u64 | reportCount u8 | reportCount × report
 //   | HMAC-SHA256 (32 bytes) over everything before it
 // report:
-//   nameLen u8 | origin name | origin bootId 16 bytes | version u32 | suspectCount u8 (<= 8)
+//   nameLen u8 | origin name | origin bootId 16 bytes | version u32
+//   | flags+count u8 (bit 7: the origin is starting, see engine.ts rule 3; bits 0-6: suspectCount <= 8)
 //   | suspectCount × 8-byte name hash (nameHash below) of a neighbour the origin does not hear
 // Suspects travel as hashes so a report has a fixed bound whatever the node names (8 names of 253
 // bytes would not fit); receivers map hashes back through the expected peer list.
@@ -22,6 +23,7 @@ export const NAME_HASH_BYTES = 8;
 const HEADER_FIXED = MAGIC.length + 3 + BOOT_ID_BYTES + 8 + 1; // magic, version, type, nameLen, boot, seq, count
 const REPORT_FIXED = 1 + BOOT_ID_BYTES + 4 + 1;
 const MAX_VERSION = 0xffffffff;
+const STARTING_BIT = 0x80;
 
 export type DatagramType = 'alive' | 'leaving';
 
@@ -32,6 +34,8 @@ export interface Report {
   readonly version: number;
   /** Name hashes (16 hex digits) of the suspected neighbours. */
   readonly suspects: readonly string[];
+  /** The origin started less than deadAfter ago: it cannot vouch for anyone yet. */
+  readonly starting: boolean;
 }
 
 export interface Datagram2 {
@@ -93,7 +97,7 @@ export function encode2(d: Datagram2, key: Uint8Array): { ok: true; bytes: Buffe
     o += buf.write(r.origin, o, 'latin1');
     o += buf.write(r.bootId, o, 'hex');
     o = buf.writeUInt32BE(r.version, o);
-    o = buf.writeUInt8(r.suspects.length, o);
+    o = buf.writeUInt8(r.suspects.length | (r.starting ? STARTING_BIT : 0), o);
     for (const h of r.suspects) o += buf.write(h, o, 'hex');
   }
   mac(key, buf.subarray(0, o)).copy(buf, o);
@@ -145,14 +149,15 @@ function parse(b: Buffer): Datagram2 | null {
     o += BOOT_ID_BYTES;
     const version = b.readUInt32BE(o);
     o += 4;
-    const n = b[o++] as number;
+    const flags = b[o++] as number;
+    const n = flags & ~STARTING_BIT;
     if (n > MAX_SUSPECTS || o + n * NAME_HASH_BYTES > b.length) return null;
     const suspects: string[] = [];
     for (let j = 0; j < n; j++) {
       suspects.push(b.toString('hex', o, o + NAME_HASH_BYTES));
       o += NAME_HASH_BYTES;
     }
-    reports.push({ origin: origin.name, bootId: originBoot, version, suspects });
+    reports.push({ origin: origin.name, bootId: originBoot, version, suspects, starting: (flags & STARTING_BIT) !== 0 });
   }
   if (o !== b.length) return null;
   return { type, node: name.name, bootId, seq, reports };

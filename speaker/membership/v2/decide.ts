@@ -8,7 +8,7 @@ export type ReportSet = ReadonlyMap<string, ReadonlySet<string>>;
 
 const majority = (n: number): number => Math.floor(n / 2) + 1;
 
-function deadOnce(t: Topology, reports: ReportSet, ignore: ReadonlySet<string>): Set<string> {
+function deadOnce(t: Topology, reports: ReportSet, starting: ReadonlySet<string>, ignore: ReadonlySet<string>): Set<string> {
   // 1. Reports that count: from an expected origin not ignored, about one of its neighbours.
   const against = new Map<string, Set<string>>(); // subject -> reporters
   for (const [origin, suspects] of reports) {
@@ -35,8 +35,8 @@ function deadOnce(t: Topology, reports: ReportSet, ignore: ReadonlySet<string>):
     }
   }
   // 3. S is dead when a majority of its neighbours report it, counting as reporting those that
-  //    are themselves credibly reported by someone other than S (a dead or cut observer cannot
-  //    vouch for S, so it must not block the decision).
+  //    are themselves credibly reported by someone other than S, or are starting (a dead, cut or
+  //    just started observer cannot vouch for S, so it must not block the decision).
   const dead = new Set<string>();
   for (const [s, reporters] of credible) {
     const nbrs = neighboursOf(t, s);
@@ -44,7 +44,7 @@ function deadOnce(t: Topology, reports: ReportSet, ignore: ReadonlySet<string>):
     for (const x of nbrs) {
       if (reporters.has(x)) continue;
       const onX = credible.get(x);
-      if (onX && (onX.size > 1 || !onX.has(s))) votes++;
+      if ((onX && (onX.size > 1 || !onX.has(s))) || starting.has(x)) votes++;
     }
     if (votes >= majority(nbrs.size)) dead.add(s);
   }
@@ -55,9 +55,9 @@ function deadOnce(t: Topology, reports: ReportSet, ignore: ReadonlySet<string>):
  * The dead set. A second pass ignores what the dead themselves last reported: a killed node's
  * final report stays in everyone's table until it returns, and must not weigh on the living.
  */
-export function decideDead(t: Topology, reports: ReportSet): Set<string> {
-  const first = deadOnce(t, reports, new Set());
+export function decideDead(t: Topology, reports: ReportSet, starting: ReadonlySet<string> = new Set()): Set<string> {
+  const first = deadOnce(t, reports, starting, new Set());
   if (first.size === 0) return first;
   const stale = [...first].filter((d) => (reports.get(d)?.size ?? 0) > 0);
-  return stale.length === 0 ? first : deadOnce(t, reports, new Set(stale));
+  return stale.length === 0 ? first : deadOnce(t, reports, starting, new Set(stale));
 }

@@ -11,7 +11,9 @@
 // 3. Reports. A node's report lists the neighbours it has not heard for deadAfter (a neighbour
 //    never heard counts as not heard), numbered by a version per boot id. Its first deadAfter
 //    after the peer list arrived, and stallGrace after a stall of its own (rule 8), it adds no
-//    new suspect.
+//    new suspect. For that first deadAfter its report says `starting` (it cannot vouch for its
+//    neighbours yet: rule 5 counts it with the reporters), and the end of it is a new version
+//    like any change, so no stale `starting` outlives it anywhere.
 // 4. Flooding. A changed report goes to every neighbour at once; a node receiving a report newer
 //    than the one it holds (same boot id and higher version, or a boot id it never saw) keeps it
 //    and forwards it to its other neighbours at once. A node hearing a neighbour's new boot id
@@ -96,6 +98,7 @@ interface HeldReport {
   suspects: ReadonlySet<string>;
 }
 
+
 const RETIRED_BOOT_IDS = 8;
 const NEVER = Number.NEGATIVE_INFINITY;
 const NO_NAMES: ReadonlySet<string> = new Set();
@@ -126,6 +129,7 @@ export class V2Engine implements MembershipEngine {
   private readonly heard = new Map<string, { at: number; bootId: string; count: number }>();
   /** Per neighbour: since when it is our neighbour (a new relation gets no grace: see rule 3). */
   private mySuspects: ReadonlySet<string> = NO_NAMES;
+  private myStarting = true;
   private myVersion = 0;
   private readonly reports = new Map<string, HeldReport>();
   private readonly leaving = new Map<string, { bootId: string; at: number }>();
@@ -334,7 +338,8 @@ export class V2Engine implements MembershipEngine {
   /** Rule 3: recomputes our own suspects; true (and a new version) when they changed. */
   private updateOwnReport(now: number): boolean {
     // The first deadAfter after the peer list arrived: neighbours have not had a chance yet.
-    const inGrace = now < this.graceUntil || this.expectedSince === null || now - this.expectedSince < this.deadAfterMs;
+    const starting = this.expectedSince === null || now - this.expectedSince < this.deadAfterMs;
+    const inGrace = now < this.graceUntil || starting;
     const next = new Set<string>();
     for (const n of neighboursOf(this.topology, this.self)) {
       const h = this.heard.get(n);
@@ -343,8 +348,9 @@ export class V2Engine implements MembershipEngine {
       // In grace a neighbour already suspected stays so; nobody new is added.
       if (!inGrace || this.mySuspects.has(n)) next.add(n);
     }
-    if (next.size === this.mySuspects.size && [...next].every((n) => this.mySuspects.has(n))) return false;
+    if (starting === this.myStarting && next.size === this.mySuspects.size && [...next].every((n) => this.mySuspects.has(n))) return false;
     this.mySuspects = next;
+    this.myStarting = starting;
     this.myVersion++;
     return true;
   }
@@ -355,7 +361,7 @@ export class V2Engine implements MembershipEngine {
       const h = this.topology.hashOf.get(n);
       if (h) hashes.push(h);
     }
-    return { origin: this.self, bootId: this.bootId, version: this.myVersion, suspects: hashes };
+    return { origin: this.self, bootId: this.bootId, version: this.myVersion, suspects: hashes, starting: this.myStarting };
   }
 
   private namesOf(hashes: readonly string[]): ReadonlySet<string> {
@@ -375,9 +381,17 @@ export class V2Engine implements MembershipEngine {
     return out;
   }
 
+  /** Origins whose latest report says they are starting (rule 3). */
+  private startingSet(): Set<string> {
+    const out = new Set<string>();
+    for (const [origin, h] of this.reports) if (h.wire.starting) out.add(origin);
+    if (this.myStarting) out.add(this.self);
+    return out;
+  }
+
   /** Rule 5: the new down set, and the changes from the previous one. */
   private recompute(now: number, downBefore: ReadonlySet<string>): MembershipChange[] {
-    const down = decideDead(this.topology, this.reportSet());
+    const down = decideDead(this.topology, this.reportSet(), this.startingSet());
     for (const name of this.leaving.keys()) down.add(name);
     this.down = down;
     this.aliveCache = null;
@@ -432,7 +446,7 @@ export class V2Engine implements MembershipEngine {
   /** Rule 4: everything a (re)started neighbour needs, our own report first. */
   private pushAll(to: ExpectedPeer): Outgoing[] {
     const reports = [this.ownReport()];
-    for (const h of this.reports.values()) if (h.suspects.size > 0 && h.wire.origin !== to.name) reports.push(h.wire);
+    for (const h of this.reports.values()) if ((h.suspects.size > 0 || h.wire.starting) && h.wire.origin !== to.name) reports.push(h.wire);
     const out: Outgoing[] = [];
     for (const batch of packReports(this.self, reports)) {
       const bytes = this.encode('alive', batch, 0);
