@@ -31,7 +31,8 @@ test-lab: build
 demo: build
 	@$(NODE) dist/e2e/demo/main.js
 
-# BENCH=allocator,packets,controller,failover picks benchmarks; L2LB_SOAK_SECONDS shortens the soak.
+# BENCH=allocator,packets,controller,failover,election-incremental,membership-scale picks benchmarks;
+# L2LB_SOAK_SECONDS shortens the soak; L2LB_FAILOVER_PHASES=fifty runs the 50-speaker phase alone.
 bench: build
 	@$(NODE) --expose-gc dist/e2e/bench/main.js
 
