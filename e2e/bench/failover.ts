@@ -4,13 +4,15 @@
 //   (a) SIGKILL + link down, (b) SIGTERM, and (a) again with the lowest safe timers;
 // API writes at rest and per failover; a soak with both cores busy counting false failovers
 // (L2LB_SOAK_SECONDS, default 600); and the speaker at 5,000 VIPs. Figures only, no pass/fail.
-// L2LB_FAILOVER_PHASES=default,fast,scale runs a subset (the others' last figures are kept).
+// L2LB_FAILOVER_PHASES=default,fast,scale,fifty runs a subset (the others' last figures are kept);
+// fifty is 50 speakers (fifty-speakers.ts).
 import { LabCluster } from '../cluster/lab-cluster.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir, percentile, writeBenchReport, type BenchFigure } from './report.js';
 import { quietWindow, runTrials, waitOwnedBy, type QuietWindow, type Trial } from './failover-trials.js';
 import { runScale } from './speaker-scale.js';
+import { fiftySpeakersPhase } from './fifty-speakers.js';
 import { currentAnswerer } from '../cluster/failover.js';
 import { sleep } from '../testenv/wait.js';
 
@@ -184,6 +186,7 @@ export async function runFailoverBench(): Promise<void> {
     ['default', defaultTimers],
     ['fast', fastTimers],
     ['scale', scalePhase],
+    ['fifty', fiftySpeakersPhase],
   ];
   const wanted = (process.env['L2LB_FAILOVER_PHASES'] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   const figures: BenchFigure[] = [];

@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'controller-faults': async () => ({ run: (await import('./controller-faults.js')).runControllerFaultsBench }),
   failover: async () => ({ run: (await import('./failover.js')).runFailoverBench }),
   realcluster: async () => ({ run: (await import('./realcluster.js')).runRealClusterBench }),
+  'membership-scale': async () => ({ run: (await import('./membership-scale.js')).runMembershipScaleBench }),
 };
 
 /** Benchmarks `make bench` runs only when BENCH names them. */

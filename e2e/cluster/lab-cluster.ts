@@ -23,6 +23,9 @@ export const VIP_RANGE_V4 = '192.0.2.200/29';
 export const VIP_RANGE_V6 = '2001:db8::200/125';
 export const SERVICE_PORT = 8080;
 
+/** Longer than the speakers' deadAfter (500 ms), so membership has converged. */
+const MEMBERSHIP_SETTLE_MS = 1_000;
+
 export interface LabClusterOptions {
   readonly nodes?: number;
   /** Echo every program's log lines to stderr with a prefix (debugging). */
@@ -121,6 +124,10 @@ export class LabCluster {
     say('controller running');
     for (const n of this.lab.nodes) await this.startSpeaker(n.name, false);
     for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('informersSynced', 30_000);
+    // Membership starts after the caches (its first peerAlive lines come with the peer list); a
+    // Service created before every speaker heartbeats would see the cluster still forming.
+    for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('peerAlive', 60_000);
+    await new Promise((r) => setTimeout(r, MEMBERSHIP_SETTLE_MS));
     say(`speakers running on ${this.lab.nodes.map((n) => n.name).join(', ')}`);
   }
 

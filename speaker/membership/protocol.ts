@@ -20,6 +20,12 @@ export interface ProtocolOptions extends Omit<MembershipOptions, 'bootId'> {
   readonly keys: readonly Uint8Array[];
   /** Defaults to 16 random bytes: a new life for every process start. */
   readonly bootId?: string;
+  /**
+   * When set, we list ourselves in our own view with the age this returns: version 1 receivers
+   * skip such an entry, version 2 speakers read it as "this sender speaks version 2 too, and saw
+   * a version 1 speaker that long ago" (bilingual.ts).
+   */
+  readonly bilingualMark?: (now: number) => number;
 }
 
 export const newBootId = (): string => randomBytes(16).toString('hex');
@@ -28,11 +34,13 @@ export class HeartbeatProtocol {
   readonly membership: Membership;
   private readonly keys: readonly Uint8Array[];
   private seq = 0n;
+  private readonly bilingualMark: ((now: number) => number) | undefined;
   private readonly rejected = new Map<RejectReason, number>();
 
   constructor(opts: ProtocolOptions, now: number) {
     if (opts.keys.length === 0) throw new Error('heartbeat protocol needs at least one key');
     this.keys = opts.keys;
+    this.bilingualMark = opts.bilingualMark;
     this.membership = new Membership({ ...opts, bootId: opts.bootId ?? newBootId() }, now);
   }
 
@@ -43,7 +51,8 @@ export class HeartbeatProtocol {
   outgoing(now: number, type: HeartbeatType = 'alive'): Datagram[] {
     const m = this.membership;
     // Past the codec's bound, the freshest entries matter most; sending nothing would kill us.
-    const view = type === 'alive' ? m.view(now).sort((x, y) => x.ageMs - y.ageMs).slice(0, MAX_VIEW_ENTRIES) : [];
+    const view = type === 'alive' ? m.view(now).sort((x, y) => x.ageMs - y.ageMs).slice(0, MAX_VIEW_ENTRIES - 1) : [];
+    if (this.bilingualMark && type === 'alive') view.push({ node: m.self, bootId: m.bootId, ageMs: this.bilingualMark(now) });
     const enc = encodeHeartbeat({ type, node: m.self, bootId: m.bootId, seq: this.seq++, view }, this.keys[0] as Uint8Array);
     if (!enc.ok) return [];
     return m.peerAddresses().map((to) => ({ to, bytes: enc.bytes }));

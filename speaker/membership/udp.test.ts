@@ -78,7 +78,8 @@ describe('HeartbeatService over loopback UDP', () => {
 
   it('a speaker gone silently (socket closed, no leaving) is dead within deadAfter + interval', async () => {
     nodes = await cluster(['a', 'b', 'c']);
-    await until(() => nodes.every((n) => n.svc.alive().size === 3), 1000);
+    // Settled: heard, not only listed (a listed peer counts as alive until reported).
+    await until(() => nodes.every((n) => n.svc.alive().size === 3 && n.svc.settled()), 1000);
     const [a, b, c] = nodes as [Node, Node, Node];
     const t0 = performance.now();
     await c.svc.stop({ leaving: false });

@@ -1,18 +1,17 @@
-// The heartbeat shell: UDP sockets, timers and metrics around HeartbeatProtocol. Everything that
-// decides lives in the pure core (membership.ts); this file only moves datagrams and time.
+// The heartbeat shell: UDP sockets, one timer and metrics around a membership engine (engine.ts).
+// Everything that decides lives in the engine; this file only moves datagrams and time.
 //  - Time is performance.now() (monotonic): wall-clock steps never kill or revive a peer.
-//  - A heartbeat round goes out every intervalMs, and at once (at most every tickMs) when the
-//    membership changes or after a stall of our own, so views converge in one network delay
-//    instead of one interval (a returning node is taken back within milliseconds).
+//  - The engine's timer runs every tickMs; it decides when heartbeats are due.
 //  - One socket per address family (udp4, udp6 v6-only); a family the host lacks is skipped.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../../shared/log.js';
-import type { HeartbeatType } from './codec.js';
+import { createEngine, type WireVersion } from './create-engine.js';
+import type { EngineStep, MembershipEngine, Outgoing } from './engine.js';
 import type { ExpectedPeer, MembershipChange } from './membership.js';
 import type { MembershipMetricsSink } from './metrics.js';
-import { HeartbeatProtocol, type Datagram, type RejectReason } from './protocol.js';
+import type { RejectReason } from './protocol.js';
 
 export interface HeartbeatServiceOptions {
   readonly self: string;
@@ -39,6 +38,8 @@ export interface HeartbeatServiceOptions {
   readonly bootId?: string;
   /** Monotonic milliseconds; default performance.now. */
   readonly now?: () => number;
+  /** Wire protocol; default DEFAULT_WIRE_VERSION. */
+  readonly wireVersion?: WireVersion;
 }
 
 export interface HeartbeatServiceEvents {
@@ -47,21 +48,20 @@ export interface HeartbeatServiceEvents {
 
 /** Heartbeat interval when none is given: with the default 500 ms dead-after, five missed in a row mean dead. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 100;
+export const DEFAULT_WIRE_VERSION: WireVersion = 'v2';
 const LEAVING_COPIES = 3;
 const LEAVING_SPACING_MS = 5;
 const REJECT_LOG_EVERY_MS = 10_000;
 
 export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
-  readonly protocol: HeartbeatProtocol;
+  readonly engine: MembershipEngine;
   private readonly now: () => number;
-  private readonly intervalMs: number;
   private readonly tickMs: number;
   private readonly metrics: MembershipMetricsSink;
   private readonly canServe: () => boolean;
   private readonly log: Logger | undefined;
   private sockets: { v4?: Socket; v6?: Socket } = {};
   private timers: NodeJS.Timeout[] = [];
-  private lastRoundAt = Number.NEGATIVE_INFINITY;
   private seenStalls = 0;
   private stopped = false;
   private readonly lastRejectLog = new Map<RejectReason, number>();
@@ -69,15 +69,18 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   private constructor(opts: HeartbeatServiceOptions) {
     super();
     this.now = opts.now ?? (() => performance.now());
-    this.intervalMs = opts.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    this.tickMs = opts.tickMs ?? Math.max(1, Math.min(10, this.intervalMs / 4));
+    const intervalMs = opts.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.tickMs = opts.tickMs ?? Math.max(1, Math.min(10, intervalMs / 4));
     this.log = opts.logger?.child({ component: 'membership' });
     this.metrics = opts.metrics;
     this.canServe = opts.canServe ?? (() => true);
-    this.protocol = new HeartbeatProtocol(
+    this.engine = createEngine(
+      opts.wireVersion ?? DEFAULT_WIRE_VERSION,
       {
         self: opts.self,
         keys: opts.keys,
+        intervalMs,
+        tickMs: this.tickMs,
         ...(opts.bootId === undefined ? {} : { bootId: opts.bootId }),
         ...(opts.deadAfterMs === undefined ? {} : { deadAfterMs: opts.deadAfterMs }),
         ...(opts.stallThresholdMs === undefined ? {} : { stallThresholdMs: opts.stallThresholdMs }),
@@ -88,32 +91,28 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     );
   }
 
-  /** Binds the sockets and starts the timers. Rejects if no address could be bound. */
+  /** Binds the sockets and starts the timer. Rejects if no address could be bound. */
   static async start(opts: HeartbeatServiceOptions): Promise<HeartbeatService> {
     const svc = new HeartbeatService(opts);
     await svc.bind(opts.bindAddresses ?? ['0.0.0.0', '::'], opts.port);
-    svc.timers.push(setInterval(() => svc.round(), svc.intervalMs));
-    svc.timers.push(setInterval(() => svc.apply(svc.protocol.membership.tick(svc.now())), svc.tickMs));
+    svc.timers.push(setInterval(() => svc.apply(svc.engine.timer(svc.now())), svc.tickMs));
     for (const t of svc.timers) t.unref();
     return svc;
   }
 
   /** The speakers Kubernetes lists (speaker Pods: node name, host IP, heartbeat port). */
   setPeers(peers: readonly ExpectedPeer[]): void {
-    const known = new Set(this.protocol.membership.peerAddresses().map((p) => p.name));
-    this.apply(this.protocol.membership.expected(peers, this.now()));
-    // Introduce ourselves to newcomers now rather than at the next interval.
-    if (peers.some((p) => p.name !== this.protocol.membership.self && !known.has(p.name))) this.round();
+    this.apply(this.engine.setPeers(peers, this.now()));
   }
 
   /** Alive speakers, this node included while others hear it. */
   alive(): ReadonlySet<string> {
-    return this.protocol.membership.alive();
+    return this.engine.alive();
   }
 
   /** False until the alive set is meaningful; do not announce before (see Membership.settled). */
   settled(): boolean {
-    return this.protocol.membership.settled(this.now());
+    return this.engine.settled(this.now());
   }
 
   /** Bound ports by family (for tests binding port 0). */
@@ -134,9 +133,10 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (opts.leaving) {
+      const leaving = this.engine.leave(this.now());
       for (let i = 0; i < LEAVING_COPIES; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, LEAVING_SPACING_MS));
-        await Promise.all(this.protocol.outgoing(this.now(), 'leaving').map((d) => this.send(d)));
+        await Promise.all(leaving.map((d) => this.send(d)));
       }
     }
     await Promise.all(Object.values(this.sockets).map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -170,47 +170,38 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.stopped) return;
     const now = this.now();
-    const r = this.protocol.incoming(msg, { host: rinfo.address, port: rinfo.port }, now);
-    if (r.ok) {
-      this.apply(r.changes);
-      return;
-    }
-    this.metrics.rejected(r.reason);
+    const step = this.engine.receive(msg, { host: rinfo.address, port: rinfo.port }, now);
+    this.apply(step);
+    if (step.rejected === undefined) return;
+    const reason = step.rejected;
+    this.metrics.rejected(reason);
     // One line per reason per 10 s: a flood of forged packets must not become a flood of logs.
-    if (now - (this.lastRejectLog.get(r.reason) ?? Number.NEGATIVE_INFINITY) >= REJECT_LOG_EVERY_MS) {
-      this.lastRejectLog.set(r.reason, now);
-      this.log?.warn('heartbeatRejected', 'heartbeat dropped', { reason: r.reason, from: `${rinfo.address}:${rinfo.port}` });
+    if (now - (this.lastRejectLog.get(reason) ?? Number.NEGATIVE_INFINITY) >= REJECT_LOG_EVERY_MS) {
+      this.lastRejectLog.set(reason, now);
+      this.log?.warn('heartbeatRejected', 'heartbeat dropped', { reason, from: `${rinfo.address}:${rinfo.port}` });
     }
   }
 
-  /** Publishes changes, and after a change or a stall sends a round at once. */
-  private apply(changes: readonly MembershipChange[]): void {
+  /** Publishes changes and sends what the engine wants sent (nothing while we cannot serve). */
+  private apply(step: EngineStep): void {
     if (this.stopped) return;
-    const m = this.protocol.membership;
-    const stalls = m.stalls();
-    const stalled = stalls !== this.seenStalls;
-    if (stalled) {
+    const stalls = this.engine.stalls();
+    if (stalls !== this.seenStalls) {
       this.metrics.stalls(stalls - this.seenStalls);
       this.log?.warn('eventLoopStall', 'this speaker did not run for a while; peers get a grace period');
     }
     this.seenStalls = stalls;
-    for (const c of changes) {
+    for (const c of step.changes) {
       if (!c.alive && c.cause === 'timeout' && c.silentForMs !== undefined) this.metrics.detected(c.silentForMs / 1000);
       this.log?.info(c.alive ? 'peerAlive' : 'peerDead', c.alive ? 'speaker is alive' : 'speaker is dead', { ...c });
       this.emit('change', c);
     }
-    this.metrics.peersAlive([...m.alive()].filter((n) => n !== m.self).length);
-    if ((changes.length > 0 || stalled) && this.now() - this.lastRoundAt >= this.tickMs) this.round();
-  }
-
-  private round(type: HeartbeatType = 'alive'): void {
-    if (this.stopped || !this.canServe()) return;
-    this.lastRoundAt = this.now();
-    for (const d of this.protocol.outgoing(this.lastRoundAt, type)) void this.send(d);
+    if (step.changes.length > 0) this.metrics.peersAlive([...this.engine.alive()].filter((n) => n !== this.engine.self).length);
+    if (step.send.length > 0 && this.canServe()) for (const d of step.send) void this.send(d);
   }
 
   /** Never rejects: a failed send is a lost heartbeat, which the protocol tolerates by design. */
-  private send(d: Datagram): Promise<void> {
+  private send(d: Outgoing): Promise<void> {
     const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => socket.send(d.bytes, d.to.port, d.to.host, () => resolve()));

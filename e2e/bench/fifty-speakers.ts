@@ -1,0 +1,49 @@
+// Failover bench phase "fifty": 50 real speakers in 50 node namespaces (the lab's maximum here).
+// Idle for L2LB_FIFTY_IDLE_SECONDS (default 300) counting false failovers and the speakers' CPU
+// at rest, then SIGKILL + link down of the VIP's owner, L2LB_FIFTY_TRIALS times (default 10).
+import { LabCluster } from '../cluster/lab-cluster.js';
+import { currentAnswerer } from '../cluster/failover.js';
+import { sleep } from '../testenv/wait.js';
+import { quietWindow, runTrials, waitOwnedBy } from './failover-trials.js';
+import { cpuSeconds } from './packet-lab.js';
+import { percentile, type BenchFigure } from './report.js';
+
+const NODES = 50;
+const IDLE_SECONDS = Number(process.env['L2LB_FIFTY_IDLE_SECONDS'] ?? 300);
+const TRIALS = Number(process.env['L2LB_FIFTY_TRIALS'] ?? 10);
+
+export async function fiftySpeakersPhase(figures: BenchFigure[], notes: string[]): Promise<void> {
+  const c = await LabCluster.start({ nodes: NODES });
+  try {
+    await c.createPool('bench', { addresses: ['192.0.2.200/29'] });
+    await c.createAdvertisement('bench');
+    await c.createService('bench');
+    const [ip] = await c.waitForIps('bench', 1, 60_000);
+    await waitOwnedBy(c, ip!, await currentAnswerer(c, ip!, 60_000), 60_000);
+    await sleep(5_000);
+
+    const pids = [...c.speakers.values()].flatMap((p) => (p.running && p.pid !== undefined ? [p.pid] : []));
+    const cpu0 = await Promise.all(pids.map(cpuSeconds));
+    const quiet = await quietWindow(c, ip!, IDLE_SECONDS, false);
+    const cpu1 = await Promise.all(pids.map(cpuSeconds));
+    const perSpeaker = cpu1.map((s, i) => ((s - (cpu0[i] ?? 0)) / IDLE_SECONDS) * 1000).sort((a, b) => a - b);
+    figures.push(
+      { name: `${NODES} speakers idle ${IDLE_SECONDS} s: false failovers (peer deaths + ownership moves)`, value: quiet.unrest.length, unit: 'events', target: '0' },
+      { name: `${NODES} speakers at rest: CPU per speaker (whole process), median`, value: Math.round(percentile(perSpeaker, 50) * 10) / 10, unit: 'ms/s' },
+      { name: `${NODES} speakers at rest: CPU per speaker (whole process), max`, value: Math.round((perSpeaker[perSpeaker.length - 1] ?? Number.NaN) * 10) / 10, unit: 'ms/s' },
+      { name: `${NODES} speakers idle: machine CPU busy`, value: Math.round(quiet.cpuBusy * 1000) / 10, unit: '%' },
+    );
+    if (quiet.unrest.length > 0) notes.push(`fifty idle unrest: ${quiet.unrest.slice(0, 10).map((l) => `${l.node} ${l.event} ${String(l['peer'] ?? l['service'] ?? '')}`).join('; ')}`);
+
+    const kill = await runTrials(c, ip!, 'kill', TRIALS, `kill (${NODES} speakers)`);
+    const s = kill.map((t) => t.connectMs).sort((a, b) => a - b);
+    figures.push(
+      { name: `${NODES} speakers: SIGKILL + link down to first TCP connection, median`, value: percentile(s, 50), unit: 'ms', target: '<= 600' },
+      { name: `${NODES} speakers: the same, max`, value: s[s.length - 1] ?? Number.NaN, unit: 'ms' },
+      { name: `${NODES} speakers: trials`, value: kill.length, unit: 'trials' },
+      { name: `${NODES} speakers: peer deaths not about the faulted node during the trials`, value: kill.flatMap((t) => t.unrelated).length, unit: 'events', target: '0' },
+    );
+  } finally {
+    await c.stop();
+  }
+}

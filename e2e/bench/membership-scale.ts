@@ -1,0 +1,191 @@
+// BENCH=membership-scale: the membership protocol at 10, 100, 1,000 and 5,000 speakers, simulated
+// in one process (speaker/membership/sim): real engines, real codec and HMAC, a fake clock and a
+// simulated network. Per N it writes what one speaker spends (CPU ms per second inside the engine,
+// datagrams and bytes per second, in plus out), how long a kill takes until EVERY surviving speaker
+// has the new alive set, false deaths under 1 % and 5 % random loss, and the longest window in which
+// two speakers would answer for one VIP while one link is bad (cut both ways, then one way).
+// MEMBERSHIP_SCALE_PROTOCOL=v1 measures the previous wire version (full mesh); MEMBERSHIP_SCALE_N
+// picks sizes (e.g. "10,100"). CPU is wall time inside engine calls on a shared machine: compare
+// runs of one session, not across machines.
+import { createEngine, type WireVersion } from '../../speaker/membership/create-engine.js';
+import { AnswerTracker } from '../../speaker/membership/sim/answerers.js';
+import { SimNetwork, rng, simNames, type ChangeRecord } from '../../speaker/membership/sim/network.js';
+import { percentile, writeBenchReport, type BenchFigure } from './report.js';
+
+const KEY = Buffer.from('membership-scale-bench-key-32byt');
+const INTERVAL = 100;
+const TICK = 10;
+const DEAD_AFTER = 500;
+const VIPS = Array.from({ length: 64 }, (_, i) => `192.0.2.${i + 1}`);
+
+interface Plan {
+  readonly steadyMs: number;
+  readonly kills: number;
+  readonly lossMs: number;
+  readonly badLinkMs: number;
+}
+
+const plans: Record<number, Plan> = {
+  10: { steadyMs: 5_000, kills: 5, lossMs: 20_000, badLinkMs: 5_000 },
+  100: { steadyMs: 3_000, kills: 5, lossMs: 10_000, badLinkMs: 3_000 },
+  1000: { steadyMs: 2_000, kills: 5, lossMs: 5_000, badLinkMs: 2_000 },
+  5000: { steadyMs: 1_000, kills: 3, lossMs: 2_000, badLinkMs: 1_000 },
+};
+/** MEMBERSHIP_SCALE_SHORTEN=10 divides every phase by 10 (the full-mesh protocol at 100 nodes). */
+const shorten = Math.max(1, Number(process.env['MEMBERSHIP_SCALE_SHORTEN'] ?? 1) || 1);
+function planFor(n: number): Plan {
+  const p = plans[n] ?? { steadyMs: 2_000, kills: 3, lossMs: 3_000, badLinkMs: 2_000 };
+  const s = (ms: number): number => Math.max(200, Math.round(ms / shorten));
+  return { steadyMs: s(p.steadyMs), kills: Math.max(1, Math.round(p.kills / shorten)), lossMs: s(p.lossMs), badLinkMs: s(p.badLinkMs) };
+}
+
+const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
+const max = (xs: number[]): number => (xs.length === 0 ? Number.NaN : Math.max(...xs));
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+interface SizeResult {
+  readonly n: number;
+  readonly figures: BenchFigure[];
+  readonly notes: string[];
+}
+
+function measureSize(n: number, version: WireVersion, seed: number): SizeResult {
+  const plan = planFor(n);
+  const wallStart = performance.now();
+  const sim = new SimNetwork({
+    names: simNames(n),
+    tickMs: TICK,
+    seed,
+    measureCpu: true,
+    factory: (self, now) => createEngine(version, { self, keys: [KEY], intervalMs: INTERVAL, tickMs: TICK, deadAfterMs: DEAD_AFTER }, now),
+  });
+  const tracker = new AnswerTracker(sim, VIPS);
+  const records: ChangeRecord[] = [];
+  sim.onChange = (c) => {
+    records.push(c);
+    tracker.touch(c.observer);
+  };
+  const pick = rng(seed + 1);
+  const runTracked = (ms: number): void => sim.run(ms, () => tracker.update());
+
+  sim.startAll();
+  runTracked(1_500);
+
+  // Steady state.
+  sim.resetStats();
+  runTracked(plan.steadyMs);
+  const secs = plan.steadyMs / 1000;
+  const live = sim.running();
+  const cpu = live.map((x) => x.stats.cpuMs / secs);
+  const dgs = live.map((x) => (x.stats.sentDatagrams + x.stats.receivedDatagrams) / secs);
+  const bytes = live.map((x) => (x.stats.sentBytes + x.stats.receivedBytes) / secs / 1024);
+  const maxDatagram = Math.max(...sim.nodes.map((x) => x.stats.largestDatagram));
+
+  // Kills: time until every surviving speaker has dropped the killed one.
+  const killed = new Set<string>();
+  const agreeMs: number[] = [];
+  let unfinished = 0;
+  for (let k = 0; k < plan.kills; k++) {
+    const candidates = sim.running().filter((x) => !killed.has(x.name));
+    const victim = candidates[Math.floor(pick() * candidates.length)]?.name as string;
+    runTracked(Math.floor(pick() * INTERVAL)); // a random point of the heartbeat cycle
+    const t0 = sim.t;
+    killed.add(victim);
+    sim.kill(victim);
+    const from = records.length;
+    const seen = new Set<string>();
+    const running = new Set(sim.running().map((x) => x.name));
+    const ok = sim.runUntil(() => {
+      tracker.update();
+      for (let i = from; i < records.length; i++) {
+        const r = records[i] as ChangeRecord;
+        if (r.peer === victim && !r.alive) seen.add(r.observer);
+      }
+      return [...running].every((x) => seen.has(x));
+    }, 3_000);
+    if (ok) agreeMs.push(sim.t - t0);
+    else unfinished++;
+    // Back (a new boot id), so the next phases run on a whole cluster.
+    runTracked(300);
+    sim.start(victim);
+    killed.delete(victim);
+    runTracked(1_000);
+  }
+
+  // False deaths under random loss (no kills during the run).
+  const falseDeaths = (loss: number): number => {
+    sim.loss = loss;
+    const from = records.length;
+    runTracked(plan.lossMs);
+    sim.loss = 0;
+    const subjects = new Set<string>();
+    for (let i = from; i < records.length; i++) {
+      const r = records[i] as ChangeRecord;
+      if (!r.alive && !killed.has(r.peer)) subjects.add(r.peer);
+    }
+    runTracked(1_000); // let any false death heal before the next phase
+    return subjects.size;
+  };
+  const false1 = falseDeaths(0.01);
+  const false5 = falseDeaths(0.05);
+
+  // One bad link between two speakers that monitor each other: cut both ways, then one way.
+  const [a, b] = monitoringPair(sim, killed);
+  tracker.reset();
+  sim.drop = (f, t) => (f === a && t === b) || (f === b && t === a);
+  runTracked(plan.badLinkMs);
+  sim.drop = (f, t) => f === b && t === a;
+  runTracked(plan.badLinkMs);
+  sim.drop = () => false;
+  runTracked(1_000);
+  const twoMs = tracker.maxTwo;
+
+  const wallS = (performance.now() - wallStart) / 1000;
+  const label = `N=${n}`;
+  const figures: BenchFigure[] = [
+    { name: `${label} CPU per node, median`, value: round(median(cpu), 2), unit: 'ms/s', target: n === 1000 ? '<= 10' : undefined },
+    { name: `${label} CPU per node, max`, value: round(max(cpu), 2), unit: 'ms/s' },
+    { name: `${label} datagrams per node (in+out)`, value: round(median(dgs)), unit: '/s', target: n === 1000 ? '<= 200' : undefined },
+    { name: `${label} bytes per node (in+out)`, value: round(median(bytes)), unit: 'KB/s', target: n === 1000 ? '<= 50' : undefined },
+    { name: `${label} largest datagram sent (whole run: floods and pushes too)`, value: Math.round(maxDatagram), unit: 'B', target: '< 1200' },
+    { name: `${label} kill to agreement, median`, value: median(agreeMs), unit: 'ms', target: n === 1000 ? '<= 600' : undefined },
+    { name: `${label} kill to agreement, max`, value: max(agreeMs), unit: 'ms', target: n === 1000 ? '<= 1000' : undefined },
+    { name: `${label} false deaths at 1 % loss`, value: false1, unit: 'nodes', target: n === 1000 ? '0' : undefined },
+    { name: `${label} false deaths at 5 % loss`, value: false5, unit: 'nodes' },
+    { name: `${label} two answerers after one bad link, longest`, value: twoMs, unit: 'ms', target: n === 1000 ? '0' : undefined },
+  ].map((f) => (f.target === undefined ? { name: f.name, value: f.value, unit: f.unit } : (f as BenchFigure)));
+  const notes = [
+    `${label}: ${plan.kills} kill(s) (${unfinished} not agreed within 3 s), ${plan.lossMs / 1000} s per loss rate, ${plan.badLinkMs / 1000} s per bad-link phase; simulated ${(sim.t / 1000).toFixed(1)} s in ${wallS.toFixed(0)} s of wall time.`,
+  ];
+  return { n, figures, notes };
+}
+
+/** Two running nodes that heartbeat each other (any two for a full mesh). */
+function monitoringPair(sim: SimNetwork, killed: ReadonlySet<string>): [string, string] {
+  const alive = sim.running().filter((x) => !killed.has(x.name));
+  const a = alive[0]?.name as string;
+  const engine = sim.engine(a) as { neighbours?: () => readonly string[] };
+  const next = engine.neighbours?.().find((x) => !killed.has(x)) ?? (alive[1]?.name as string);
+  return [a, next];
+}
+
+export async function runMembershipScaleBench(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const version = (process.env['MEMBERSHIP_SCALE_PROTOCOL'] ?? 'v2') as WireVersion;
+  if (version !== 'v1' && version !== 'v2') throw new Error(`MEMBERSHIP_SCALE_PROTOCOL must be v1 or v2, not ${String(version)}`);
+  const sizes = (process.env['MEMBERSHIP_SCALE_N'] ?? '10,100,1000,5000').split(',').map((s) => Number(s.trim())).filter((x) => Number.isInteger(x) && x >= 2);
+  const figures: BenchFigure[] = [];
+  const notes = [
+    `Wire version ${version}; interval ${INTERVAL} ms, dead after ${DEAD_AFTER} ms, tick ${TICK} ms, 1 ms one-way delay, ${VIPS.length} VIPs for the answerer windows.`,
+    'CPU: wall time inside one node\'s engine calls (decode, HMAC, rules, encode) per simulated second; datagrams and bytes count in plus out.',
+  ];
+  for (const n of sizes) {
+    process.stdout.write(`membership-scale: ${version} N=${n} ...\n`);
+    const r = measureSize(n, version, 11 + n);
+    figures.push(...r.figures);
+    notes.push(...r.notes);
+    for (const f of r.figures) process.stdout.write(`  ${f.name}: ${f.value} ${f.unit}\n`);
+  }
+  const file = writeBenchReport({ benchmark: version === 'v2' ? 'membership-scale' : 'membership-scale-v1', startedAt, figures, notes });
+  process.stdout.write(`membership-scale bench: ${file}\n`);
+}
