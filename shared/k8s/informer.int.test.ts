@@ -199,7 +199,6 @@ describe('after a reset and 429s', () => {
     const informer = informerFor(client, logs);
     await informer.start();
     const listed = client.lists;
-    const before = await probeLists();
     // The watch breaks, and for a while every request is refused as by an overloaded API server.
     front.throttle(1);
     front.resetAll();
@@ -213,8 +212,8 @@ describe('after a reset and 429s', () => {
     // Retry-After (1 s) bounds the 50-500 ms backoff from below.
     expect(Math.min(...refused.map((l) => l['retryInMs'] as number))).toBeGreaterThanOrEqual(1000);
     expect([client.lists - listed, informer.relists]).toEqual([0, 0]);
-    const after = await probeLists();
-    expect([after.etcd - before.etcd, after.cache - before.cache, after.consistent - before.consistent]).toEqual([0, 0, 0]);
+    // The client's own counters are the proof here: the API server's list counters also count other
+    // clients (kube-controller-manager's garbage collector lists every resource type, this one too).
     await informer.stop();
     client.close();
     await admin.delete(probe('after-429'));
