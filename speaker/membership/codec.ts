@@ -57,7 +57,28 @@ export const validBootId = (id: string): boolean => BOOT_ID.test(id);
 
 const typeCode: Record<HeartbeatType, number> = { alive: 1, leaving: 2 };
 
-const mac = (key: Uint8Array, data: Uint8Array): Buffer => createHmac('sha256', key).update(data).digest();
+export const mac = (key: Uint8Array, data: Uint8Array): Buffer => createHmac('sha256', key).update(data).digest();
+
+/**
+ * The frame every wire version shares: MAGIC, a version byte, the body, an HMAC-SHA256 trailer
+ * over both. Checks size, magic, version and MAC (any of `keys` may have signed it: rotation) and
+ * returns the authenticated body (MAGIC and version included) for the version's own parser.
+ */
+export function authenticate(
+  bytes: Uint8Array,
+  keys: readonly Uint8Array[],
+  frame: { readonly version: number; readonly minBytes: number; readonly maxBytes: number },
+): { ok: true; body: Buffer } | { ok: false; reason: Exclude<DecodeRejection, 'malformed'> } {
+  if (bytes.length < frame.minBytes) return { ok: false, reason: 'short' };
+  if (bytes.length > frame.maxBytes) return { ok: false, reason: 'too-long' };
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return { ok: false, reason: 'bad-magic' };
+  if (buf[MAGIC.length] !== frame.version) return { ok: false, reason: 'bad-version' };
+  const body = buf.subarray(0, buf.length - MAC_BYTES);
+  const got = buf.subarray(buf.length - MAC_BYTES);
+  if (!keys.some((k) => timingSafeEqual(mac(k, body), got))) return { ok: false, reason: 'bad-mac' };
+  return { ok: true, body };
+}
 
 export function encodeHeartbeat(hb: Heartbeat, key: Uint8Array): Encoded {
   if (!validNodeName(hb.node)) return { ok: false, error: `invalid node name ${JSON.stringify(hb.node)}` };
@@ -94,15 +115,9 @@ export function encodeHeartbeat(hb: Heartbeat, key: Uint8Array): Encoded {
  * (new key first, old key still accepted) without speakers dropping each other's heartbeats.
  */
 export function decodeHeartbeat(bytes: Uint8Array, keys: readonly Uint8Array[]): Decoded {
-  if (bytes.length < MIN_BYTES) return { ok: false, reason: 'short' };
-  if (bytes.length > MAX_DATAGRAM_BYTES) return { ok: false, reason: 'too-long' };
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return { ok: false, reason: 'bad-magic' };
-  if (buf[MAGIC.length] !== VERSION) return { ok: false, reason: 'bad-version' };
-  const body = buf.subarray(0, buf.length - MAC_BYTES);
-  const got = buf.subarray(buf.length - MAC_BYTES);
-  if (!keys.some((k) => timingSafeEqual(mac(k, body), got))) return { ok: false, reason: 'bad-mac' };
-  const hb = parseBody(body);
+  const frame = authenticate(bytes, keys, { version: VERSION, minBytes: MIN_BYTES, maxBytes: MAX_DATAGRAM_BYTES });
+  if (!frame.ok) return frame;
+  const hb = parseBody(frame.body);
   return hb === null ? { ok: false, reason: 'malformed' } : { ok: true, heartbeat: hb };
 }
 
@@ -137,7 +152,8 @@ function parseBody(b: Buffer): Heartbeat | null {
   return { type, node: name.name, bootId, seq, view };
 }
 
-function readName(b: Buffer, o: number): { name: string; next: number } | null {
+/** A length-prefixed node name at `o`, validated; null when it is not one. */
+export function readName(b: Buffer, o: number): { name: string; next: number } | null {
   if (o >= b.length) return null;
   const len = b[o] as number;
   if (len === 0 || len > MAX_NAME_BYTES || o + 1 + len > b.length) return null;

@@ -12,8 +12,8 @@
 //   | suspectCount × 8-byte name hash (nameHash below) of a neighbour the origin does not hear
 // Suspects travel as hashes so a report has a fixed bound whatever the node names (8 names of 253
 // bytes would not fit); receivers map hashes back through the expected peer list.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { BOOT_ID_BYTES, MAC_BYTES, MAGIC, MAX_NAME_BYTES, validBootId, validNodeName } from '../codec.js';
+import { createHash } from 'node:crypto';
+import { authenticate, BOOT_ID_BYTES, mac, MAC_BYTES, MAGIC, readName, validBootId, validNodeName } from '../codec.js';
 
 export const VERSION_2 = 2;
 /** Under the 1,280-byte IPv6 minimum MTU with room for IP and UDP headers. */
@@ -55,7 +55,6 @@ export const nameHash = (name: string): string => createHash('sha256').update(na
 export const headerBytes = (node: string): number => HEADER_FIXED + Buffer.byteLength(node, 'latin1') + MAC_BYTES;
 export const reportBytes = (r: Report): number => REPORT_FIXED + Buffer.byteLength(r.origin, 'latin1') + r.suspects.length * NAME_HASH_BYTES;
 
-const mac = (key: Uint8Array, data: Uint8Array): Buffer => createHmac('sha256', key).update(data).digest();
 const HASH = /^[0-9a-f]{16}$/;
 const typeCode: Record<DatagramType, number> = { alive: 1, leaving: 2 };
 
@@ -113,16 +112,9 @@ export function wireVersionOf(bytes: Uint8Array): number | null {
 
 /** Decodes and authenticates; any of `keys` may have signed it (rotation). */
 export function decode2(bytes: Uint8Array, keys: readonly Uint8Array[]): Decoded2 {
-  if (bytes.length < HEADER_FIXED + 1 + MAC_BYTES) return { ok: false, reason: 'short' };
-  if (bytes.length > MAX_DATAGRAM_BYTES) return { ok: false, reason: 'too-long' };
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const version = wireVersionOf(buf);
-  if (version === null) return { ok: false, reason: 'bad-magic' };
-  if (version !== VERSION_2) return { ok: false, reason: 'bad-version' };
-  const body = buf.subarray(0, buf.length - MAC_BYTES);
-  const got = buf.subarray(buf.length - MAC_BYTES);
-  if (!keys.some((k) => timingSafeEqual(mac(k, body), got))) return { ok: false, reason: 'bad-mac' };
-  const d = parse(body);
+  const frame = authenticate(bytes, keys, { version: VERSION_2, minBytes: HEADER_FIXED + 1 + MAC_BYTES, maxBytes: MAX_DATAGRAM_BYTES });
+  if (!frame.ok) return frame;
+  const d = parse(frame.body);
   return d === null ? { ok: false, reason: 'malformed' } : { ok: true, datagram: d };
 }
 
@@ -161,14 +153,6 @@ function parse(b: Buffer): Datagram2 | null {
   }
   if (o !== b.length) return null;
   return { type, node: name.name, bootId, seq, reports };
-}
-
-function readName(b: Buffer, o: number): { name: string; next: number } | null {
-  if (o >= b.length) return null;
-  const len = b[o] as number;
-  if (len === 0 || len > MAX_NAME_BYTES || o + 1 + len > b.length) return null;
-  const name = b.toString('latin1', o + 1, o + 1 + len);
-  return validNodeName(name) ? { name, next: o + 1 + len } : null;
 }
 
 /**
