@@ -52,6 +52,7 @@
 // on-segment attacker who recorded heartbeats (without the key) could replay a dead peer's old
 // ones to it for as long as the recording lasts. Such an attacker can spoof ARP for the VIPs
 // anyway; binding heartbeats to the receiver's boot id would close this if it ever matters.
+import { StallDetector } from './stall.js';
 import type { Heartbeat, ViewEntry } from './codec.js';
 
 export interface PeerAddress {
@@ -121,14 +122,10 @@ export class Membership {
   readonly self: string;
   readonly bootId: string;
   readonly deadAfterMs: number;
-  private readonly stallThresholdMs: number;
-  private readonly stallGraceMs: number;
+  private readonly stall: StallDetector;
   private readonly verifySource: boolean;
   private readonly peers = new Map<string, PeerState>();
   private selfAlive = true;
-  private lastCallAt: number;
-  private graceUntil = NEVER;
-  private stallCount = 0;
   private expectedSince: number | null = null;
   private notAloneSince: number | null = null;
 
@@ -136,15 +133,13 @@ export class Membership {
     this.self = opts.self;
     this.bootId = opts.bootId;
     this.deadAfterMs = opts.deadAfterMs ?? 500;
-    this.stallThresholdMs = opts.stallThresholdMs ?? this.deadAfterMs / 2;
-    this.stallGraceMs = opts.stallGraceMs ?? this.deadAfterMs / 2;
+    this.stall = new StallDetector(now, opts.stallThresholdMs ?? this.deadAfterMs / 2, opts.stallGraceMs ?? this.deadAfterMs / 2);
     this.verifySource = opts.verifySourceAddress ?? true;
-    this.lastCallAt = now;
   }
 
   /** Replaces the peer list (speaker Pods and their host IPs). Peers no longer listed die at once. */
   expected(list: readonly ExpectedPeer[], now: number): MembershipChange[] {
-    this.observe(now);
+    this.stall.observe(now);
     this.expectedSince ??= now;
     const changes: MembershipChange[] = [];
     const wanted = new Map(list.filter((p) => p.name !== this.self).map((p) => [p.name, p]));
@@ -177,7 +172,7 @@ export class Membership {
   }
 
   receive(hb: Heartbeat, from: PeerAddress, now: number): ReceiveResult {
-    this.observe(now);
+    this.stall.observe(now);
     if (hb.node === this.self) return { ok: false, reason: 'self' };
     const st = this.peers.get(hb.node);
     if (!st) return { ok: false, reason: 'unknown-peer' };
@@ -214,7 +209,7 @@ export class Membership {
 
   /** Re-judges everyone against the clock; call often (the shell does every few ms). */
   tick(now: number): MembershipChange[] {
-    this.observe(now);
+    this.stall.observe(now);
     return this.evaluate(now);
   }
 
@@ -255,15 +250,7 @@ export class Membership {
 
   /** How many stalls of our own event loop were detected (rule 7). */
   stalls(): number {
-    return this.stallCount;
-  }
-
-  private observe(now: number): void {
-    if (now - this.lastCallAt > this.stallThresholdMs) {
-      this.graceUntil = now + this.stallGraceMs;
-      this.stallCount++;
-    }
-    this.lastCallAt = Math.max(this.lastCallAt, now);
+    return this.stall.count;
   }
 
   /** Freshest relayed evidence per node name (rule 2), skipping boot ids known to be over. */
@@ -290,7 +277,7 @@ export class Membership {
 
   private evaluate(now: number): MembershipChange[] {
     const relayed = this.relayedEvidence();
-    const inGrace = now < this.graceUntil;
+    const inGrace = this.stall.inGrace(now);
     const changes: MembershipChange[] = [];
     for (const [name, st] of this.peers) {
       const direct = st.left ? NEVER : (st.lastHeardAt ?? NEVER);

@@ -61,6 +61,7 @@
 // before its speaker runs looks alive for the spread of the Kubernetes watch among its neighbours.
 //
 // TIMING CONSTRAINTS as version 1: interval + stallThreshold < deadAfter; deadAfter >= 3 × interval.
+import { StallDetector } from '../stall.js';
 import { randomBytes } from 'node:crypto';
 import { NO_STEP, type EngineStep, type MembershipEngine, type Outgoing } from '../engine.js';
 import { canonicalHost, type ExpectedPeer, type MembershipChange, type PeerAddress } from '../membership.js';
@@ -109,8 +110,7 @@ export class V2Engine implements MembershipEngine {
   private readonly keys: readonly Uint8Array[];
   private readonly intervalMs: number;
   private readonly deadAfterMs: number;
-  private readonly stallThresholdMs: number;
-  private readonly stallGraceMs: number;
+  private readonly stall: StallDetector;
   private readonly verifySource: boolean;
 
   private topology: Topology = topologyFor([]);
@@ -119,9 +119,6 @@ export class V2Engine implements MembershipEngine {
   private expectedSince: number | null = null;
   private seq = 0n;
   private lastRoundAt = NEVER;
-  private lastCallAt: number;
-  private graceUntil = NEVER;
-  private stallCount = 0;
 
   /** Per sender: replay state. */
   private readonly senders = new Map<string, SenderState>();
@@ -143,10 +140,8 @@ export class V2Engine implements MembershipEngine {
     this.keys = opts.keys;
     this.intervalMs = opts.intervalMs;
     this.deadAfterMs = opts.deadAfterMs ?? 500;
-    this.stallThresholdMs = opts.stallThresholdMs ?? this.deadAfterMs / 2;
-    this.stallGraceMs = opts.stallGraceMs ?? this.deadAfterMs / 2;
+    this.stall = new StallDetector(now, opts.stallThresholdMs ?? this.deadAfterMs / 2, opts.stallGraceMs ?? this.deadAfterMs / 2);
     this.verifySource = opts.verifySourceAddress ?? true;
-    this.lastCallAt = now;
   }
 
   /** This node's neighbours in the watch graph. */
@@ -160,7 +155,7 @@ export class V2Engine implements MembershipEngine {
   }
 
   setPeers(list: readonly ExpectedPeer[], now: number): EngineStep {
-    this.observe(now);
+    this.stall.observe(now);
     this.expectedSince ??= now;
     const before = this.alive();
     const downBefore = this.down;
@@ -190,7 +185,7 @@ export class V2Engine implements MembershipEngine {
   }
 
   receive(bytes: Uint8Array, from: PeerAddress, now: number): EngineStep {
-    this.observe(now);
+    this.stall.observe(now);
     const d = decode2(bytes, this.keys);
     if (!d.ok) return { ...NO_STEP, rejected: d.reason };
     const dg = d.datagram;
@@ -236,7 +231,7 @@ export class V2Engine implements MembershipEngine {
   }
 
   timer(now: number): EngineStep {
-    this.observe(now);
+    this.stall.observe(now);
     const downBefore = this.down;
     let expired = false;
     for (const [name, l] of this.leaving) {
@@ -281,18 +276,10 @@ export class V2Engine implements MembershipEngine {
   }
 
   stalls(): number {
-    return this.stallCount;
+    return this.stall.count;
   }
 
   // ---- rules ------------------------------------------------------------------------------------
-
-  private observe(now: number): void {
-    if (now - this.lastCallAt > this.stallThresholdMs) {
-      this.graceUntil = now + this.stallGraceMs;
-      this.stallCount++;
-    }
-    this.lastCallAt = Math.max(this.lastCallAt, now);
-  }
 
   /** Rule 7 for senders; null when the datagram is new. */
   private checkSequence(node: string, bootId: string, seq: bigint): RejectReason | null {
@@ -339,7 +326,7 @@ export class V2Engine implements MembershipEngine {
   private updateOwnReport(now: number): boolean {
     // The first deadAfter after the peer list arrived: neighbours have not had a chance yet.
     const starting = this.expectedSince === null || now - this.expectedSince < this.deadAfterMs;
-    const inGrace = now < this.graceUntil || starting;
+    const inGrace = this.stall.inGrace(now) || starting;
     const next = new Set<string>();
     for (const n of neighboursOf(this.topology, this.self)) {
       const h = this.heard.get(n);
