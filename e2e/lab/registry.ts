@@ -63,14 +63,8 @@ export function readRecord(runId: string, dir: string = REGISTRY_DIR): LabRecord
 }
 
 export function listRecords(dir: string = REGISTRY_DIR): LabRecord[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: LabRecord[] = [];
-  for (const f of files) {
+  for (const f of filesIn(dir)) {
     if (!f.endsWith('.json')) continue;
     const r = readRecord(f.slice(0, -5), dir);
     if (r) out.push(r);
@@ -90,15 +84,18 @@ export function ownRecord(runId: string, nodes: number, hostAddress: boolean, pe
   };
 }
 
-/** Unix sockets of host-port forwarders (`<runid>-<port>.sock`), left behind if one was killed. */
-export function listForwarderSockets(dir: string = REGISTRY_DIR): Array<{ runId: string; path: string }> {
-  let files: string[];
+/** The names in a registry folder; none when it does not exist (yet) or cannot be read. */
+export function filesIn(dir: string): string[] {
   try {
-    files = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
     return [];
   }
-  return files.flatMap((f) => {
+}
+
+/** Unix sockets of host-port forwarders (`<runid>-<port>.sock`), left behind if one was killed. */
+export function listForwarderSockets(dir: string = REGISTRY_DIR): Array<{ runId: string; path: string }> {
+  return filesIn(dir).flatMap((f) => {
     const m = /^([a-z0-9]+)-\d+\.sock$/.exec(f);
     return m?.[1] ? [{ runId: m[1], path: join(dir, f) }] : [];
   });

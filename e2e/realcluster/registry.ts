@@ -4,7 +4,7 @@
 // containers (through their cgroups), mounts, cgroups, dirs and machine-wide files.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ownerAlive, processStartTime } from '../lab/registry.js';
+import { filesIn, ownerAlive, processStartTime } from '../lab/registry.js';
 import { RUN_PREFIX, type NodePlan, type RunPlan } from './plan.js';
 import { cgroupHierarchies, removeSharedKubeletFiles, teardownNode, type TeardownReport } from './teardown.js';
 
@@ -36,13 +36,7 @@ function isNodePlan(v: unknown): v is NodePlan {
 }
 
 export function listRunRecords(dir = REALCLUSTER_REGISTRY): RunRecord[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return files.flatMap((f) => {
+  return filesIn(dir).flatMap((f) => {
     if (!f.endsWith('.json')) return [];
     try {
       const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunRecord;
