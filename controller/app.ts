@@ -22,6 +22,7 @@ import { startMetricsServer } from '../shared/metrics/server.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
 import { allInformers, controllerInformers, type ControllerInformers } from './informers.js';
 import { defaultElectorTiming, LeaseElector } from './leader/elector.js';
+import { recordPoolMetrics } from './pool-metrics.js';
 import { createControllerMetrics, registerRequestMetrics, type ControllerMetrics } from './metrics.js';
 import { PoolSync } from './pool-sync.js';
 import { adoptExisting, resyncOrder } from './reconcile/service.js';
@@ -79,7 +80,12 @@ export class Controller {
 
   constructor(private readonly cfg: ControllerConfig) {
     this.identity = cfg.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-    this.metrics = createControllerMetrics();
+    // The pool gauges are read from the leader's allocator at scrape time; a standby shows none.
+    this.metrics = createControllerMetrics((m) => {
+      const t = this.term;
+      const config = t?.current === true ? t.poolConfig : undefined;
+      recordPoolMetrics(m, config?.verdicts.map((v) => v.name) ?? [], t?.allocator);
+    });
     this.informers = controllerInformers(cfg.kc, cfg.namespace, cfg.log);
     registerInformerMetrics(this.metrics.registry, allInformers(this.informers));
     const writers = new ControllerWriters(cfg.kc, cfg.namespace);
@@ -98,7 +104,7 @@ export class Controller {
       wrote: () => this.schedulePoolStatus(),
     });
     this.pools = new PoolSync({ ...common, namespace: cfg.namespace });
-    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }) });
+    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }), poolVerdicts: () => this.term?.poolConfig?.verdicts });
   }
 
   get isLeader(): boolean {

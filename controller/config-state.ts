@@ -1,9 +1,11 @@
 // The controller's ConfigurationState object (`controller`): written by the leading replica only,
-// Valid or Invalid naming every bad IPAddressPool, AddressPool and L2Advertisement in the caches.
+// Valid or Invalid naming every bad IPAddressPool, AddressPool and L2Advertisement: the pools as
+// the term's allocator judged them (an overlap names the pool whose change caused it).
 // A replica that steps down stops writing at once; a planned stop of the leader deletes it.
 import { configurationErrors } from '../shared/config-state/status.js';
 import { ConfigurationStateWriter, type WriteCounter } from '../shared/config-state/writer.js';
 import type { KubeClient } from '../shared/k8s/client.js';
+import type { PoolVerdict } from '../shared/api/validate.js';
 import type { Logger } from '../shared/log.js';
 import type { ControllerInformers } from './informers.js';
 
@@ -11,7 +13,7 @@ export class ControllerConfigState {
   private writer: ConfigurationStateWriter | undefined;
 
   constructor(
-    private readonly d: { readonly kc: KubeClient; readonly namespace: string; readonly log: Logger; readonly informers: ControllerInformers; readonly countWrite: WriteCounter },
+    private readonly d: { readonly kc: KubeClient; readonly namespace: string; readonly log: Logger; readonly informers: ControllerInformers; readonly countWrite: WriteCounter; readonly poolVerdicts: () => readonly PoolVerdict[] | undefined },
   ) {}
 
   /** A new term: this replica writes the object from now on. */
@@ -23,8 +25,9 @@ export class ControllerConfigState {
 
   /** The caches changed: report their errors (a no-op on a standby, and when nothing changed). */
   report(): void {
-    const i = this.d.informers;
-    this.writer?.report(configurationErrors([...i.pools.list()], [...i.legacyPools.list()], [...i.advertisements.list()]));
+    const verdicts = this.d.poolVerdicts();
+    if (verdicts === undefined) return; // the term has not judged the pools yet
+    this.writer?.report(configurationErrors(verdicts, [...this.d.informers.advertisements.list()]));
   }
 
   /** Lost the lead: the next leader writes it. */

@@ -51,21 +51,37 @@ export function registerRequestMetrics(registry: Registry, src: RequestSources):
   });
 }
 
-export function createControllerMetrics(): ControllerMetrics {
+/**
+ * `beforePoolScrape` runs once per scrape, before the first pool gauge is read: the pool gauges
+ * are recomputed from the allocator then, so a scrape never shows figures older than the pool
+ * statuses it could be compared with.
+ */
+export function createControllerMetrics(beforePoolScrape?: (m: ControllerMetrics) => void): ControllerMetrics {
   const registry = new Registry();
   collectDefaultMetrics(registry, 'l2lb_controller_');
   const r = [registry];
-  return {
+  let fresh = false;
+  // Every gauge of one scrape is collected in the same turn of the event loop; the next turn
+  // allows the next scrape to recompute.
+  const collect = (): void => {
+    if (fresh || beforePoolScrape === undefined) return;
+    fresh = true;
+    setImmediate(() => (fresh = false));
+    beforePoolScrape(m);
+  };
+  const pool = (name: string, help: string): Gauge<'pool'> => new Gauge({ name, help, labelNames: ['pool'], registers: r, collect });
+  const perFamily = (name: string, help: string): Gauge<'pool' | 'family'> => new Gauge({ name, help, labelNames: ['pool', 'family'], registers: r, collect });
+  const m: ControllerMetrics = {
     registry,
-    addressesTotal: new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers: r }),
-    addressesInUse: new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers: r }),
-    familyAddressesTotal: new Gauge({ name: 'l2lb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool and IP family', labelNames: ['pool', 'family'], registers: r }),
-    familyAddressesInUse: new Gauge({ name: 'l2lb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool and IP family', labelNames: ['pool', 'family'], registers: r }),
-    ipv4AddressesTotal: new Gauge({ name: 'metallb_allocator_ipv4_addresses_total', help: 'Number of usable IPv4 addresses, per pool', labelNames: ['pool'], registers: r }),
-    ipv6AddressesTotal: new Gauge({ name: 'metallb_allocator_ipv6_addresses_total', help: 'Number of usable IPv6 addresses, per pool', labelNames: ['pool'], registers: r }),
-    ipv4AddressesInUse: new Gauge({ name: 'metallb_allocator_ipv4_addresses_in_use_total', help: 'Number of IPv4 addresses in use, per pool', labelNames: ['pool'], registers: r }),
-    ipv6AddressesInUse: new Gauge({ name: 'metallb_allocator_ipv6_addresses_in_use_total', help: 'Number of IPv6 addresses in use, per pool', labelNames: ['pool'], registers: r }),
-    servicesAllocated: new Gauge({ name: 'metallb_allocator_services_allocated_total', help: 'Number of Services with addresses from the pool', labelNames: ['pool'], registers: r }),
+    addressesTotal: pool('metallb_allocator_addresses_total', 'Number of usable IP addresses, per pool'),
+    addressesInUse: pool('metallb_allocator_addresses_in_use_total', 'Number of IP addresses in use, per pool'),
+    familyAddressesTotal: perFamily('l2lb_allocator_addresses_total', 'Number of usable IP addresses, per pool and IP family'),
+    familyAddressesInUse: perFamily('l2lb_allocator_addresses_in_use_total', 'Number of IP addresses in use, per pool and IP family'),
+    ipv4AddressesTotal: pool('metallb_allocator_ipv4_addresses_total', 'Number of usable IPv4 addresses, per pool'),
+    ipv6AddressesTotal: pool('metallb_allocator_ipv6_addresses_total', 'Number of usable IPv6 addresses, per pool'),
+    ipv4AddressesInUse: pool('metallb_allocator_ipv4_addresses_in_use_total', 'Number of IPv4 addresses in use, per pool'),
+    ipv6AddressesInUse: pool('metallb_allocator_ipv6_addresses_in_use_total', 'Number of IPv6 addresses in use, per pool'),
+    servicesAllocated: pool('metallb_allocator_services_allocated_total', 'Number of Services with addresses from the pool'),
     updates: new Counter({ name: 'metallb_k8s_client_updates_total', help: 'Number of k8s object updates that have been processed', registers: r }),
     updateErrors: new Counter({ name: 'metallb_k8s_client_update_errors_total', help: 'Number of k8s object updates that failed for some reason', registers: r }),
     configLoaded: new Gauge({ name: 'metallb_k8s_client_config_loaded_bool', help: '1 if the pool configuration was loaded at least once', registers: r }),
@@ -74,4 +90,5 @@ export function createControllerMetrics(): ControllerMetrics {
     leader: new Gauge({ name: 'l2lb_controller_leader', help: '1 while this replica is the leader and writes', registers: r }),
     queueDepth: new Gauge({ name: 'l2lb_controller_queue_depth', help: 'Services waiting to be reconciled', registers: r }),
   };
+  return m;
 }

@@ -41,4 +41,27 @@ describe('recordPoolMetrics', () => {
     expect([...after.keys()].filter((k) => k.includes('"pool":"b"'))).toEqual([]);
     expect(after.get('metallb_allocator_services_allocated_total{"pool":"a"}')).toBe(3);
   });
+
+  it('are recomputed at scrape time, once per scrape: a scrape never shows an older allocator', async () => {
+    const pools = makePools({ a: { addresses: ['192.0.2.0/30'] } });
+    const alloc = new Allocator(pools);
+    let recomputed = 0;
+    const m = createControllerMetrics((mm) => {
+      recomputed++;
+      recordPoolMetrics(mm, ['a'], alloc);
+    });
+    expect((await series(m)).get('metallb_allocator_ipv4_addresses_in_use_total{"pool":"a"}')).toBe(0);
+    expect(recomputed).toBe(1);
+    expect(alloc.assign(makeService('s1', { annotations: { 'metallb.io/address-pool': 'a' } })).ok).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    const after = await series(m);
+    expect(after.get('metallb_allocator_ipv4_addresses_in_use_total{"pool":"a"}')).toBe(1);
+    expect(after.get('metallb_allocator_services_allocated_total{"pool":"a"}')).toBe(1);
+    expect(recomputed).toBe(2);
+  });
+
+  it('a standby (no allocator) shows no pool series', async () => {
+    const m = createControllerMetrics((mm) => recordPoolMetrics(mm, [], undefined));
+    expect([...(await series(m)).keys()]).toEqual([]);
+  });
 });

@@ -4,12 +4,13 @@
 import { statusCount, type Allocator } from './allocator/allocator.js';
 import type { ControllerMetrics } from './metrics.js';
 
-export function recordPoolMetrics(m: ControllerMetrics, pools: readonly string[], alloc: Allocator): void {
+export function recordPoolMetrics(m: ControllerMetrics, pools: readonly string[], alloc: Allocator | undefined): void {
   const gauges = [
     m.addressesTotal, m.addressesInUse, m.familyAddressesTotal, m.familyAddressesInUse,
     m.ipv4AddressesTotal, m.ipv6AddressesTotal, m.ipv4AddressesInUse, m.ipv6AddressesInUse, m.servicesAllocated,
   ];
   for (const g of gauges) g.reset();
+  if (alloc === undefined) return;
   const services = new Map<string, number>();
   for (const a of alloc.entries()) services.set(a.pool, (services.get(a.pool) ?? 0) + 1);
   for (const pool of new Set(pools)) {

@@ -1,15 +1,13 @@
 // The leader's pool side: which pool definitions the term's allocator serves (resolvePoolConfig
 // over the pool caches), each IPAddressPool's status (counters, Ready condition, and the last
-// valid spec that every replica reads after a leader change), the
-// allocator gauges, and one Warning Event per distinct pool problem. Every write is fenced by the
-// term's CallOptions.
+// valid spec that every replica reads after a leader change) and one Warning Event per distinct
+// pool problem. Every write is fenced by the term's CallOptions.
 import type { EventSink } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import type { PoolChange } from './allocator/allocator.js';
 import type { ControllerInformers } from './informers.js';
 import type { ControllerMetrics } from './metrics.js';
-import { recordPoolMetrics } from './pool-metrics.js';
-import { resolvePoolConfig, type PoolConfig } from './reconcile/pool-config.js';
+import { resolvePoolConfig, type PoolConfig } from '../shared/api/pool-config.js';
 import { desiredPoolStatus, poolStatusEqual } from './reconcile/pool-status.js';
 import type { LeaderTerm } from './term.js';
 import type { ControllerWriters } from './writers.js';
@@ -38,13 +36,11 @@ export class PoolSync {
     return term.allocator.setPools(config.pools, config.rejected);
   }
 
-  /** Writes every IPAddressPool status that differs from the term's view, and the gauges. */
+  /** Writes every IPAddressPool status that differs from the term's view. */
   async writeStatuses(term: LeaderTerm): Promise<PoolStatusOutcome> {
     const config = term.poolConfig;
     if (term.ended || !config) return 'done';
     if (!term.current) return 'later';
-    const m = this.d.metrics;
-    recordPoolMetrics(m, config.verdicts.map((v) => v.name), term.allocator);
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     let result: PoolStatusOutcome = 'done';
     for (const verdict of config.verdicts) {
@@ -58,7 +54,7 @@ export class PoolSync {
       const outcome = await this.d.writers.poolStatus(verdict.kind, obj, desired, term.call);
       if (term.ended) return 'done';
       if (outcome.kind === 'fenced') return 'later';
-      m.apiWrites.inc({ verb: 'update', resource: 'ipaddresspools/status' });
+      this.d.metrics.apiWrites.inc({ verb: 'update', resource: 'ipaddresspools/status' });
       if (outcome.kind === 'conflict') result = result === 'later' ? 'later' : 'again';
       else if (outcome.kind === 'failed') {
         // Not left for the next pool or Service change, which may never come: try again.

@@ -5,7 +5,7 @@
 // builds a new term from caches proven current, never from what an older term believed.
 import type { CallOptions } from '../shared/k8s/client.js';
 import { Allocator } from './allocator/allocator.js';
-import type { LastValidPools, PoolConfig } from './reconcile/pool-config.js';
+import type { LastValidPools, PoolConfig } from '../shared/api/pool-config.js';
 import { InDoubtWrites } from './in-doubt.js';
 
 /** A write refused because the term ended or the Lease is no longer held at this instant. */

@@ -1,7 +1,7 @@
 import type { IPAddressPool, IPAddressPoolSpec } from '../../shared/api/types.js';
 import { Allocator } from '../allocator/allocator.js';
 import { makeService } from '../allocator/testing.js';
-import { resolvePoolConfig, type LastValidPools } from './pool-config.js';
+import { resolvePoolConfig, type LastValidPools } from '../../shared/api/pool-config.js';
 import { desiredPoolStatus } from './pool-status.js';
 
 const pool = (name: string, spec: IPAddressPoolSpec, created = '2025-01-01T00:00:00Z', uid = `uid-${name}`): IPAddressPool => ({ metadata: { name, creationTimestamp: created, uid }, spec });

@@ -5,7 +5,7 @@
 import type { Condition, IPAddressPoolStatus, LastValidSpec } from '../../shared/api/types.js';
 import type { PoolVerdict } from '../../shared/api/validate.js';
 import { statusCount, type PoolStats } from '../allocator/allocator.js';
-import { canonicalJson } from './pool-config.js';
+import { canonicalJson } from '../../shared/api/pool-config.js';
 
 export function desiredPoolStatus(
   verdict: PoolVerdict,

@@ -3,7 +3,7 @@
 // rejects only the offending pool, with a message naming what is wrong, so every other pool keeps
 // serving (DESIGN rule 7). Overlaps are decided first-come: pools claim their addresses in order
 // of the caller's precedence (the controller puts pools it already accepted, unchanged, before new
-// or edited ones: controller/reconcile/pool-config.ts), then creationTimestamp, kind and name; a
+// or edited ones: pool-config.ts), then creationTimestamp, kind and name; a
 // pool overlapping one already accepted is the one rejected, so adding or editing a pool never
 // takes addresses away from Services of an untouched one.
 import { formatIp, type IpAddress } from '../ip/address.js';

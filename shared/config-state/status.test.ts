@@ -1,4 +1,8 @@
+import { resolvePoolConfig } from '../api/pool-config.js';
+import type { AddressPool, IPAddressPool } from '../api/types.js';
 import { configurationErrors, desiredStatus, stateObject, statusEqual } from './status.js';
+
+const verdicts = (pools: IPAddressPool[], legacy: AddressPool[] = []) => resolvePoolConfig(pools, legacy, new Map()).verdicts;
 
 describe('ConfigurationState status', () => {
   it('names the object per component, with MetalLB\'s labels', () => {
@@ -8,17 +12,29 @@ describe('ConfigurationState status', () => {
 
   it('lists every invalid pool and advertisement by name, in a stable order', () => {
     const errors = configurationErrors(
-      [
+      verdicts([
         { metadata: { name: 'good' }, spec: { addresses: ['192.0.2.0/28'] } },
         { metadata: { name: 'bad' }, spec: { addresses: ['192.0.2.300/32'] } },
-      ],
-      [],
+      ]),
       [{ metadata: { name: 'adv' }, spec: { preferredNodeSelectors: [{ weight: 0, preference: {} }] } }],
     );
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/^IPAddressPool "bad": .*192\.0\.2\.300/);
     expect(errors[1]).toMatch(/^L2Advertisement "adv": .*weight must be an integer from 1 to 100/);
-    expect(configurationErrors([{ metadata: { name: 'good' }, spec: { addresses: ['192.0.2.0/28'] } }], [], [])).toEqual([]);
+    expect(configurationErrors(verdicts([{ metadata: { name: 'good' }, spec: { addresses: ['192.0.2.0/28'] } }]), [])).toEqual([]);
+  });
+
+  it('names the pool whose change made an overlap, not the older one (as the pool statuses do)', () => {
+    const spec = { addresses: ['192.0.2.0/29'] };
+    // "good" is settled: its status says l2lb accepted this very spec. "bad" is new, created in
+    // the same second, and would rank first by name.
+    const good: IPAddressPool = { metadata: { name: 'good', uid: 'u1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec, status: { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 8, availableIPv6: 0, lastValid: { uid: 'u1', spec } } };
+    const bad: IPAddressPool = { metadata: { name: 'bad', uid: 'u2', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { addresses: ['192.0.2.4/30'] } };
+    const errors = configurationErrors(verdicts([good, bad]), []);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^IPAddressPool "bad": .*overlaps/);
+    // Without the status, age then name decides: "bad" sorts first and "good" is the one held.
+    expect(configurationErrors(verdicts([{ ...good, status: undefined }, bad]), [])[0]).toMatch(/^IPAddressPool "good": /);
   });
 
   it('Valid without errors, Invalid with their summary; the transition time holds while the result does', () => {

@@ -3,8 +3,8 @@
 // a component writes, and the status it should hold for a list of configuration errors.
 import type { Condition, ObjectMetaLike } from '../api/types.js';
 import { parseL2Advertisement } from '../api/advertisement.js';
-import type { AddressPool, IPAddressPool, L2Advertisement } from '../api/types.js';
-import { validatePools } from '../api/validate.js';
+import type { L2Advertisement } from '../api/types.js';
+import type { PoolVerdict } from '../api/validate.js';
 
 export const LABEL_COMPONENT_TYPE = 'metallb.io/component-type';
 export const LABEL_NODE_NAME = 'metallb.io/node-name';
@@ -33,11 +33,13 @@ export function stateObject(c: Component): { name: string; labels: Record<string
 
 /**
  * The configuration errors a component reports: every invalid pool and L2Advertisement, each
- * named, in a stable order (so an unchanged configuration never rewrites the status).
+ * named, in a stable order (so an unchanged configuration never rewrites the status). The pool
+ * verdicts are resolvePoolConfig's, so an overlap names the pool whose change caused it, exactly
+ * as the pool's own status condition does.
  */
-export function configurationErrors(pools: readonly IPAddressPool[], legacy: readonly AddressPool[], advertisements: readonly L2Advertisement[]): string[] {
+export function configurationErrors(poolVerdicts: readonly PoolVerdict[], advertisements: readonly L2Advertisement[]): string[] {
   const errors: string[] = [];
-  for (const v of validatePools(pools, legacy).verdicts) if (!v.valid) errors.push(`${v.kind} ${JSON.stringify(v.name)}: ${v.errors.join('; ')}`);
+  for (const v of poolVerdicts) if (!v.valid) errors.push(`${v.kind} ${JSON.stringify(v.name)}: ${v.errors.join('; ')}`);
   for (const a of advertisements) {
     const p = parseL2Advertisement(a);
     if (!p.ok) errors.push(`L2Advertisement ${JSON.stringify(p.name)}: ${p.errors.join('; ')}`);

@@ -14,9 +14,8 @@
 // recreated under the same name starts afresh. The legacy AddressPool has no status: its last
 // valid spec is remembered by the current leader only.
 // Pure: what is remembered is passed in and returned.
-import type { AddressPool, IPAddressPool, IPAddressPoolSpec, LastValidSpec, PoolKind } from '../../shared/api/types.js';
-import { validatePools, type PoolVerdict, type ValidateOptions, type ValidPool } from '../../shared/api/validate.js';
-import type { RejectedPool } from '../allocator/allocator.js';
+import type { AddressPool, IPAddressPool, IPAddressPoolSpec, LastValidSpec, PoolKind } from './types.js';
+import { validatePools, type PoolVerdict, type ValidateOptions, type ValidPool } from './validate.js';
 
 /** Last valid spec per pool uid, as this leader accepted it (ahead of what the status says). */
 export type LastValidPools = ReadonlyMap<string, IPAddressPoolSpec>;
@@ -27,7 +26,7 @@ export interface PoolConfig {
   /** One per current object: its own validity (the status condition), whatever is served. */
   readonly verdicts: readonly PoolVerdict[];
   /** Invalid pools not served at all: for the allocator's messages. */
-  readonly rejected: readonly RejectedPool[];
+  readonly rejected: readonly PoolVerdict[];
   readonly lastValid: LastValidPools;
   /** What each IPAddressPool's status.lastValid should say (by name); absent: nothing accepted yet. */
   readonly lastValidStatus: ReadonlyMap<string, LastValidSpec>;
