@@ -7,7 +7,7 @@
 // same `kubectl apply` as its pool, handled a moment before the pool) teaches nobody to ignore
 // Warnings. Repeats over time are the Event recorder's business (aggregated, rate-limited).
 import type { V1Service } from '@kubernetes/client-node';
-import { poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
+import { serviceAdvertisement, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { EventSink, EventTarget } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import type { ControllerInformers } from './informers.js';
@@ -51,9 +51,9 @@ export class ServiceSync {
       lbClass: this.d.lbClass,
       namespaceLabels: labelsOf(namespace),
       namespaceLabelsOf: labelsOf,
-      poolAdvertised: (pool) => {
+      advertisement: (pool, serviceLabels) => {
         const p = term.allocator.pool(pool);
-        return p !== undefined && poolIsAdvertised(p, this.d.advertisements());
+        return p === undefined ? 'poolNotAdvertised' : serviceAdvertisement(p, this.d.advertisements(), serviceLabels);
       },
     };
   }
