@@ -17,6 +17,7 @@ import { parseL2Advertisement, type ParsedL2Advertisement } from '../shared/api/
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
+import type { PodRef } from '../shared/config-state/status.js';
 import type { Logger } from '../shared/log.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
@@ -41,6 +42,8 @@ export interface ControllerConfig {
   readonly metricsHost?: string;
   readonly leaderElect: boolean;
   readonly heartbeatSecret: string;
+  /** The replica's Pod (downward API): owner of the ConfigurationState while it leads. */
+  readonly pod?: PodRef | undefined;
   readonly log: Logger;
   readonly identity?: string;
   /** Status writes in flight at once (different Services). */
@@ -104,7 +107,7 @@ export class Controller {
       wrote: () => this.schedulePoolStatus(),
     });
     this.pools = new PoolSync({ ...common, namespace: cfg.namespace });
-    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }), poolVerdicts: () => this.term?.poolConfig?.verdicts });
+    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, pod: cfg.pod, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }), poolVerdicts: () => this.term?.poolConfig?.verdicts });
   }
 
   get isLeader(): boolean {
