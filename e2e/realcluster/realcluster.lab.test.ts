@@ -53,6 +53,24 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
     for (const p of speakers.items) expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(0);
   });
 
+  test('ConfigurationStates: the controller\'s and one per node, Valid, each owned by the Pod that writes it', async () => {
+    interface State { metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; uid: string }[] }; status?: { result?: string } }
+    const states = async (): Promise<State[]> => (JSON.parse(await c.kubectl(['get', 'configurationstates', '-n', L2LB_NAMESPACE, '-o', 'json'])) as { items: State[] }).items;
+    await waitFor('4 Valid ConfigurationStates', async () => {
+      const s = await states();
+      return s.length === 4 && s.every((x) => x.status?.result === 'Valid');
+    }, { timeoutMs: 30_000 });
+    const pods = async (selector: string) => (await c.core.listNamespacedPod({ namespace: L2LB_NAMESPACE, labelSelector: selector })).items;
+    const speakerUid = new Map((await pods(SPEAKER_SELECTOR)).map((p) => [p.spec?.nodeName, p.metadata?.uid]));
+    const controllerUids = new Set((await pods(CONTROLLER_SELECTOR)).map((p) => p.metadata?.uid));
+    for (const s of await states()) {
+      const owners = s.metadata.ownerReferences ?? [];
+      expect([s.metadata.name, owners.map((o) => o.kind)]).toEqual([s.metadata.name, ['Pod']]);
+      if (s.metadata.name === 'controller') expect(controllerUids.has(owners[0]!.uid)).toBe(true);
+      else expect(owners[0]!.uid).toBe(speakerUid.get(s.metadata.labels?.['metallb.io/node-name']));
+    }
+  });
+
   test('the IPv4 and IPv6 VIPs answer from the client through kube-proxy, from pods on every node', async () => {
     for (const ip of [v4, v6]) {
       await waitFor(`${ip} answers`, async () => (await getFromClient(c, ip)) !== undefined, { timeoutMs: 30_000, intervalMs: 200 });
