@@ -226,6 +226,11 @@ export class RealCluster {
     });
   }
 
+  /** Gives an image every node holds a second name (as a registry push of a new tag would). */
+  async tagImageOnNodes(ref: string, newRef: string): Promise<void> {
+    for (const n of this.nodes) await run('ctr', ['-a', n.plan.socket, '-n', 'k8s.io', 'images', 'tag', '--force', ref, newRef]);
+  }
+
   /** Waits until `count` pods matching `selector` in `namespace` are Ready; returns their names. */
   async waitForReadyPods(namespace: string, selector: string, count: number, timeoutMs = 120_000): Promise<string[]> {
     let names: string[] = [];

@@ -11,9 +11,10 @@ import { waitFor } from '../testenv/wait.js';
 import { RealCluster } from './cluster.js';
 import { CAP, capNames, findContainerProcesses } from './container-procs.js';
 import { measureRealFailover } from './failover.js';
+import { measureRollingUpgrade } from './rollout.js';
 import {
-  announcingNode, APP_NAMESPACE, CONTROLLER_SELECTOR, getFromClient, installL2lbWithEcho, L2LB_NAMESPACE,
-  nodeTheClientHolds, SPEAKER_SELECTOR,
+  announcingNode, APP_NAMESPACE, CONTROLLER_SELECTOR, echoDeploymentManifest, getFromClient, installL2lbWithEcho, L2LB_NAMESPACE,
+  loadBalancerManifest, nodeTheClientHolds, serviceIps, SPEAKER_SELECTOR,
 } from './workloads.js';
 
 // The image is built (or found in the cache) by the suite itself; the Go tools by `make setup`.
@@ -28,6 +29,8 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
   let c: RealCluster;
   let v4 = '';
   let v6 = '';
+  /** Most consecutive failed requests when the owner's speaker pod was deleted (SIGTERM). */
+  let sigtermFailedRun = 0;
 
   beforeAll(async () => {
     const t0 = Date.now();
@@ -103,8 +106,82 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
     log(`speaker pod deleted on ${m.from}: VIP to ${m.to}, client's MAC changed after ${Math.round(m.neighborMs)} ms; ${m.failed} of ${m.total} requests failed`);
     expect(m.to).not.toBe(m.from);
     expect(m.failed).toBeLessThanOrEqual(3);
+    sigtermFailedRun = m.failed;
     expect(await nodeTheClientHolds(c, v4)).toBe(m.to);
     await c.waitForReadyPods(L2LB_NAMESPACE, SPEAKER_SELECTOR, 3, 120_000);
+  });
+
+  test('helm upgrade to a new image tag: every speaker is replaced, no request fails for longer than on one speaker\'s SIGTERM', async () => {
+    const u = await measureRollingUpgrade(c, 'echo', v4, 'l2lb', 'upgraded');
+    log(`helm upgrade to ${u.imageRef}: rolled out in ${Math.round(u.rolloutMs)} ms; owners ${u.owners.join(' -> ')}; ${u.failed} of ${u.total} requests failed, at most ${u.longestFailedRun} in a row (longest gap between answers ${Math.round(u.longestGapMs)} ms); one speaker's SIGTERM: ${sigtermFailedRun} failed`);
+    const speakers = await c.core.listNamespacedPod({ namespace: L2LB_NAMESPACE, labelSelector: SPEAKER_SELECTOR });
+    expect(speakers.items.map((p) => p.spec?.containers[0]?.image)).toEqual([u.imageRef, u.imageRef, u.imageRef]);
+    expect(u.speakersAfter.filter((n) => u.speakersBefore.includes(n))).toEqual([]);
+    // Each replaced speaker is one SIGTERM: an outage longer than the single-delete bound would
+    // mean a rollout step lost the VIP (e.g. the new speaker answering before it heard its peers).
+    expect(u.longestFailedRun).toBeLessThanOrEqual(3);
+    expect(u.total).toBeGreaterThan(0);
+  });
+
+  test('externalTrafficPolicy Local: the VIP is on a node with a ready pod, keeps the client\'s address, and moves when that node loses its last ready pod', async () => {
+    const app = 'echo-local';
+    await c.kubectl(['apply', '-f', '-'], echoDeploymentManifest(app, c.images.product.ref, 2));
+    await c.kubectl(['apply', '-f', '-'], loadBalancerManifest(app, app, { local: true }));
+    await c.waitForReadyPods(APP_NAMESPACE, `app=${app}`, 2);
+    const [ip] = await serviceIps(c, app, 1);
+    const readyPodNodes = async (): Promise<Map<string, string>> => {
+      const pods = await c.core.listNamespacedPod({ namespace: APP_NAMESPACE, labelSelector: `app=${app}` });
+      const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+      return new Map(ready.map((p) => [p.spec!.nodeName!, p.metadata!.name!]));
+    };
+    // Answers only from the owner's own pod (Local: kube-proxy forwards to local endpoints only),
+    // with the client's own address (no SNAT).
+    const answersFromOwnPod = async (owner: string): Promise<void> => {
+      for (let i = 0; i < 5; i++) {
+        const r = await getFromClient(c, ip!);
+        expect(r).toBeDefined();
+        expect(r!.node).toBe(owner);
+        expect(r!.client).toBe(c.lab.client.ipv4);
+      }
+    };
+    let owner = '';
+    await waitFor(`${ip} announced from a node with a ready ${app} pod`, async () => {
+      owner = (await announcingNode(c, app)) ?? '';
+      return (await readyPodNodes()).has(owner) && (await getFromClient(c, ip!)) !== undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    const before = await readyPodNodes();
+    log(`${app} ${ip}: pods on ${[...before.keys()].sort().join(', ')}; announced by ${owner}`);
+    expect(await nodeTheClientHolds(c, ip!)).toBe(owner);
+    await answersFromOwnPod(owner);
+
+    // The owner's node loses its last ready pod (cordoned, so the replacement goes elsewhere).
+    await c.kubectl(['cordon', owner]);
+    try {
+      await c.kubectl(['delete', 'pod', '-n', APP_NAMESPACE, before.get(owner)!, '--wait=false']);
+      const t0 = Date.now();
+      let moved = '';
+      await waitFor(`${ip} leaving ${owner}`, async () => {
+        moved = (await announcingNode(c, app)) ?? owner;
+        return moved !== owner;
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+      const movedMs = Date.now() - t0;
+      const after = await readyPodNodes();
+      log(`${app}: pod on ${owner} deleted; VIP to ${moved} after ${movedMs} ms (ready pods on ${[...after.keys()].sort().join(', ')})`);
+      expect(after.has(moved)).toBe(true);
+      // The replacement pod (on the third node) makes that node eligible too: settle, then check
+      // the owner again.
+      await c.waitForReadyPods(APP_NAMESPACE, `app=${app}`, 2);
+      let now = '';
+      await waitFor(`${ip} answered from its announcing node`, async () => {
+        now = (await announcingNode(c, app)) ?? '';
+        return (await getFromClient(c, ip!))?.node === now && (await nodeTheClientHolds(c, ip!)) === now;
+      }, { timeoutMs: 30_000, intervalMs: 250 });
+      expect(now).not.toBe(owner);
+      expect((await readyPodNodes()).has(now)).toBe(true);
+      await answersFromOwnPod(now);
+    } finally {
+      await c.kubectl(['uncordon', owner]);
+    }
   });
 
   test('the owner node dies (kubelet, runtime, containers killed, link down): the VIP comes back on another node', async () => {

@@ -24,6 +24,15 @@ export function chartInstallArgs(release: string, imageRef: string, extra: reado
   ];
 }
 
+/** `helm upgrade` to another tag of the image, every other value kept. */
+export function chartUpgradeArgs(release: string, imageRef: string): string[] {
+  const at = imageRef.lastIndexOf(':');
+  return [
+    'upgrade', release, join(repoRoot(), 'charts/l2lb'), '--namespace', L2LB_NAMESPACE, '--reuse-values',
+    '--set', `image.repository=${imageRef.slice(0, at)}`, '--set', `image.tag=${imageRef.slice(at + 1)}`,
+  ];
+}
+
 export async function installChart(c: RealCluster, release = 'l2lb'): Promise<void> {
   await c.helm(chartInstallArgs(release, c.images.product.ref));
 }
