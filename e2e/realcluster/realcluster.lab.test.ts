@@ -11,6 +11,9 @@ import { waitFor } from '../testenv/wait.js';
 import { RealCluster } from './cluster.js';
 import { CAP, capNames, findContainerProcesses } from './container-procs.js';
 import { measureRealFailover } from './failover.js';
+import { arpReplies } from '../cluster/client-checks.js';
+import { STRICT_ARP_EVENT_REASON } from '../../speaker/strict-arp/monitor.js';
+import { bindLikeIpvs, containerLog, setStrictArp, unbindLikeIpvs } from './ipvs-arp.js';
 import { measureRollingUpgrade } from './rollout.js';
 import {
   announcingNode, APP_NAMESPACE, CONTROLLER_SELECTOR, echoDeploymentManifest, getFromClient, installL2lbWithEcho, L2LB_NAMESPACE,
@@ -181,6 +184,43 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
       await answersFromOwnPod(now);
     } finally {
       await c.kubectl(['uncordon', owner]);
+    }
+  });
+
+  test('kube-proxy IPVS without strictARP: every node answers ARP for the VIP and every speaker says so (log line, Node Event); with strictARP one answerer', async () => {
+    const speakerLogs = async (): Promise<Map<string, string>> => {
+      const pods = await c.core.listNamespacedPod({ namespace: L2LB_NAMESPACE, labelSelector: SPEAKER_SELECTOR });
+      return new Map(pods.items.map((p) => [p.spec!.nodeName!, containerLog(c, p.spec!.nodeName!, L2LB_NAMESPACE, p.metadata!.name!, 'speaker')]));
+    };
+    const owner = await announcingNode(c, 'echo');
+    const ownerMac = c.lab.nodes.find((n) => n.name === owner)?.mac;
+    expect([...(await arpReplies(c, v4)).keys()]).toEqual([ownerMac]);
+    await setStrictArp(c, false);
+    await bindLikeIpvs(c, v4);
+    try {
+      const answering = await arpReplies(c, v4);
+      log(`kube-ipvs0 holds ${v4}, strictARP off: ARP answered by ${answering.size} MACs (${[...answering.keys()].join(', ')})`);
+      expect(new Set(answering.keys())).toEqual(new Set(c.lab.nodes.map((n) => n.mac)));
+      await waitFor('a warning from every speaker', async () => [...(await speakerLogs()).values()].every((l) => l.includes('kubeProxyStrictArpOff')), { timeoutMs: 30_000, intervalMs: 500 });
+      const line = [...(await speakerLogs()).get(owner!)!.split('\n')].find((l) => l.includes('kubeProxyStrictArpOff'))!;
+      log(`speaker on ${owner}: ${line.slice(0, 600)}`);
+      expect(line).toContain('net.ipv4.conf.all.arp_ignore=1');
+      expect(line).toContain('arp_ignore=0');
+      let nodes = new Set<string>();
+      await waitFor('a Warning Event on every Node', async () => {
+        const events = await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,reason=${STRICT_ARP_EVENT_REASON}` });
+        nodes = new Set(events.items.filter((e) => e.type === 'Warning').map((e) => e.involvedObject.name ?? ''));
+        return nodes.size === c.nodes.length;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const described = await c.kubectl(['describe', 'node', owner!]);
+      expect(described).toContain(STRICT_ARP_EVENT_REASON);
+
+      await setStrictArp(c, true);
+      expect([...(await arpReplies(c, v4)).keys()]).toEqual([ownerMac]);
+      await waitFor('every speaker seeing strictARP in effect', async () => [...(await speakerLogs()).values()].every((l) => l.includes('kubeProxyStrictArpOn')), { timeoutMs: 30_000, intervalMs: 500 });
+    } finally {
+      await unbindLikeIpvs(c);
+      await setStrictArp(c, false);
     }
   });
 
