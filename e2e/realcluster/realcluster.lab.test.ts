@@ -5,7 +5,13 @@
 // NET_RAW and the controller running non-root on a read-only root (read from /proc, not the
 // spec), the ServiceL2Status naming the node the client sends to, and failover when the owner
 // node dies and when its speaker pod is deleted. Timings are printed; the benchmark measures them.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { codeBlocks } from '../../docs/markdown.js';
+import { parseEchoReply } from '../../echo/reply.js';
+import { repoRoot } from '../testenv/tools.js';
 import { describeIf, BUILT } from '../testing/suite-gate.js';
 import { waitFor } from '../testenv/wait.js';
 import { RealCluster } from './cluster.js';
@@ -13,6 +19,7 @@ import { CAP, capNames, findContainerProcesses } from './container-procs.js';
 import { measureRealFailover } from './failover.js';
 import { arpReplies } from '../cluster/client-checks.js';
 import { STRICT_ARP_EVENT_REASON } from '../../speaker/strict-arp/monitor.js';
+import { quickStart } from './docs-commands.js';
 import { bindLikeIpvs, containerLog, setStrictArp, unbindLikeIpvs } from './ipvs-arp.js';
 import { measureRollingUpgrade } from './rollout.js';
 import {
@@ -101,6 +108,51 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
       expect(p.uid).toBe(65532);
       expect(p.capEff).toBe(0n);
       expect(p.readOnlyRoot).toBe(true);
+    }
+  });
+
+  test('docs/quick-start.md, run: the EXTERNAL-IP and ServiceL2Status it prints, the client reaching the VIP and holding the named node\'s MAC', async () => {
+    // The page's commands and files; the lab's addresses and l2lb-echo for nginx (docs-commands.ts).
+    const q = quickStart(codeBlocks(join(repoRoot(), 'docs/quick-start.md'), repoRoot()), c.images.product.ref);
+    const dir = mkdtempSync(join(tmpdir(), 'l2lb-quick-start-'));
+    const row = (out: string, first: string): string[] | undefined => out.split('\n').find((l) => l.startsWith(`${first} `))?.trim().split(/\s+/);
+    const header = (out: string): string => out.split('\n')[0]!.trim().split(/\s+/).join(' ');
+    try {
+      for (const f of q.files) writeFileSync(join(dir, f.name), f.text);
+      for (const cmd of q.kubectl) {
+        const line = cmd.join(' ');
+        let out = '';
+        // The page shows each output a few seconds after the step before it ("AGE 4s"): retry
+        // until it has the row it shows.
+        await waitFor(`\`${line}\` as the page shows it`, async () => {
+          out = await c.kubectl(cmd.slice(1), undefined, dir);
+          if (line === 'kubectl get svc web') return row(out, 'web')?.[3] === q.printedExternalIp;
+          if (line.startsWith('kubectl get servicel2statuses')) return row(out, 'l2-default-web') !== undefined;
+          return true;
+        }, { timeoutMs: 90_000, intervalMs: 500 });
+        log(`$ ${line}\n${out.trimEnd()}`);
+        if (line.startsWith('kubectl get ipaddresspools')) expect(row(out, 'lan')).toBeDefined();
+        if (line === 'kubectl get svc web') expect(header(out)).toBe(q.sampleHeaders.get('TYPE'));
+        if (line.startsWith('kubectl get servicel2statuses')) {
+          expect(header(out)).toBe(q.sampleHeaders.get('ALLOCATED'));
+          const [, node, service, namespace, interfaces] = row(out, 'l2-default-web')!;
+          expect([node, service, namespace, interfaces]).toEqual([await announcingNode(c, 'web'), 'web', 'default', 'eth0']);
+        }
+      }
+      const described = await c.kubectl(['describe', 'svc', 'web', '-n', 'default']);
+      expect(described).toContain('IPAllocated');
+      await waitFor('the speaker\'s nodeAssigned Event', async () => (await c.kubectl(['describe', 'svc', 'web', '-n', 'default'])).includes('nodeAssigned'), { timeoutMs: 30_000 });
+      const owner = await announcingNode(c, 'web');
+      const [curl, neigh] = q.client;
+      const answer = await c.lab.exec(c.lab.client.ns, ['sh', '-c', curl!]);
+      log(`client$ ${curl}\n${answer.stdout.trimEnd()}`);
+      expect(parseEchoReply(answer.stdout)?.pod).toMatch(/^web-/);
+      const held = await c.lab.exec(c.lab.client.ns, ['sh', '-c', neigh!]);
+      log(`client$ ${neigh}\n${held.stdout.trimEnd()}`);
+      expect(held.stdout).toContain(`lladdr ${c.lab.nodes.find((n) => n.name === owner)!.mac}`);
+    } finally {
+      for (const f of [...q.files].reverse()) await c.kubectl(['delete', '-f', f.name, '--wait=false'], undefined, dir).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
