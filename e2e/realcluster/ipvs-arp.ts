@@ -3,8 +3,10 @@
 // Service IP to it, LoadBalancer VIPs included; `strictARP: true` additionally sets
 // net.ipv4.conf.all.arp_ignore=1 and arp_announce=2. The machines that run the suite have a
 // kernel without IPVS (CONFIG_IP_VS is not set), so kube-proxy itself cannot run in that mode
-// here; these are the same netlink and sysctl changes it makes, and the kernel's answers to ARP
-// that follow from them are real.
+// here; these are the same changes it makes, and the kernel's answers to ARP that follow from them
+// are real. That kernel has no dummy interfaces either (CONFIG_DUMMY is not set): kube-ipvs0 is an
+// empty bridge, left down like kube-proxy's. The device type does not matter for ARP: an address
+// on any interface is local (a route in table local), and that is what the kernel answers for.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RealCluster } from './cluster.js';
@@ -12,10 +14,10 @@ import { inNode } from './node.js';
 
 export const IPVS_DUMMY = 'kube-ipvs0';
 
-/** Every node: kube-ipvs0 holding ip (as the IPVS proxier binds each Service IP). */
+/** Every node: kube-ipvs0 holding ip (as the IPVS proxier binds each Service IP); see above for the type. */
 export async function bindLikeIpvs(c: RealCluster, ip: string): Promise<void> {
   for (const n of c.nodes) {
-    await inNode(n.plan, ['ip', 'link', 'add', IPVS_DUMMY, 'type', 'dummy']);
+    await inNode(n.plan, ['ip', 'link', 'add', IPVS_DUMMY, 'type', 'bridge']);
     await inNode(n.plan, ['ip', 'addr', 'add', `${ip}/32`, 'dev', IPVS_DUMMY]);
   }
 }
