@@ -127,7 +127,8 @@ describeReal('l2lb on a real 3-node cluster (helm install)', () => {
         await waitFor(`\`${line}\` as the page shows it`, async () => {
           out = await c.kubectl(cmd.slice(1), undefined, dir);
           if (line === 'kubectl get svc web') return row(out, 'web')?.[3] === q.printedExternalIp;
-          if (line.startsWith('kubectl get servicel2statuses')) return row(out, 'l2-default-web') !== undefined;
+          // The speaker creates the object, then writes its status: wait for the filled row.
+          if (line.startsWith('kubectl get servicel2statuses')) return (row(out, 'l2-default-web')?.length ?? 0) >= 6;
           return true;
         }, { timeoutMs: 90_000, intervalMs: 500 });
         log(`$ ${line}\n${out.trimEnd()}`);
