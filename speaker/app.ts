@@ -4,6 +4,7 @@
 // no API writes: every speaker computes the same owners from the same facts.
 import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
+import { EventRecorder } from '../shared/k8s/events.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import { startMetricsServer } from '../shared/metrics/server.js';
 import { Announcer } from './announcer/announcer.js';
@@ -18,6 +19,7 @@ import { OwnershipReport } from './ownership/report.js';
 import { ServiceEvents } from './ownership/service-events.js';
 import { servicesNamingNode } from './status/plan.js';
 import { StatusSync } from './status/sync.js';
+import { StrictArpMonitor } from './strict-arp/monitor.js';
 import { electFromCaches } from './world/election-pass.js';
 import { SpeakerConfigState } from './config-state.js';
 import { Pacer, type When } from './pacer.js';
@@ -30,6 +32,7 @@ export class Speaker {
   private readonly informers: SpeakerInformers;
   private readonly statusSync: StatusSync;
   private readonly configState: SpeakerConfigState;
+  private readonly strictArp: StrictArpMonitor;
   private server: Server | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
@@ -80,6 +83,12 @@ export class Speaker {
       statuses: () => this.informers.statuses.list(),
       slowPassMs: SLOW_PASS_MS,
     });
+    this.strictArp = new StrictArpMonitor({
+      nodeName: cfg.nodeName,
+      log: cfg.log,
+      events: new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log),
+      nodeUid: () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid,
+    });
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 
@@ -110,9 +119,12 @@ export class Speaker {
         // An interface re-created or re-addressed under us: reopen it and announce from the new MAC.
         for (const e of this.announcer?.interfacesChanged().errors ?? []) log.error('announceError', e);
         this.scheduleElection();
+        // kube-proxy's IPVS mode shows up as an interface (kube-ipvs0).
+        void this.strictArp.interfacesChanged(snap.raw.map((r) => r.name), this.usable.map((u) => u.name));
       },
       onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
     });
+    this.strictArp.start();
     this.ready = true;
     this.updatePeers();
     await this.heartbeatKeyChanged();
@@ -130,6 +142,7 @@ export class Speaker {
     await this.configState.remove();
     this.announcer?.close();
     this.watcher?.close();
+    this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
   }
