@@ -5,7 +5,7 @@
 // seed is printed first, and the same seed replays the same operations and faults (timing aside).
 // Used by the integration suite (short) and the bench (long); figures come back in the report.
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Service } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -32,6 +32,8 @@ export interface FaultEnv {
   /** The controller ServiceAccount's kubeconfig (its server is replaced by the proxy's). */
   readonly controllerKubeconfig: string;
   readonly log: (line: string) => void;
+  /** Keep every controller's log lines here (one JSON-lines file per process), for replays. */
+  readonly logDir?: string;
 }
 
 export interface FaultRunOptions {
@@ -90,6 +92,7 @@ export class FaultRun {
   /** Services whose request or pool changed since the last check (their address may move). */
   private changed = new Set<string>();
   private lastIps = new Map<string, string>();
+  private readonly notes: string[] = [];
 
   constructor(
     private readonly env: FaultEnv,
@@ -107,7 +110,7 @@ export class FaultRun {
   }
 
   async run(): Promise<FaultRunReport> {
-    this.env.log(`fault run seed ${this.opts.seed} (replay with this seed)`);
+    this.note(`fault run seed ${this.opts.seed} (replay with this seed)`);
     try {
       await this.setUp();
       const end = Date.now() + this.opts.durationMs;
@@ -145,9 +148,37 @@ export class FaultRun {
   private async tearDown(): Promise<void> {
     this.leaseWatch?.abort();
     await Promise.all([...this.controllers.map((c) => c.proc.stop('SIGKILL')), ...this.retired.map((p) => p.stop('SIGKILL'))]);
+    this.keepLogs();
     await this.proxy?.stop();
     await this.replica?.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Writes every controller's log (and the run's own notes) into logDir, if one was given. */
+  private keepLogs(): void {
+    const dir = this.env.logDir;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    [...this.retired, ...this.controllers.map((c) => c.proc)].forEach((p, i) => {
+      writeFileSync(join(dir, `controller-${i}-${p.pid ?? 'x'}.jsonl`), [...p.logs.map((l) => JSON.stringify(l)), ...p.stderr.map((l) => JSON.stringify({ stderr: l }))].join('\n') + '\n');
+    });
+    writeFileSync(join(dir, 'run.log'), this.notes.join('\n') + '\n');
+  }
+
+  private violation(v: string): void {
+    this.report.violations.push(v);
+    this.note(`violation: ${v}`);
+  }
+
+  /** Kept for logDir only (each operation: too many for the console). */
+  private trace(line: string): void {
+    this.notes.push(`${new Date().toISOString()} ${line}`);
+  }
+
+  /** The run's own log lines, timestamped, kept for logDir. */
+  private note(line: string): void {
+    this.notes.push(`${new Date().toISOString()} ${line}`);
+    this.env.log(line);
   }
 
   private async startController(): Promise<Replica> {
@@ -198,6 +229,7 @@ export class FaultRun {
     const tooMany = existing.length >= (this.opts.maxServices ?? 30);
     const op = this.rng.weighted(tooMany ? { create: 0, createShared: 0, delete: 3, repool: 1, poolEdit: 1 } : { create: 4, createShared: 1, delete: 2, repool: 1, poolEdit: 1 });
     this.report.ops++;
+    this.trace(`op ${op}`);
     const spec = (port: number): V1Service['spec'] => ({ type: 'LoadBalancer', loadBalancerClass: this.env.lbClass, allocateLoadBalancerNodePorts: false, ports: [{ port, protocol: 'TCP' }] });
     switch (op) {
       case 'create': {
@@ -216,6 +248,7 @@ export class FaultRun {
       case 'delete': {
         if (existing.length === 0) return;
         const victim = this.rng.pick(existing).metadata!.name!;
+        this.trace(`delete ${victim}`);
         await this.core.deleteNamespacedService({ name: victim, namespace: this.env.appNs }).catch(() => undefined);
         return;
       }
@@ -224,12 +257,14 @@ export class FaultRun {
         const s = this.rng.pick(existing);
         const pool = this.rng.pick(['a', 'b']);
         this.changed.add(s.metadata!.name!);
+        this.trace(`repool ${s.metadata!.name!} -> ${pool}`);
         await this.core.patchNamespacedService({ name: s.metadata!.name!, namespace: this.env.appNs, body: [{ op: 'add', path: '/metadata/annotations', value: { ...s.metadata?.annotations, 'metallb.io/address-pool': pool } }] }).catch(() => undefined);
         return;
       }
       case 'poolEdit': {
         const shape = (this.poolShape['b']! + 1) % POOLS['b']!.length;
         this.poolShape['b'] = shape;
+        this.trace(`pool b -> ${POOLS['b']![shape]!.join(',')}`);
         // Every Service holding an address of pool b may move (shrunk away), and any may gain one.
         for (const s of existing) this.changed.add(s.metadata!.name!);
         await this.custom.patchNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name: 'b', body: [{ op: 'replace', path: '/spec/addresses', value: POOLS['b']![shape] }] });
@@ -243,7 +278,7 @@ export class FaultRun {
   /** Injects one fault; resolves when the fault itself is over (the system may still be settling). */
   private async fault(kind: FaultKind): Promise<number> {
     this.report.faults[kind]++;
-    this.env.log(`fault ${kind} (round ${this.report.rounds})`);
+    this.note(`fault ${kind} (round ${this.report.rounds})`);
     const li = await this.leaderIndex();
     switch (kind) {
       case 'sigkill':
@@ -332,11 +367,11 @@ export class FaultRun {
       settled = stableSince !== undefined && Date.now() - stableSince >= 3_000;
     }
     if (!last || !settled) {
-      this.report.violations.push(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
+      this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
       if (!last) return;
     } else this.report.settleMs[kind].push(Math.max(0, stableSince! - faultEnd));
     const problems = [...checkAddresses(last.services, last.pools), ...checkStable(this.lastIps, last.services, this.changed), ...checkPending(last.services, last.pools)];
-    for (const p of problems) this.report.violations.push(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): ${p}`);
+    for (const p of problems) this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): ${p}`);
     // The request rate at rest, over a few seconds.
     const before = await this.requestsSent();
     await sleep(3_000);
@@ -356,7 +391,7 @@ export class FaultRun {
       }
     }
     this.report.writesChecked = writes.length;
-    for (const p of checkSingleWriter(writes, this.lease)) this.report.violations.push(`seed ${this.opts.seed}: ${p}`);
+    for (const p of checkSingleWriter(writes, this.lease)) this.violation(`seed ${this.opts.seed}: ${p}`);
     const { services } = await this.views();
     const pending = services.filter((s) => s.ips.length === 0);
     const events = (await this.core.listNamespacedEvent({ namespace: this.env.appNs })).items;
