@@ -10,7 +10,6 @@
 // until every informer follows it again (relisted, or its watch resumed); then the pools are
 // re-read and every Service is judged again.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +21,7 @@ import type { InformerEvent } from '../shared/k8s/informer.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import type { PodRef } from '../shared/config-state/status.js';
 import type { Logger } from '../shared/log.js';
-import { startMetricsServer } from '../shared/metrics/server.js';
+import { startMetricsServer, type MetricsServer, type Probe } from '../shared/metrics/server.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
 import { allInformers, controllerInformers, type ControllerInformers } from './informers.js';
 import { defaultElectorTiming, LeaseElector } from './leader/elector.js';
@@ -70,7 +69,7 @@ export class Controller {
   private readonly configState: ControllerConfigState;
   private readonly identity: string;
   private elector: LeaseElector | undefined;
-  private server: Server | undefined;
+  private server: MetricsServer | undefined;
   private advertisements: ParsedL2Advertisement[] = [];
   /** Each pool's spec and labels as last seen, to tell a configuration change from a status write. */
   private readonly poolConfigs = new Map<string, string>();
@@ -124,13 +123,8 @@ export class Controller {
 
   async start(): Promise<void> {
     const { log } = this.cfg;
-    this.server = await startMetricsServer({
-      port: this.cfg.metricsPort,
-      host: this.cfg.metricsHost,
-      registry: this.metrics.registry,
-      healthy: () => ({ ok: true }),
-      ready: () => (this.synced ? { ok: true } : { ok: false, reason: 'informers have not synced yet' }),
-    });
+    const ready: Probe = () => (this.synced ? { ok: true } : { ok: false, reason: 'informers have not synced yet' });
+    this.server = await startMetricsServer({ port: this.cfg.metricsPort, host: this.cfg.metricsHost, registry: this.metrics.registry, ready });
     this.wireInformers();
     for (const i of allInformers(this.informers)) i.onHealth(() => this.onCacheHealth());
     await Promise.all(allInformers(this.informers).map((i) => i.start()));
@@ -165,7 +159,7 @@ export class Controller {
     await this.elector?.stop();
     this.stepDown();
     await Promise.all(allInformers(this.informers).map((i) => i.stop()));
-    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+    await this.server?.close();
   }
 
   // ---- leadership ---------------------------------------------------------------------------

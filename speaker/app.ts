@@ -2,11 +2,10 @@
 // election; its outcome goes to the announcer (the only thing on the packet path), to logs, Events
 // and metrics, and to ServiceL2Status writes. Election itself is pure (speaker/election) and needs
 // no API writes: every speaker computes the same owners from the same facts.
-import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import { EventRecorder } from '../shared/k8s/events.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
-import { startMetricsServer } from '../shared/metrics/server.js';
+import { startMetricsServer, type MetricsServer } from '../shared/metrics/server.js';
 import { Announcer } from './announcer/announcer.js';
 import { interfaceInfo } from './announcer/links.js';
 import { realLinks } from './announcer/real-links.js';
@@ -33,7 +32,7 @@ export class Speaker {
   private readonly statusSync: StatusSync;
   private readonly configState: SpeakerConfigState;
   private readonly strictArp: StrictArpMonitor;
-  private server: Server | undefined;
+  private server: MetricsServer | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
   private readonly membership: MembershipLifecycle;
@@ -94,13 +93,7 @@ export class Speaker {
 
   async start(): Promise<void> {
     const { log } = this.cfg;
-    this.server = await startMetricsServer({
-      port: this.cfg.metricsPort,
-      host: this.cfg.metricsHost,
-      registry: this.metrics.registry,
-      healthy: () => ({ ok: true }),
-      ready: () => this.readiness(),
-    });
+    this.server = await startMetricsServer({ port: this.cfg.metricsPort, host: this.cfg.metricsHost, registry: this.metrics.registry, ready: () => this.readiness() });
     const i = this.informers;
     for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
     i.speakers.on(() => this.updatePeers());
@@ -144,7 +137,7 @@ export class Speaker {
     this.watcher?.close();
     this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
-    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+    await this.server?.close();
   }
 
   private readiness(): { ok: true } | { ok: false; reason: string } {
