@@ -10,7 +10,7 @@ import { STRICT_ARP_EVENT_REASON, StrictArpMonitor } from './monitor.js';
 let root = '';
 const lines: string[] = [];
 const events: { target: EventTarget; type: EventType; reason: string; message: string }[] = [];
-const sink: EventSink = { event: (target, type, reason, message) => (events.push({ target, type, reason, message }), Promise.resolve()) };
+const sink: EventSink = { event: (target, type, reason, message) => (events.push({ target, type, reason, message }), Promise.resolve('written' as const)) };
 
 function setSysctls(iface: string, arpIgnore: number, arpAnnounce: number): void {
   mkdirSync(join(root, iface), { recursive: true });
