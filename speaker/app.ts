@@ -3,7 +3,6 @@
 // and metrics, and to ServiceL2Status writes. Election itself is pure (speaker/election) and needs
 // no API writes: every speaker computes the same owners from the same facts.
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
-import { EventRecorder } from '../shared/k8s/events.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../shared/metrics/server.js';
 import { Announcer } from './announcer/announcer.js';
@@ -82,12 +81,7 @@ export class Speaker {
       statuses: () => this.informers.statuses.list(),
       slowPassMs: SLOW_PASS_MS,
     });
-    this.strictArp = new StrictArpMonitor({
-      nodeName: cfg.nodeName,
-      log: cfg.log,
-      events: new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log),
-      nodeUid: () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid,
-    });
+    this.strictArp = StrictArpMonitor.forSpeaker(cfg, () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid);
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 

@@ -5,7 +5,8 @@
 // without strictARP, an info line when that is fixed.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventSink } from '../../shared/k8s/events.js';
+import type { KubeClient } from '../../shared/k8s/client.js';
+import { EventRecorder, type EventSink } from '../../shared/k8s/events.js';
 import type { Logger } from '../../shared/log.js';
 import { checkStrictArp, verdictKey, type ArpSysctl, type StrictArpVerdict } from './check.js';
 
@@ -41,6 +42,11 @@ export class StrictArpMonitor {
   private unreadableSaid = false;
 
   constructor(private readonly o: StrictArpMonitorOptions) {}
+
+  /** The speaker's monitor: its Events come from l2lb-speaker on this node. */
+  static forSpeaker(cfg: { readonly kc: KubeClient; readonly nodeName: string; readonly log: Logger }, nodeUid: () => string | undefined): StrictArpMonitor {
+    return new StrictArpMonitor({ nodeName: cfg.nodeName, log: cfg.log, events: new EventRecorder(cfg.kc, 'l2lb-speaker', cfg.nodeName, cfg.log), nodeUid });
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.check(), this.o.intervalMs ?? 10_000);
