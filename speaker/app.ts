@@ -17,6 +17,7 @@ import { OwnershipReport } from './ownership/report.js';
 import { ServiceEvents } from './ownership/service-events.js';
 import { servicesNamingNode } from './status/plan.js';
 import { StatusSync } from './status/sync.js';
+import { StrictArpMonitor } from './strict-arp/monitor.js';
 import { electFromCaches } from './world/election-pass.js';
 import { SpeakerConfigState } from './config-state.js';
 import { Pacer, type When } from './pacer.js';
@@ -29,6 +30,7 @@ export class Speaker {
   private readonly informers: SpeakerInformers;
   private readonly statusSync: StatusSync;
   private readonly configState: SpeakerConfigState;
+  private readonly strictArp: StrictArpMonitor;
   private server: MetricsServer | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
@@ -79,6 +81,7 @@ export class Speaker {
       statuses: () => this.informers.statuses.list(),
       slowPassMs: SLOW_PASS_MS,
     });
+    this.strictArp = StrictArpMonitor.forSpeaker(cfg, () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid);
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 
@@ -103,9 +106,12 @@ export class Speaker {
         // An interface re-created or re-addressed under us: reopen it and announce from the new MAC.
         for (const e of this.announcer?.interfacesChanged().errors ?? []) log.error('announceError', e);
         this.scheduleElection();
+        // kube-proxy's IPVS mode shows up as an interface (kube-ipvs0).
+        void this.strictArp.interfacesChanged(snap.raw.map((r) => r.name), this.usable.map((u) => u.name));
       },
       onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
     });
+    this.strictArp.start();
     this.ready = true;
     this.updatePeers();
     await this.heartbeatKeyChanged();
@@ -123,6 +129,7 @@ export class Speaker {
     await this.configState.remove();
     this.announcer?.close();
     this.watcher?.close();
+    this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
     await this.server?.close();
   }

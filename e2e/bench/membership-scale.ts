@@ -4,9 +4,11 @@
 // datagrams and bytes per second, in plus out), how long a kill takes until EVERY surviving speaker
 // has the new alive set, false deaths under 1 % and 5 % random loss, and the longest window in which
 // two speakers would answer for one VIP while one link is bad (cut both ways, then one way).
-// MEMBERSHIP_SCALE_PROTOCOL=v1 measures the previous wire version (full mesh); MEMBERSHIP_SCALE_N
+// MEMBERSHIP_SCALE_PROTOCOL=v1 measures the previous wire version (full mesh), v2-only version 2
+// without the idle version 1 state a rolling-upgrade speaker keeps (O(N) per node, N^2 here); MEMBERSHIP_SCALE_N
 // picks sizes (e.g. "10,100"). CPU is wall time inside engine calls on a shared machine: compare
 // runs of one session, not across machines.
+import { loadavg } from 'node:os';
 import { createEngine, type WireVersion } from '../../speaker/membership/create-engine.js';
 import { AnswerTracker } from '../../speaker/membership/sim/answerers.js';
 import { SimNetwork, rng, simNames, type ChangeRecord } from '../../speaker/membership/sim/network.js';
@@ -61,26 +63,37 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   });
   const tracker = new AnswerTracker(sim, VIPS);
   const records: ChangeRecord[] = [];
+  // Only deaths are read below; a bootstrap alone reports N "heard" changes on every node (N^2).
   sim.onChange = (c) => {
-    records.push(c);
+    if (!c.alive) records.push(c);
     tracker.touch(c.observer);
   };
   const pick = rng(seed + 1);
   const runTracked = (ms: number): void => sim.run(ms, () => tracker.update());
 
+  const progress = (what: string): void => {
+    process.stdout.write(`  N=${n} ${what} (simulated ${(sim.t / 1000).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s)\n`);
+  };
   sim.startAll();
   runTracked(1_500);
+  progress('bootstrapped');
 
-  // Steady state.
+  // Steady state. Engine time is wall time; on a loaded machine a call also counts the time the
+  // process was not scheduled, so it is scaled by the process's CPU / wall ratio over the phase.
   sim.resetStats();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   runTracked(plan.steadyMs);
+  const cpuUsed = process.cpuUsage(cpu0);
+  const scheduled = Math.min(1, (cpuUsed.user + cpuUsed.system) / 1000 / (performance.now() - wall0));
   const secs = plan.steadyMs / 1000;
   const live = sim.running();
-  const cpu = live.map((x) => x.stats.cpuMs / secs);
+  const cpu = live.map((x) => (x.stats.cpuMs * scheduled) / secs);
   const dgs = live.map((x) => (x.stats.sentDatagrams + x.stats.receivedDatagrams) / secs);
   const bytes = live.map((x) => (x.stats.sentBytes + x.stats.receivedBytes) / secs / 1024);
   const maxDatagram = Math.max(...sim.nodes.map((x) => x.stats.largestDatagram));
 
+  progress('steady state measured');
   // Kills: time until every surviving speaker has dropped the killed one.
   const killed = new Set<string>();
   const agreeMs: number[] = [];
@@ -126,8 +139,10 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
     runTracked(1_000); // let any false death heal before the next phase
     return subjects.size;
   };
+  progress('kills done');
   const false1 = falseDeaths(0.01);
   const false5 = falseDeaths(0.05);
+  progress('loss phases done');
 
   // One bad link between two speakers that monitor each other: cut both ways, then one way.
   const [a, b] = monitoringPair(sim, killed);
@@ -155,6 +170,7 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
     { name: `${label} two answerers after one bad link, longest`, value: twoMs, unit: 'ms', target: n === 1000 ? '0' : undefined },
   ].map((f) => (f.target === undefined ? { name: f.name, value: f.value, unit: f.unit } : (f as BenchFigure)));
   const notes = [
+    `${label}: load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end; the process ran ${(scheduled * 100).toFixed(0)} % of the steady phase's wall time (engine times scaled by it).`,
     `${label}: ${plan.kills} kill(s) (${unfinished} not agreed within 3 s), ${plan.lossMs / 1000} s per loss rate, ${plan.badLinkMs / 1000} s per bad-link phase; simulated ${(sim.t / 1000).toFixed(1)} s in ${wallS.toFixed(0)} s of wall time.`,
   ];
   return { n, figures, notes };
@@ -172,7 +188,7 @@ function monitoringPair(sim: SimNetwork, killed: ReadonlySet<string>): [string, 
 export async function runMembershipScaleBench(): Promise<void> {
   const startedAt = new Date().toISOString();
   const version = (process.env['MEMBERSHIP_SCALE_PROTOCOL'] ?? 'v2') as WireVersion;
-  if (version !== 'v1' && version !== 'v2') throw new Error(`MEMBERSHIP_SCALE_PROTOCOL must be v1 or v2, not ${String(version)}`);
+  if (version !== 'v1' && version !== 'v2' && version !== 'v2-only') throw new Error(`MEMBERSHIP_SCALE_PROTOCOL must be v1, v2 or v2-only, not ${String(version)}`);
   const sizes = (process.env['MEMBERSHIP_SCALE_N'] ?? '10,100,1000,5000').split(',').map((s) => Number(s.trim())).filter((x) => Number.isInteger(x) && x >= 2);
   const figures: BenchFigure[] = [];
   const notes = [
@@ -186,6 +202,6 @@ export async function runMembershipScaleBench(): Promise<void> {
     notes.push(...r.notes);
     for (const f of r.figures) process.stdout.write(`  ${f.name}: ${f.value} ${f.unit}\n`);
   }
-  const file = writeBenchReport({ benchmark: version === 'v2' ? 'membership-scale' : 'membership-scale-v1', startedAt, figures, notes });
+  const file = writeBenchReport({ benchmark: version === 'v2' ? 'membership-scale' : `membership-scale-${version}`, startedAt, figures, notes });
   process.stdout.write(`membership-scale bench: ${file}\n`);
 }

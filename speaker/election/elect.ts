@@ -11,9 +11,9 @@ import type { ElectionInput, ElectionReason, ElectionResult, NodeInfo, ServiceIn
  * preferences rank the nodes), or why it is not announced at all. A refused Service keeps its
  * nodes so that exactly one speaker (the one it would have elected) reports the refusal.
  */
-type Wanted =
-  | { ok: true; nodes: Set<string>; ads: readonly Advertiser[] }
-  | { ok: false; reason: ElectionReason; refused?: { nodes: Set<string>; ads: readonly Advertiser[] } };
+export type Wanted =
+  | { ok: true; nodes: ReadonlySet<string>; ads: readonly Advertiser[] }
+  | { ok: false; reason: ElectionReason; refused?: { nodes: ReadonlySet<string>; ads: readonly Advertiser[] } };
 
 /** Nodes that exist, run a live speaker, and whose network is usable for load balancers. */
 function usableNodes(input: ElectionInput): NodeInfo[] {
@@ -53,8 +53,9 @@ function wantedNodes(svc: ServiceInfo, pools: Map<string, PoolAdvertisers>, node
   const allowed = pool.legacy ? pool.nodes : nodesOf(ads);
   const active = activeEndpoints(svc.endpoints);
   if (active.length === 0) return { ok: false, reason: 'noEndpoints' };
-  let nodes: Set<string>;
-  if (svc.externalTrafficPolicy !== 'Local') nodes = new Set(allowed);
+  // Cluster: the advertisers' set itself, shared by every Service they announce (no copy per VIP).
+  let nodes: ReadonlySet<string>;
+  if (svc.externalTrafficPolicy !== 'Local') nodes = allowed;
   else {
     const local = nodesWithActiveEndpoint(active);
     nodes = new Set([...allowed].filter((n) => local.has(n)));
@@ -62,6 +63,63 @@ function wantedNodes(svc: ServiceInfo, pools: Map<string, PoolAdvertisers>, node
   // MetalLB: Services an advertisement selects by serviceSelectors cannot use allow-shared-ip.
   if (svc.allowsSharedIp === true && ads.some((a) => a.hasServiceSelectors)) return { ok: false, reason: 'sharedIpWithServiceSelectors', refused: { nodes, ads } };
   return { ok: true, nodes, ads };
+}
+
+/** What a Service of a group wants, before any ranking. */
+export interface Member {
+  readonly svc: ServiceInfo;
+  readonly wanted: Wanted;
+  /** The preference scores that rank a refused Service's would-be order. */
+  readonly refusedScores: Scores;
+}
+
+/**
+ * One group of Services that elect together, everything but the ranking: what each member wants,
+ * the nodes every member that wants announcing accepts (null when none does), and the scores
+ * that rank them. Liveness enters only by filtering nodes, so with every node alive this is the
+ * most a group can ever be offered (incremental.ts builds on that).
+ */
+export interface Ballot {
+  readonly keyIp: string;
+  readonly members: readonly Member[];
+  readonly common: ReadonlySet<string> | null;
+  readonly scores: Scores;
+}
+
+export interface Ballots {
+  readonly groups: readonly Ballot[];
+  /** Services that elect nothing whatever the nodes: no IP, or an IP that does not parse. */
+  readonly fixed: ReadonlyMap<string, ElectionResult>;
+}
+
+export function ballots(input: ElectionInput): Ballots {
+  const fixed = new Map<string, ElectionResult>();
+  const { groups, noIps, badIp } = groupByIp(input.services);
+  for (const s of noIps) fixed.set(s.key, { owner: null, reason: 'noIps', candidates: NO_CANDIDATES, keyIp: null });
+  for (const s of badIp) fixed.set(s.key, { owner: null, reason: 'badIp', candidates: NO_CANDIDATES, keyIp: null });
+
+  const pools = poolsAdvertisers(input, usableNodes(input));
+  const nodesOf = nodeSetCache();
+  // Scores per distinct set of advertisers: most groups share one set, and most sets score nobody.
+  const scoreCache = new Map<string, Scores>();
+  const scoresOf = (ads: readonly Advertiser[]): Scores => {
+    const unique = [...new Map(ads.filter((a) => a.scores.size > 0).map((a) => [a.index, a])).values()].sort((a, b) => a.index - b.index);
+    if (unique.length === 0) return NO_SCORES;
+    const key = unique.map((a) => a.index).join(',');
+    let scores = scoreCache.get(key);
+    if (!scores) scoreCache.set(key, (scores = preferenceScores(unique)));
+    return scores;
+  };
+  const out = groups.map((group): Ballot => {
+    const members = group.services.map((svc): Member => {
+      const wanted = wantedNodes(svc, pools, nodesOf);
+      return { svc, wanted, refusedScores: !wanted.ok && wanted.refused ? scoresOf(wanted.refused.ads) : NO_SCORES };
+    });
+    const oks = members.flatMap(({ wanted: w }) => (w.ok ? [w] : []));
+    const common = oks.reduce<ReadonlySet<string> | null>((acc, w) => (acc === null ? w.nodes : new Set([...acc].filter((n) => w.nodes.has(n)))), null);
+    return { keyIp: group.keyIp, members, common, scores: scoresOf(oks.flatMap((w) => w.ads)) };
+  });
+  return { groups: out, fixed };
 }
 
 /**
@@ -73,13 +131,8 @@ function wantedNodes(svc: ServiceInfo, pools: Map<string, PoolAdvertisers>, node
  * simply is not announced.
  */
 export function electAll(input: ElectionInput): Map<string, ElectionResult> {
-  const out = new Map<string, ElectionResult>();
-  const { groups, noIps, badIp } = groupByIp(input.services);
-  for (const s of noIps) out.set(s.key, { owner: null, reason: 'noIps', candidates: NO_CANDIDATES, keyIp: null });
-  for (const s of badIp) out.set(s.key, { owner: null, reason: 'badIp', candidates: NO_CANDIDATES, keyIp: null });
-
-  const pools = poolsAdvertisers(input, usableNodes(input));
-  const nodesOf = nodeSetCache();
+  const { groups, fixed } = ballots(input);
+  const out = new Map(fixed);
   // Results are kept until the next election, one per Service: groups ranked in the same order
   // share one candidates array (a handful of orders for thousands of VIPs).
   const orders = new Map<string, readonly string[]>();
@@ -90,27 +143,13 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
     orders.set(key, ranked);
     return ranked;
   };
-  // Scores per distinct set of advertisers: most groups share one set, and most sets score nobody.
-  const scoreCache = new Map<string, Scores>();
-  const scoresOf = (ads: readonly Advertiser[]): Scores => {
-    const unique = [...new Map(ads.filter((a) => a.scores.size > 0).map((a) => [a.index, a])).values()].sort((a, b) => a.index - b.index);
-    if (unique.length === 0) return NO_SCORES;
-    const key = unique.map((a) => a.index).join(',');
-    let scores = scoreCache.get(key);
-    if (!scores) scoreCache.set(key, (scores = preferenceScores(unique)));
-    return scores;
-  };
-  const rank = (keyIp: string, nodes: Iterable<string>, ads: readonly Advertiser[]): readonly string[] => shared(rankCandidates(keyIp, nodes, scoresOf(ads)));
   for (const group of groups) {
-    const wanted = group.services.map((svc) => ({ svc, w: wantedNodes(svc, pools, nodesOf) }));
-    const oks = wanted.flatMap(({ w }) => (w.ok ? [w] : []));
-    const common = oks.reduce<string[] | null>((acc, w) => (acc === null ? [...w.nodes] : acc.filter((n) => w.nodes.has(n))), null);
-    const candidates = common === null ? NO_CANDIDATES : rank(group.keyIp, common, oks.flatMap((w) => w.ads));
+    const candidates = group.common === null ? NO_CANDIDATES : shared(rankCandidates(group.keyIp, group.common, group.scores));
     const owner = candidates[0] ?? null;
-    for (const { svc, w } of wanted) {
+    for (const { svc, wanted: w, refusedScores } of group.members) {
       if (w.ok) out.set(svc.key, { owner, reason: owner === null ? 'noCandidates' : 'elected', candidates, keyIp: group.keyIp });
       else {
-        const would = w.refused ? rank(group.keyIp, w.refused.nodes, w.refused.ads) : NO_CANDIDATES;
+        const would = w.refused ? shared(rankCandidates(group.keyIp, w.refused.nodes, refusedScores)) : NO_CANDIDATES;
         out.set(svc.key, { owner: null, reason: w.reason, candidates: would, keyIp: group.keyIp });
       }
     }
@@ -118,6 +157,6 @@ export function electAll(input: ElectionInput): Map<string, ElectionResult> {
   return out;
 }
 
-const NO_CANDIDATES: readonly string[] = Object.freeze([]);
+export const NO_CANDIDATES: readonly string[] = Object.freeze([]);
 const NO_ADS: readonly Advertiser[] = Object.freeze([]);
 const NO_SCORES: Scores = new Map();

@@ -45,3 +45,8 @@ export function ownerFor(keyIp: string, candidates: Iterable<string>, scores: Sc
   }
   return best?.name ?? null;
 }
+
+/** True when a comes before b in keyIp's election order. */
+export function ranksBefore(keyIp: string, a: string, b: string, scores: Scores = NO_SCORES): boolean {
+  return byScoreHashName(scored(a, keyIp, scores), scored(b, keyIp, scores)) < 0;
+}

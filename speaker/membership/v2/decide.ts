@@ -6,9 +6,14 @@ import { neighboursOf, type Topology } from './topology.js';
 /** Per origin: the names it currently does not hear (already mapped from hashes). */
 export type ReportSet = ReadonlyMap<string, ReadonlySet<string>>;
 
+/** Membership test only: the engine answers it from its own bookkeeping without building a set. */
+export interface NameTest {
+  has(name: string): boolean;
+}
+
 const majority = (n: number): number => Math.floor(n / 2) + 1;
 
-function deadOnce(t: Topology, reports: ReportSet, starting: ReadonlySet<string>, ignore: ReadonlySet<string>): Set<string> {
+function deadOnce(t: Topology, reports: ReportSet, starting: NameTest, ignore: ReadonlySet<string>): Set<string> {
   // 1. Reports that count: from an expected origin not ignored, about one of its neighbours.
   const against = new Map<string, Set<string>>(); // subject -> reporters
   for (const [origin, suspects] of reports) {
@@ -55,7 +60,7 @@ function deadOnce(t: Topology, reports: ReportSet, starting: ReadonlySet<string>
  * The dead set. A second pass ignores what the dead themselves last reported: a killed node's
  * final report stays in everyone's table until it returns, and must not weigh on the living.
  */
-export function decideDead(t: Topology, reports: ReportSet, starting: ReadonlySet<string> = new Set()): Set<string> {
+export function decideDead(t: Topology, reports: ReportSet, starting: NameTest = new Set()): Set<string> {
   const first = deadOnce(t, reports, starting, new Set());
   if (first.size === 0) return first;
   const stale = [...first].filter((d) => (reports.get(d)?.size ?? 0) > 0);

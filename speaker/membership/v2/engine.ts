@@ -67,7 +67,7 @@ import { NO_STEP, type EngineStep, type MembershipEngine, type Outgoing } from '
 import { canonicalHost, type ExpectedPeer, type MembershipChange, type PeerAddress } from '../membership.js';
 import type { RejectReason } from '../protocol.js';
 import { decode2, encode2, packReports, type DatagramType, type Report } from './codec.js';
-import { decideDead, type ReportSet } from './decide.js';
+import { decideDead, type NameTest, type ReportSet } from './decide.js';
 import { neighboursOf, topologyFor, type Topology } from './topology.js';
 
 export interface V2EngineOptions {
@@ -129,6 +129,10 @@ export class V2Engine implements MembershipEngine {
   private myStarting = true;
   private myVersion = 0;
   private readonly reports = new Map<string, HeldReport>();
+  // Kept beside `reports` so a decision costs O(reports that suspect someone), not O(N): every
+  // speaker holds the latest report of every origin, and most of them are empty.
+  private readonly suspecting = new Map<string, ReadonlySet<string>>();
+  private readonly startingOrigins = new Set<string>();
   private readonly leaving = new Map<string, { bootId: string; at: number }>();
   private down: ReadonlySet<string> = NO_NAMES;
   private aliveCache: ReadonlySet<string> | null = null;
@@ -166,10 +170,10 @@ export class V2Engine implements MembershipEngine {
     const oldNbrs = neighboursOf(this.topology, this.self);
     this.topology = topologyFor(names);
     for (const name of [...this.senders.keys()]) if (!this.peers.has(name)) this.senders.delete(name);
-    for (const name of [...this.reports.keys()]) if (!this.peers.has(name)) this.reports.delete(name);
+    for (const name of [...this.reports.keys()]) if (!this.peers.has(name)) this.forget(name);
     for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.leaving.delete(name);
     // Suspects travel as hashes: re-map the held reports to the new list.
-    for (const h of this.reports.values()) h.suspects = this.namesOf(h.wire.suspects);
+    for (const [origin, h] of this.reports) this.hold(origin, { ...h, suspects: this.namesOf(h.wire.suspects) });
     const send: Outgoing[] = [];
     const nbrs = neighboursOf(this.topology, this.self);
     const newcomer = [...nbrs].some((n) => !oldNbrs.has(n));
@@ -313,7 +317,7 @@ export class V2Engine implements MembershipEngine {
       }
     }
     const suspects = this.namesOf(r.suspects);
-    this.reports.set(r.origin, { bootId: r.bootId, version: r.version, retired: held?.retired ?? [], wire: r, suspects });
+    this.hold(r.origin, { bootId: r.bootId, version: r.version, retired: held?.retired ?? [], wire: r, suspects });
     // Rule 6: a neighbour of a leaving node that no longer reports it has heard it again.
     for (const [name] of this.leaving) {
       const left = this.leaving.get(name);
@@ -361,24 +365,32 @@ export class V2Engine implements MembershipEngine {
     return out;
   }
 
+  private hold(origin: string, h: HeldReport): void {
+    this.reports.set(origin, h);
+    if (h.suspects.size > 0) this.suspecting.set(origin, h.suspects);
+    else this.suspecting.delete(origin);
+    if (h.wire.starting) this.startingOrigins.add(origin);
+    else this.startingOrigins.delete(origin);
+  }
+
+  private forget(origin: string): void {
+    this.reports.delete(origin);
+    this.suspecting.delete(origin);
+    this.startingOrigins.delete(origin);
+  }
+
   private reportSet(): Map<string, ReadonlySet<string>> {
-    const out = new Map<string, ReadonlySet<string>>();
-    for (const [origin, h] of this.reports) if (h.suspects.size > 0) out.set(origin, h.suspects);
+    const out = new Map(this.suspecting);
     if (this.mySuspects.size > 0) out.set(this.self, this.mySuspects);
     return out;
   }
 
   /** Origins whose latest report says they are starting (rule 3). */
-  private startingSet(): Set<string> {
-    const out = new Set<string>();
-    for (const [origin, h] of this.reports) if (h.wire.starting) out.add(origin);
-    if (this.myStarting) out.add(this.self);
-    return out;
-  }
+  private readonly starting: NameTest = { has: (name) => (name === this.self ? this.myStarting : this.startingOrigins.has(name)) };
 
   /** Rule 5: the new down set, and the changes from the previous one. */
   private recompute(now: number, downBefore: ReadonlySet<string>): MembershipChange[] {
-    const down = decideDead(this.topology, this.reportSet(), this.startingSet());
+    const down = decideDead(this.topology, this.reportSet(), this.starting);
     for (const name of this.leaving.keys()) down.add(name);
     this.down = down;
     this.aliveCache = null;
