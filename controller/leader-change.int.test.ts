@@ -33,14 +33,18 @@ describe('a leader change and an invalid pool', () => {
     }
     throw new Error(`pool ${name}: no ${what} within 15 s`);
   };
-  const logsOf = (proc: ProgramProcess, event: string, service: string): unknown[] => proc.logs.filter((l) => l.event === event && l['service'] === `${f.appNs}/${service}`);
-
-  it('the new leader keeps serving an invalid pool\'s last valid spec: Services keep their addresses', async () => {
-    await f.createPool('steady', { addresses: ['10.39.1.0/29'] });
-    await f.createPool('keep', { addresses: ['10.39.0.0/29'] });
+  /** The pools (created in order), then a leader `a` and a standby `b`. */
+  const poolsAndReplicas = async (pools: Record<string, string>): Promise<{ a: { proc: ProgramProcess }; b: { proc: ProgramProcess } }> => {
+    for (const [name, range] of Object.entries(pools)) await f.createPool(name, { addresses: [range] });
     const a = await f.startController({ leaderElect: true, lease });
     const b = await f.startController({ leaderElect: true, waitLeader: false, lease });
     replicas = [a.proc, b.proc];
+    return { a, b };
+  };
+  const logsOf = (proc: ProgramProcess, event: string, service: string): unknown[] => proc.logs.filter((l) => l.event === event && l['service'] === `${f.appNs}/${service}`);
+
+  it('the new leader keeps serving an invalid pool\'s last valid spec: Services keep their addresses', async () => {
+    const { a, b } = await poolsAndReplicas({ steady: '10.39.1.0/29', keep: '10.39.0.0/29' });
     await f.createService('held', { annotations: { 'metallb.io/address-pool': 'keep' } });
     const held = await f.waitForIps('held');
     expect(held[0]).toMatch(/^10\.39\.0\./);
@@ -62,11 +66,7 @@ describe('a leader change and an invalid pool', () => {
   });
 
   it('a pool deleted and recreated while a replica stands by: once leading, it never serves the old pool\'s addresses', async () => {
-    await f.createPool('base', { addresses: ['10.39.3.0/29'] });
-    await f.createPool('phoenix', { addresses: ['10.39.2.0/29'] });
-    const a = await f.startController({ leaderElect: true, lease });
-    const b = await f.startController({ leaderElect: true, waitLeader: false, lease });
-    replicas = [a.proc, b.proc];
+    const { a, b } = await poolsAndReplicas({ base: '10.39.3.0/29', phoenix: '10.39.2.0/29' });
     // phoenix becomes invalid with a last valid spec (10.39.2.0/29) the standby sees in its status.
     await editPool('phoenix', ['10.39.3.0/29']);
     await waitForPoolStatus('phoenix', (s) => s?.['lastValid'] !== undefined, 'status.lastValid');
