@@ -252,10 +252,13 @@ export class FaultRun {
       if (send.created !== undefined) count += send.created;
       (send.poolEdit ? poolEdits : sends).push(send.run);
     }
+    // An operation the API server failed (overloaded, restarting) is noted, not fatal: the run's
+    // view follows what the server holds (the pool edit is re-sent so the pool matches the view).
+    const failed = (what: string) => (err: unknown): void => this.trace(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
     const editInOrder = async (): Promise<void> => {
-      for (const e of poolEdits) await e();
+      for (const e of poolEdits) await e().catch(async (err: unknown) => (failed('pool edit')(err), await sleep(1_000), await e().catch(failed('pool edit, again'))));
     };
-    await Promise.all([...sends.map((f) => f()), editInOrder()]);
+    await Promise.all([...sends.map((f) => f().catch(failed('operation'))), editInOrder()]);
   }
 
   private planOperation(existing: { name: string; annotations: Record<string, string> }[], tooMany: boolean): { run: () => Promise<unknown>; created?: number; poolEdit?: boolean } {
