@@ -5,9 +5,10 @@ export npm_config_nodedir := /usr
 export npm_config_loglevel := error
 NODE := node --enable-source-maps
 JEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
-# Suites that start servers and processes: a handle one test leaks must not hang `make test` after
-# every test has passed (jest still prints its "did not exit" warning, so the leak stays visible).
-JEST_IN_BAND := $(JEST) --runInBand --forceExit
+# Suites that start servers and processes run one file at a time. No --forceExit: every suite
+# closes what it opened, so a run that does not exit when its tests are done is a leak to fix
+# (find it with --detectOpenHandles, one suite at a time).
+JEST_IN_BAND := $(JEST) --runInBand
 
 .PHONY: setup build test test-unit test-integration test-lab demo demo-lab bench lint image \
         cluster-up cluster-down lab-up lab-down clean

@@ -1,6 +1,6 @@
 // Restart safety, leader handover and an expired watch, with the real controller process against
 // the real API server: no restart, leader change or API-server hiccup may move an assigned IP or
-// hand one out twice (DESIGN "Allocation rules" 6).
+// hand one out twice.
 import { CoordinationV1Api, KubeConfig, Watch, type V1Service } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';

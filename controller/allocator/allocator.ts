@@ -1,4 +1,5 @@
-// The allocator: pools + assignments, and the decisions of DESIGN "Allocation rules" as values.
+// The allocator: pools + assignments, and MetalLB's allocation decisions (requested IPs, pool
+// choice and order, IP families, sharing, keeping assigned addresses) as values.
 // No I/O, no clocks: the controller's shell feeds it validated pools and Services and writes
 // whatever it answers. Semantics follow MetalLB's allocator (Assign / Allocate / AllocateFromPool /
 // AllocateFromPoolForAdditionalFamily / SetPools); where the messages were internal-looking, they
@@ -141,7 +142,8 @@ export class Allocator {
   /**
    * Replaces the pools. Assignments whose addresses no pool holds any more are released and
    * returned (the shell re-reconciles those Services: ClearAssignment, then a new address);
-   * assignments still held are kept, whatever else changed (DESIGN rule 6).
+   * assignments still held are kept, whatever else changed (an assigned IP never changes while
+   * it is still valid).
    */
   setPools(pools: readonly ValidPool[], rejected: readonly RejectedPool[] = []): PoolChange {
     this.poolList = [...pools].sort(byName);
@@ -169,7 +171,7 @@ export class Allocator {
    * Takes over addresses a Service already has (its status), if they are still valid: in a pool
    * the Service may use, of its IP family, not used by another Service without valid sharing.
    * On start, the shell adopts every already-assigned Service before assigning any new one, so a
-   * valid address is never handed to someone else (DESIGN rule 6).
+   * valid address is never handed to someone else, and restarts or leader changes move no IP.
    */
   adopt(req: ServiceRequest, ips: readonly IpAddress[]): AllocResult {
     const warnings = deprecationWarnings(req);

@@ -1,4 +1,4 @@
-// Choosing a pool and addresses for a Service's IP families (DESIGN rule 4), exactly as MetalLB's
+// Choosing a pool and addresses for a Service's IP families, exactly as MetalLB's
 // findBestPoolForService and selectIPsForFamilyAndPolicy: a single-family Service takes the first
 // pool with a free address of its family; a dual-stack one the first pool with both; with
 // PreferDualStack, failing that, the first pool with its primary family (ipFamilies[0]), then

@@ -1,4 +1,4 @@
-// Which pools a Service may use, and in which order they are tried (DESIGN rule 3, MetalLB's
+// Which pools a Service may use, and in which order they are tried (MetalLB's
 // pinnedPoolsForService / isPoolCompatibleWithService / sortPools). Differences from MetalLB, both
 // deliberate: ties in priority are broken by name (MetalLB: random map order), and a pool whose
 // namespaceSelectors match no namespace is closed to every namespace (MetalLB opens it to all,

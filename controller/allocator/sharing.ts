@@ -1,5 +1,5 @@
 // Who uses an address and on which ports: the rule for putting a second Service on an IP
-// (DESIGN rule 5, MetalLB's checkSharing/sharingOK). Services may share only with the same
+// (MetalLB's checkSharing/sharingOK). Services may share only with the same
 // non-empty sharing key, the same backend key (externalTrafficPolicy Cluster with Cluster; Local
 // only with the same selector), and no (protocol, port) in common.
 export interface SharingKeys {

@@ -1,4 +1,4 @@
-// DESIGN rule 6 at the level of decisions: drive random Services through reconcileService, apply
+// "An assigned IP never changes while it is still valid" at the level of decisions: drive random Services through reconcileService, apply
 // its writes like the shell would, converge; then "restart" (a fresh allocator, resyncOrder) and
 // check that the resync writes nothing and every Service keeps its addresses.
 import fc from 'fast-check';

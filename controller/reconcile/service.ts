@@ -248,7 +248,8 @@ export function adoptExisting(services: readonly ServiceLike[], alloc: Allocator
 
 /**
  * The order a (re)starting controller reconciles Services in: those that already have addresses
- * first, so each keeps its own (DESIGN rule 6); then the waiting ones, oldest first.
+ * first, so each keeps its own (an assigned IP never changes while it is still valid); then the
+ * waiting ones, oldest first.
  */
 export function resyncOrder<S extends ServiceLike>(services: readonly S[]): S[] {
   const created = (s: ServiceLike): number => {

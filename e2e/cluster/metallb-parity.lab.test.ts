@@ -17,8 +17,9 @@ import { serviceEvents } from './client-checks.js';
 import { measureFailover, restore } from './failover.js';
 import { LabCluster } from './lab-cluster.js';
 import { speakerMetrics } from './scrape.js';
+import { BUILT, describeIf } from '../testing/suite-gate.js';
 
-const describeRoot = process.getuid?.() === 0 || process.env['CI'] === 'true' ? describe : describe.skip;
+const describeRoot = describeIf({ root: true, built: [BUILT.programs] });
 jest.setTimeout(120_000);
 
 const NS = 'metallb-system';

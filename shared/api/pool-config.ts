@@ -5,7 +5,7 @@
 // new or was edited since ("changed"); among pools of one kind, the older claims first. So an edit
 // that makes a pool overlap another marks the edited pool invalid, whichever is older, and the
 // untouched pool keeps working. MetalLB gets the same safety by refusing the whole new
-// configuration; l2lb refuses only the offending pool (DESIGN rule 7).
+// configuration; l2lb refuses only the offending pool and keeps serving everything else.
 //
 // A pool whose current spec is invalid keeps serving its last valid spec (its condition says so),
 // so a typo or an overlapping edit never takes addresses away from running Services. The last

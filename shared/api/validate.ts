@@ -1,7 +1,7 @@
 // Validation of the address pools (IPAddressPool and legacy layer2 AddressPool) into what the
 // allocator uses. MetalLB rejects the whole configuration when one pool is wrong; l2lb instead
 // rejects only the offending pool, with a message naming what is wrong, so every other pool keeps
-// serving (DESIGN rule 7). Overlaps are decided first-come: pools claim their addresses in order
+// serving. Overlaps are decided first-come: pools claim their addresses in order
 // of the caller's precedence (the controller puts pools it already accepted, unchanged, before new
 // or edited ones: pool-config.ts), then creationTimestamp, kind and name; a
 // pool overlapping one already accepted is the one rejected, so adding or editing a pool never
