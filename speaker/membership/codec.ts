@@ -92,13 +92,7 @@ export function encodeHeartbeat(hb: Heartbeat, key: Uint8Array): Encoded {
   if (size > MAX_DATAGRAM_BYTES) return { ok: false, error: `heartbeat of ${size} bytes exceeds a datagram` };
 
   const buf = Buffer.alloc(size);
-  let o = MAGIC.copy(buf, 0);
-  o = buf.writeUInt8(VERSION, o);
-  o = buf.writeUInt8(typeCode[hb.type], o);
-  o = buf.writeUInt8(hb.node.length, o);
-  o += buf.write(hb.node, o, 'latin1');
-  o += buf.write(hb.bootId, o, 'hex');
-  o = buf.writeBigUInt64BE(hb.seq, o);
+  let o = writeSender(buf, VERSION, hb);
   o = buf.writeUInt16BE(hb.view.length, o);
   for (const e of hb.view) {
     o = buf.writeUInt8(e.node.length, o);
@@ -121,8 +115,27 @@ export function decodeHeartbeat(bytes: Uint8Array, keys: readonly Uint8Array[]):
   return hb === null ? { ok: false, reason: 'malformed' } : { ok: true, heartbeat: hb };
 }
 
-/** Reads the authenticated body; null on any inconsistency (a buggy or newer peer, not an attacker). */
-function parseBody(b: Buffer): Heartbeat | null {
+/** What both wire versions put first, after MAGIC and the version byte. */
+export interface Sender {
+  readonly type: HeartbeatType;
+  readonly node: string;
+  readonly bootId: string;
+  readonly seq: bigint;
+}
+
+/** Writes MAGIC, the version byte and the sender (already validated); returns the next offset. */
+export function writeSender(buf: Buffer, version: number, s: Sender): number {
+  let o = MAGIC.copy(buf, 0);
+  o = buf.writeUInt8(version, o);
+  o = buf.writeUInt8(typeCode[s.type], o);
+  o = buf.writeUInt8(s.node.length, o);
+  o += buf.write(s.node, o, 'latin1');
+  o += buf.write(s.bootId, o, 'hex');
+  return buf.writeBigUInt64BE(s.seq, o);
+}
+
+/** Reads the sender of an authenticated body with at least `after` bytes following it; null when malformed. */
+export function readSender(b: Buffer, after: number): (Sender & { readonly next: number }) | null {
   let o = MAGIC.length + 1;
   const code = b[o++];
   const type: HeartbeatType | null = code === 1 ? 'alive' : code === 2 ? 'leaving' : null;
@@ -130,11 +143,19 @@ function parseBody(b: Buffer): Heartbeat | null {
   const name = readName(b, o);
   if (!name) return null;
   o = name.next;
-  if (o + BOOT_ID_BYTES + 8 + 2 > b.length) return null;
+  if (o + BOOT_ID_BYTES + 8 + after > b.length) return null;
   const bootId = b.toString('hex', o, o + BOOT_ID_BYTES);
   o += BOOT_ID_BYTES;
   const seq = b.readBigUInt64BE(o);
-  o += 8;
+  return { type, node: name.name, bootId, seq, next: o + 8 };
+}
+
+/** Reads the authenticated body; null on any inconsistency (a buggy or newer peer, not an attacker). */
+function parseBody(b: Buffer): Heartbeat | null {
+  const sender = readSender(b, 2);
+  if (!sender) return null;
+  const { type, bootId, seq } = sender;
+  let o = sender.next;
   const count = b.readUInt16BE(o);
   o += 2;
   if (count > MAX_VIEW_ENTRIES) return null;
@@ -149,7 +170,7 @@ function parseBody(b: Buffer): Heartbeat | null {
     o += 4;
   }
   if (o !== b.length) return null;
-  return { type, node: name.name, bootId, seq, view };
+  return { type, node: sender.node, bootId, seq, view };
 }
 
 /** A length-prefixed node name at `o`, validated; null when it is not one. */

@@ -13,7 +13,7 @@
 // Suspects travel as hashes so a report has a fixed bound whatever the node names (8 names of 253
 // bytes would not fit); receivers map hashes back through the expected peer list.
 import { createHash } from 'node:crypto';
-import { authenticate, BOOT_ID_BYTES, mac, MAC_BYTES, MAGIC, readName, validBootId, validNodeName } from '../codec.js';
+import { authenticate, BOOT_ID_BYTES, mac, MAC_BYTES, MAGIC, readName, readSender, validBootId, validNodeName, writeSender, type HeartbeatType } from '../codec.js';
 
 export const VERSION_2 = 2;
 /** Under the 1,280-byte IPv6 minimum MTU with room for IP and UDP headers. */
@@ -25,7 +25,7 @@ const REPORT_FIXED = 1 + BOOT_ID_BYTES + 4 + 1;
 const MAX_VERSION = 0xffffffff;
 const STARTING_BIT = 0x80;
 
-export type DatagramType = 'alive' | 'leaving';
+export type DatagramType = HeartbeatType;
 
 /** What one node currently does not hear among its neighbours, numbered per boot id. */
 export interface Report {
@@ -56,7 +56,6 @@ export const headerBytes = (node: string): number => HEADER_FIXED + Buffer.byteL
 export const reportBytes = (r: Report): number => REPORT_FIXED + Buffer.byteLength(r.origin, 'latin1') + r.suspects.length * NAME_HASH_BYTES;
 
 const HASH = /^[0-9a-f]{16}$/;
-const typeCode: Record<DatagramType, number> = { alive: 1, leaving: 2 };
 
 function validReport(r: Report): boolean {
   return (
@@ -83,13 +82,7 @@ export function encode2(d: Datagram2, key: Uint8Array): { ok: true; bytes: Buffe
   }
   if (size > MAX_DATAGRAM_BYTES) return { ok: false, error: `datagram of ${size} bytes exceeds ${MAX_DATAGRAM_BYTES}` };
   const buf = Buffer.allocUnsafe(size);
-  let o = MAGIC.copy(buf, 0);
-  o = buf.writeUInt8(VERSION_2, o);
-  o = buf.writeUInt8(typeCode[d.type], o);
-  o = buf.writeUInt8(d.node.length, o);
-  o += buf.write(d.node, o, 'latin1');
-  o += buf.write(d.bootId, o, 'hex');
-  o = buf.writeBigUInt64BE(d.seq, o);
+  let o = writeSender(buf, VERSION_2, d);
   o = buf.writeUInt8(d.reports.length, o);
   for (const r of d.reports) {
     o = buf.writeUInt8(r.origin.length, o);
@@ -119,18 +112,9 @@ export function decode2(bytes: Uint8Array, keys: readonly Uint8Array[]): Decoded
 }
 
 function parse(b: Buffer): Datagram2 | null {
-  let o = MAGIC.length + 1;
-  const code = b[o++];
-  const type: DatagramType | null = code === 1 ? 'alive' : code === 2 ? 'leaving' : null;
-  if (type === null) return null;
-  const name = readName(b, o);
-  if (!name) return null;
-  o = name.next;
-  if (o + BOOT_ID_BYTES + 8 + 1 > b.length) return null;
-  const bootId = b.toString('hex', o, o + BOOT_ID_BYTES);
-  o += BOOT_ID_BYTES;
-  const seq = b.readBigUInt64BE(o);
-  o += 8;
+  const sender = readSender(b, 1);
+  if (!sender) return null;
+  let o = sender.next;
   const count = b[o++] as number;
   const reports: Report[] = [];
   for (let i = 0; i < count; i++) {
@@ -152,7 +136,7 @@ function parse(b: Buffer): Datagram2 | null {
     reports.push({ origin: origin.name, bootId: originBoot, version, suspects, starting: (flags & STARTING_BIT) !== 0 });
   }
   if (o !== b.length) return null;
-  return { type, node: name.name, bootId, seq, reports };
+  return { type: sender.type, node: sender.node, bootId: sender.bootId, seq: sender.seq, reports };
 }
 
 /**
