@@ -93,7 +93,7 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   const bytes = live.map((x) => (x.stats.sentBytes + x.stats.receivedBytes) / secs / 1024);
   const maxDatagram = Math.max(...sim.nodes.map((x) => x.stats.largestDatagram));
 
-  progress('steady state measured');
+  progress(`steady state: CPU ${round(median(cpu), 2)} / ${round(max(cpu), 2)} ms/s per node (median / max), ${round(median(dgs))} datagrams/s, ${round(median(bytes))} KB/s`);
   // Kills: time until every surviving speaker has dropped the killed one.
   const killed = new Set<string>();
   const agreeMs: number[] = [];
