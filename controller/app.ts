@@ -5,9 +5,11 @@
 // fresh list of every informer after the acquisition), then builds a new term: the allocator from
 // the Services' current status, adopting already-assigned Services first (resyncOrder), so a
 // restart or a leader change never moves an address. Stepping down ends the term and drops
-// everything derived in it.
+// everything derived in it. During a term, a failing informer (watch cut, list refused) holds the
+// work queue and the pool status writes: nothing is decided from a cache that may lag the server
+// until every informer follows it again (relisted, or its watch resumed); then the pools are
+// re-read and every Service is judged again.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -17,8 +19,9 @@ import { parseL2Advertisement, type ParsedL2Advertisement } from '../shared/api/
 import { EventRecorder } from '../shared/k8s/events.js';
 import type { InformerEvent } from '../shared/k8s/informer.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
+import type { PodRef } from '../shared/config-state/status.js';
 import type { Logger } from '../shared/log.js';
-import { startMetricsServer } from '../shared/metrics/server.js';
+import { startMetricsServer, type MetricsServer, type Probe } from '../shared/metrics/server.js';
 import { ensureHeartbeatSecret } from './heartbeat-secret.js';
 import { allInformers, controllerInformers, type ControllerInformers } from './informers.js';
 import { defaultElectorTiming, LeaseElector } from './leader/elector.js';
@@ -41,6 +44,8 @@ export interface ControllerConfig {
   readonly metricsHost?: string;
   readonly leaderElect: boolean;
   readonly heartbeatSecret: string;
+  /** The replica's Pod (downward API): owner of the ConfigurationState while it leads. */
+  readonly pod?: PodRef | undefined;
   readonly log: Logger;
   readonly identity?: string;
   /** Status writes in flight at once (different Services). */
@@ -64,7 +69,7 @@ export class Controller {
   private readonly configState: ControllerConfigState;
   private readonly identity: string;
   private elector: LeaseElector | undefined;
-  private server: Server | undefined;
+  private server: MetricsServer | undefined;
   private advertisements: ParsedL2Advertisement[] = [];
   /** Each pool's spec and labels as last seen, to tell a configuration change from a status write. */
   private readonly poolConfigs = new Map<string, string>();
@@ -104,7 +109,7 @@ export class Controller {
       wrote: () => this.schedulePoolStatus(),
     });
     this.pools = new PoolSync({ ...common, namespace: cfg.namespace });
-    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }), poolVerdicts: () => this.term?.poolConfig?.verdicts });
+    this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, pod: cfg.pod, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }), poolVerdicts: () => this.term?.poolConfig?.verdicts });
   }
 
   get isLeader(): boolean {
@@ -118,14 +123,10 @@ export class Controller {
 
   async start(): Promise<void> {
     const { log } = this.cfg;
-    this.server = await startMetricsServer({
-      port: this.cfg.metricsPort,
-      host: this.cfg.metricsHost,
-      registry: this.metrics.registry,
-      healthy: () => ({ ok: true }),
-      ready: () => (this.synced ? { ok: true } : { ok: false, reason: 'informers have not synced yet' }),
-    });
+    const ready: Probe = () => (this.synced ? { ok: true } : { ok: false, reason: 'informers have not synced yet' });
+    this.server = await startMetricsServer({ port: this.cfg.metricsPort, host: this.cfg.metricsHost, registry: this.metrics.registry, ready });
     this.wireInformers();
+    for (const i of allInformers(this.informers)) i.onHealth(() => this.onCacheHealth());
     await Promise.all(allInformers(this.informers).map((i) => i.start()));
     this.synced = true;
     this.refreshAdvertisements();
@@ -158,7 +159,7 @@ export class Controller {
     await this.elector?.stop();
     this.stepDown();
     await Promise.all(allInformers(this.informers).map((i) => i.stop()));
-    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+    await this.server?.close();
   }
 
   // ---- leadership ---------------------------------------------------------------------------
@@ -218,6 +219,30 @@ export class Controller {
     this.term = undefined;
     this.configState.stepDown();
     this.services.reset();
+  }
+
+  // ---- cache health ---------------------------------------------------------------------------
+
+  private cachesHealthy(): boolean {
+    return allInformers(this.informers).every((i) => i.healthy);
+  }
+
+  /** An informer's health changed: hold every decision while any cache may lag the server. */
+  private onCacheHealth(): void {
+    if (!this.synced) return; // start() waits for the first lists anyway
+    const healthy = this.cachesHealthy();
+    if (healthy !== this.queue.held) return;
+    if (!healthy) {
+      this.queue.hold();
+      const failing = allInformers(this.informers).filter((i) => !i.healthy).map((i) => i.source.name);
+      this.cfg.log.warn('cachesUnhealthy', 'an informer is failing: deciding nothing until its cache follows the server again', { informers: failing });
+      return;
+    }
+    this.cfg.log.info('cachesHealthy', 'every informer follows the server again: judging every Service');
+    // Pools first (a pool change seen in the relist may still sit behind its debounce timer).
+    clearTimeout(this.poolChangeTimer);
+    this.onPoolsChanged();
+    this.queue.release();
   }
 
   // ---- informer events ----------------------------------------------------------------------
@@ -280,6 +305,7 @@ export class Controller {
       this.poolStatusTimer = undefined;
       const term = this.term;
       if (!term) return;
+      if (!this.cachesHealthy()) return void this.schedulePoolStatus(backoffDelay(POOL_STATUS_RETRY, 0, Math.random()));
       void this.pools.writeStatuses(term).then((outcome) => {
         if (outcome === 'later') this.schedulePoolStatus(backoffDelay(POOL_STATUS_RETRY, this.poolStatusFailures++, Math.random()));
         else this.poolStatusFailures = 0;

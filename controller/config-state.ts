@@ -2,7 +2,7 @@
 // Valid or Invalid naming every bad IPAddressPool, AddressPool and L2Advertisement: the pools as
 // the term's allocator judged them (an overlap names the pool whose change caused it).
 // A replica that steps down stops writing at once; a planned stop of the leader deletes it.
-import { configurationErrors } from '../shared/config-state/status.js';
+import { configurationErrors, type PodRef } from '../shared/config-state/status.js';
 import { ConfigurationStateWriter, type WriteCounter } from '../shared/config-state/writer.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import type { PoolVerdict } from '../shared/api/validate.js';
@@ -13,13 +13,13 @@ export class ControllerConfigState {
   private writer: ConfigurationStateWriter | undefined;
 
   constructor(
-    private readonly d: { readonly kc: KubeClient; readonly namespace: string; readonly log: Logger; readonly informers: ControllerInformers; readonly countWrite: WriteCounter; readonly poolVerdicts: () => readonly PoolVerdict[] | undefined },
+    private readonly d: { readonly kc: KubeClient; readonly namespace: string; readonly pod: PodRef | undefined; readonly log: Logger; readonly informers: ControllerInformers; readonly countWrite: WriteCounter; readonly poolVerdicts: () => readonly PoolVerdict[] | undefined },
   ) {}
 
   /** A new term: this replica writes the object from now on. */
   lead(): void {
     this.writer?.stop();
-    this.writer = new ConfigurationStateWriter(this.d.kc, this.d.namespace, { type: 'controller' }, this.d.log, this.d.countWrite);
+    this.writer = new ConfigurationStateWriter(this.d.kc, this.d.namespace, { type: 'controller' }, this.d.log, this.d.countWrite, this.d.pod);
     this.report();
   }
 

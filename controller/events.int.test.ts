@@ -2,8 +2,12 @@
 // Warning for a transient the controller resolves by itself (a Service created a moment before its
 // pool), one Warning Event per distinct problem per Service however often it is judged again, and
 // pending Services requeued on every freed address cost no API requests when nothing changed for them.
+// A waiting Service's Warning that the API server refused (403 while a restarted API server loads
+// RBAC, through the fault proxy) is recorded once the server accepts it, with no other change.
 import { jest } from '@jest/globals';
+import { ApiFaultProxy } from '../e2e/programs/api-fault-proxy.js';
 import { ControllerFixture, metricValue } from '../e2e/programs/controller-fixture.js';
+import { testenvFromJest } from '../e2e/testenv/jest-info.js';
 import { sleep } from '../e2e/testenv/wait.js';
 
 jest.setTimeout(180_000);
@@ -78,5 +82,32 @@ describe('controller Events', () => {
     const perService = new Map<string, number>();
     for (const e of events) perService.set(e.involvedObject.name!, (perService.get(e.involvedObject.name!) ?? 0) + 1);
     expect([...perService.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
+describe('a refused Warning', () => {
+  const f = new ControllerFixture('evretry');
+  let proxy: ApiFaultProxy | undefined;
+  beforeAll(async () => {
+    await f.setUp();
+    proxy = await ApiFaultProxy.start(testenvFromJest());
+  });
+  afterAll(async () => {
+    await f.tearDown();
+    await proxy?.stop();
+  });
+
+  it('is tried again while the Service still waits, though nothing decides that Service again', async () => {
+    const p = proxy!;
+    let forbidEvents = true;
+    p.rule = (method, path) => (forbidEvents && method === 'POST' && path.endsWith('/events') ? 'forbid' : 'pass');
+    const c = await f.startController({ kubeconfig: f.kubeconfigVia(p.url) });
+    await f.createService('refused', { annotations: { 'metallb.io/loadBalancerIPs': '10.99.0.2' } });
+    await c.proc.waitForLog((l) => l.event === 'eventFailed' && l['reason'] === 'AllocationFailed', 15_000, 'the Warning refused');
+    expect(await f.events('refused')).toEqual([]);
+    forbidEvents = false;
+    // No Service or pool changes from here: only the retry can bring the Warning.
+    const e = await f.waitForEvent('refused', 'AllocationFailed', '10.99.0.2', 20_000);
+    expect(e.type).toBe('Warning');
   });
 });

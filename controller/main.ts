@@ -2,6 +2,7 @@
 import type { FlagSpec } from '../shared/cli/flags.js';
 import { flagDurationMs } from '../shared/cli/duration.js';
 import { flagInt, flagString, UsageError, type FlagValues } from '../shared/cli/flags.js';
+import { podFlags, podRefFromFlags } from '../shared/cli/pod.js';
 import { runProgram, stopOnSignals } from '../shared/cli/run.js';
 import { loadKubeClient } from '../shared/k8s/client.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
@@ -20,6 +21,7 @@ export const controllerFlags: FlagSpec[] = [
   { name: 'renew-deadline', help: 'how long the leader keeps trying to renew before it stops writing', default: '10s' },
   { name: 'retry-period', help: 'how often replicas read and renew the Lease', default: '2s' },
   { name: 'heartbeat-secret', help: 'Secret with the speakers\' heartbeat key (created when missing)', default: 'l2lb-heartbeat' },
+  ...podFlags,
   { name: 'log-level', help: 'debug, info, warn or error', default: 'info' },
 ];
 
@@ -48,6 +50,7 @@ await runProgram('l2lb-controller', 'Assigns external IPs to Services of type Lo
     leaderElect: flagString(flags, 'leader-elect') === 'true',
     electorTiming: timing,
     heartbeatSecret: flagString(flags, 'heartbeat-secret') ?? 'l2lb-heartbeat',
+    pod: podRefFromFlags(flags),
     log,
   });
   stopOnSignals(log, 'received a signal; releasing leadership and stopping', () => controller.stop());

@@ -5,9 +5,13 @@
 // Refusals are judged twice: the Warning of a Service left waiting is emitted only if the Service's
 // latest decision still carries it warningGraceMs later, so a transient the controller resolves by itself (a Service applied in the
 // same `kubectl apply` as its pool, handled a moment before the pool) teaches nobody to ignore
-// Warnings. Repeats over time are the Event recorder's business (aggregated, rate-limited).
+// Warnings. Repeats over time are the Event recorder's business (aggregated, rate-limited); a
+// waiting Service's Warning whose write failed or was rate-limited is tried again every few
+// seconds for as long as it is still the Service's latest word, since nothing else may ever
+// decide that Service again (a refused write, e.g. 403 while a restarted API server loads RBAC,
+// or retries that ran out, would otherwise leave it without any Warning).
 import type { V1Service } from '@kubernetes/client-node';
-import { poolIsAdvertised, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
+import { serviceAdvertisement, type ParsedL2Advertisement } from '../shared/api/advertisement.js';
 import type { EventSink, EventTarget } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import type { ControllerInformers } from './informers.js';
@@ -31,6 +35,8 @@ export interface ServiceSyncDeps {
   readonly wrote: () => void;
   /** How long a Warning must persist before it is emitted (default 2 s). */
   readonly warningGraceMs?: number;
+  /** After a failed or rate-limited Warning, how long until it is tried again (default 5 s, plus up to as much jitter). */
+  readonly warningRetryMs?: number;
 }
 
 export const serviceKeyOf = (svc: V1Service): string => `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
@@ -41,6 +47,8 @@ export class ServiceSync {
   /** The Warnings of each Service's latest decision (type, reason, message joined). */
   private readonly warnings = new Map<string, Set<string>>();
   private readonly graceTimers = new Set<NodeJS.Timeout>();
+  /** Bumped by reset(): retries scheduled in an ended term stop. */
+  private generation = 0;
 
   constructor(private readonly d: ServiceSyncDeps) {}
 
@@ -51,9 +59,9 @@ export class ServiceSync {
       lbClass: this.d.lbClass,
       namespaceLabels: labelsOf(namespace),
       namespaceLabelsOf: labelsOf,
-      poolAdvertised: (pool) => {
+      advertisement: (pool, serviceLabels) => {
         const p = term.allocator.pool(pool);
-        return p !== undefined && poolIsAdvertised(p, this.d.advertisements());
+        return p === undefined ? 'poolNotAdvertised' : serviceAdvertisement(p, this.d.advertisements(), serviceLabels);
       },
     };
   }
@@ -108,6 +116,7 @@ export class ServiceSync {
 
   /** Drops what was kept for the term's Services (step-down). */
   reset(): void {
+    this.generation++;
     for (const t of this.graceTimers) clearTimeout(t);
     this.graceTimers.clear();
     this.warnings.clear();
@@ -137,11 +146,23 @@ export class ServiceSync {
         continue;
       }
       // Judged again after the grace: still the Service's latest word, or it resolved itself.
-      const timer = setTimeout(() => {
-        this.graceTimers.delete(timer);
-        if (this.warnings.get(key)?.has(k)) void this.d.events.event(target, e.type, e.reason, e.message);
-      }, this.d.warningGraceMs ?? 2_000);
-      this.graceTimers.add(timer);
+      this.warnLater(key, k, target, e.reason, e.message, this.d.warningGraceMs ?? 2_000);
     }
+  }
+
+  /** Emits the Warning after `delayMs` if it is still current; again later if it could not be recorded. */
+  private warnLater(key: string, k: string, target: EventTarget, reason: string, message: string, delayMs: number): void {
+    const generation = this.generation;
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(timer);
+      if (!this.warnings.get(key)?.has(k)) return;
+      void this.d.events.event(target, 'Warning', reason, message).then((outcome) => {
+        if (outcome !== 'failed' && outcome !== 'rateLimited') return;
+        if (generation !== this.generation) return; // the term ended: the next one judges again
+        const retryMs = this.d.warningRetryMs ?? 5_000;
+        this.warnLater(key, k, target, reason, message, retryMs + Math.random() * retryMs);
+      });
+    }, delayMs);
+    this.graceTimers.add(timer);
   }
 }

@@ -2,6 +2,8 @@
 // restart, so its informer cannot relist) must not take the lead and judge Services from that
 // cache: it proves every cache current (a list after the acquisition) before it decides anything.
 // The 403s come from the fault proxy in front of the standby, deterministically.
+// The same holds during a term: a leader whose informer starts failing (watch cut, lists refused)
+// holds every decision until that cache follows the server again.
 import { jest } from '@jest/globals';
 import { ApiFaultProxy } from '../e2e/programs/api-fault-proxy.js';
 import { ControllerFixture, type LeaseTiming } from '../e2e/programs/controller-fixture.js';
@@ -68,5 +70,36 @@ describe('a standby with a stale pool cache', () => {
       process.kill(a.proc.pid!, 'SIGCONT');
       proxy.rule = () => 'pass';
     }
+  });
+
+  it('holds decisions while a leader\'s pool informer fails mid-term, then allocates from the pool as it is now', async () => {
+    await f.createPool('drift', { addresses: ['10.36.0.0/29'] });
+    let forbidPools = false;
+    proxy.rule = (method, path) => (forbidPools && method === 'GET' && path.includes('/ipaddresspools') ? 'forbid' : 'pass');
+    const c = await f.startController({ kubeconfig: f.kubeconfigVia(proxy.url) });
+    await f.createService('early', { annotations: { 'metallb.io/address-pool': 'drift' } });
+    expect((await f.waitForIps('early'))[0]).toMatch(/^10\.36\.0\./);
+    try {
+      forbidPools = true;
+      expect(proxy.cutWatches('/ipaddresspools')).toBeGreaterThan(0);
+      await c.proc.waitForLog((l) => l.event === 'cachesUnhealthy' && Array.isArray(l['informers']) && l['informers'].includes('ipaddresspools'), 15_000, 'caches unhealthy');
+      // The pool moves while the leader cannot see it; a Service asks for an address meanwhile.
+      await f.custom.patchNamespacedCustomObject({
+        group: 'metallb.io', version: 'v1beta1', namespace: f.installNs, plural: 'ipaddresspools', name: 'drift',
+        body: [{ op: 'replace', path: '/spec/addresses', value: ['10.36.1.0/30'] }],
+      });
+      await f.createService('late', { annotations: { 'metallb.io/address-pool': 'drift' } });
+      await sleep(3_000);
+      // Nothing decided from the stale cache: no address from the old range, no write at all.
+      expect(await f.ingressIps('late')).toEqual([]);
+      expect(c.proc.logs.filter((l) => l.event === 'statusWritten' && l['service'] === `${f.appNs}/late`)).toEqual([]);
+    } finally {
+      forbidPools = false;
+    }
+    await c.proc.waitForEvent('cachesHealthy', 30_000);
+    expect((await f.waitForIps('late'))[0]).toMatch(/^10\.36\.1\./);
+    // The Service allocated before the move is judged again against the pool as it is now.
+    for (let i = 0; i < 100 && !(await f.ingressIps('early')).every((ip) => ip.startsWith('10.36.1.')); i++) await sleep(100);
+    expect((await f.ingressIps('early')).every((ip) => ip.startsWith('10.36.1.'))).toBe(true);
   });
 });

@@ -76,4 +76,27 @@ describe('WorkQueue', () => {
     await tick(80);
     expect(calls).toBe(1);
   });
+
+  it('starts nothing while held, lets work in flight finish, and runs what was queued once on release', async () => {
+    const seen: string[] = [];
+    let finish: (() => void) | undefined;
+    const q = new WorkQueue(async (k) => {
+      seen.push(k);
+      if (k === 'x') await new Promise<void>((r) => (finish = r));
+      return 'done';
+    }, { concurrency: 4, backoff: policy });
+    q.add('x');
+    q.hold();
+    for (const k of ['a', 'b', 'a']) q.add(k);
+    await tick(20);
+    expect(seen).toEqual(['x']);
+    finish!();
+    await tick(20);
+    expect(seen).toEqual(['x']);
+    expect(q.held).toBe(true);
+    expect(q.length).toBe(2);
+    q.release();
+    await q.idle();
+    expect(seen).toEqual(['x', 'a', 'b']);
+  });
 });

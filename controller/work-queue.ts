@@ -1,6 +1,7 @@
 // A keyed work queue like client-go's: a key queued twice is processed once; a key is never
 // processed by two workers at once (a key re-added while in flight runs again afterwards); failed
 // keys come back after a per-key exponential backoff. Order: first queued, first processed.
+// A held queue keeps collecting keys but starts none until released (work in flight finishes).
 import { backoffDelay, type BackoffPolicy } from '../shared/k8s/backoff.js';
 
 export type WorkResult = 'done' | 'retry';
@@ -20,6 +21,7 @@ export class WorkQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private running = 0;
   private stopped = false;
+  private holding = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -83,8 +85,22 @@ export class WorkQueue {
     this.stopped = false;
   }
 
+  /** Starts nothing new until release(); keys added meanwhile wait, once each. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  release(): void {
+    this.holding = false;
+    this.pump();
+  }
+
+  get held(): boolean {
+    return this.holding;
+  }
+
   private pump(): void {
-    while (this.running < this.opts.concurrency && this.queued.size > 0) {
+    while (!this.holding && this.running < this.opts.concurrency && this.queued.size > 0) {
       const key = this.queued.values().next().value as string;
       this.queued.delete(key);
       this.inFlight.add(key);

@@ -2,10 +2,9 @@
 // election; its outcome goes to the announcer (the only thing on the packet path), to logs, Events
 // and metrics, and to ServiceL2Status writes. Election itself is pure (speaker/election) and needs
 // no API writes: every speaker computes the same owners from the same facts.
-import type { Server } from 'node:http';
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
-import { startMetricsServer } from '../shared/metrics/server.js';
+import { startMetricsServer, type MetricsServer } from '../shared/metrics/server.js';
 import { Announcer } from './announcer/announcer.js';
 import { interfaceInfo } from './announcer/links.js';
 import { realLinks } from './announcer/real-links.js';
@@ -18,6 +17,7 @@ import { OwnershipReport } from './ownership/report.js';
 import { ServiceEvents } from './ownership/service-events.js';
 import { servicesNamingNode } from './status/plan.js';
 import { StatusSync } from './status/sync.js';
+import { StrictArpMonitor } from './strict-arp/monitor.js';
 import { electFromCaches } from './world/election-pass.js';
 import { SpeakerConfigState } from './config-state.js';
 import { Pacer, type When } from './pacer.js';
@@ -30,7 +30,8 @@ export class Speaker {
   private readonly informers: SpeakerInformers;
   private readonly statusSync: StatusSync;
   private readonly configState: SpeakerConfigState;
-  private server: Server | undefined;
+  private readonly strictArp: StrictArpMonitor;
+  private server: MetricsServer | undefined;
   private announcer: Announcer | undefined;
   private watcher: InterfaceWatcher | undefined;
   private readonly membership: MembershipLifecycle;
@@ -80,18 +81,13 @@ export class Speaker {
       statuses: () => this.informers.statuses.list(),
       slowPassMs: SLOW_PASS_MS,
     });
+    this.strictArp = StrictArpMonitor.forSpeaker(cfg, () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid);
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
 
   async start(): Promise<void> {
     const { log } = this.cfg;
-    this.server = await startMetricsServer({
-      port: this.cfg.metricsPort,
-      host: this.cfg.metricsHost,
-      registry: this.metrics.registry,
-      healthy: () => ({ ok: true }),
-      ready: () => this.readiness(),
-    });
+    this.server = await startMetricsServer({ port: this.cfg.metricsPort, host: this.cfg.metricsHost, registry: this.metrics.registry, ready: () => this.readiness() });
     const i = this.informers;
     for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
     i.speakers.on(() => this.updatePeers());
@@ -110,9 +106,12 @@ export class Speaker {
         // An interface re-created or re-addressed under us: reopen it and announce from the new MAC.
         for (const e of this.announcer?.interfacesChanged().errors ?? []) log.error('announceError', e);
         this.scheduleElection();
+        // kube-proxy's IPVS mode shows up as an interface (kube-ipvs0).
+        void this.strictArp.interfacesChanged(snap.raw.map((r) => r.name), this.usable.map((u) => u.name));
       },
       onError: (err) => log.warn('interfaceScanFailed', 'could not read interfaces; keeping the last picture', { error: err.message }),
     });
+    this.strictArp.start();
     this.ready = true;
     this.updatePeers();
     await this.heartbeatKeyChanged();
@@ -130,8 +129,9 @@ export class Speaker {
     await this.configState.remove();
     this.announcer?.close();
     this.watcher?.close();
+    this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
-    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+    await this.server?.close();
   }
 
   private readiness(): { ok: true } | { ok: false; reason: string } {

@@ -10,8 +10,8 @@ import type { SpeakerInformers } from './informers.js';
 export class SpeakerConfigState {
   private readonly writer: ConfigurationStateWriter;
 
-  constructor(cfg: Pick<SpeakerConfig, 'kc' | 'namespace' | 'nodeName' | 'log'>, private readonly informers: SpeakerInformers, countWrite: WriteCounter) {
-    this.writer = new ConfigurationStateWriter(cfg.kc, cfg.namespace, { type: 'speaker', node: cfg.nodeName }, cfg.log, countWrite);
+  constructor(cfg: Pick<SpeakerConfig, 'kc' | 'namespace' | 'nodeName' | 'log' | 'pod'>, private readonly informers: SpeakerInformers, countWrite: WriteCounter) {
+    this.writer = new ConfigurationStateWriter(cfg.kc, cfg.namespace, { type: 'speaker', node: cfg.nodeName }, cfg.log, countWrite, cfg.pod);
   }
 
   /** Called last in start-up: its API writes wait until announcing and heartbeats are up. */

@@ -1,4 +1,5 @@
 // What the speaker program (main.ts) gives the speaker (app.ts): flags, resolved.
+import type { PodRef } from '../shared/config-state/status.js';
 import type { KubeClient } from '../shared/k8s/client.js';
 import type { Logger } from '../shared/log.js';
 import type { SelectionRules } from './interfaces/index.js';
@@ -20,6 +21,8 @@ export interface SpeakerConfig {
   readonly verifySourceAddress?: boolean;
   /** Announce spec.externalIPs inside a pool the Service may use (off by default: CVE-2020-8554). */
   readonly announceExternalIps?: boolean;
+  /** The speaker's Pod (downward API): owner of its ConfigurationState. */
+  readonly pod?: PodRef | undefined;
   readonly log: Logger;
   /**
    * This node can no longer tell whether it owns anything (the heartbeat thread died). The

@@ -1,6 +1,7 @@
 // l2lb-speaker: elects the announcing node per VIP and answers ARP/NDP for the VIPs it owns.
 import type { FlagSpec } from '../shared/cli/flags.js';
 import { flagInt, flagString, UsageError } from '../shared/cli/flags.js';
+import { podFlags, podRefFromFlags } from '../shared/cli/pod.js';
 import { runProgram, stopOnSignals } from '../shared/cli/run.js';
 import { loadKubeClient } from '../shared/k8s/client.js';
 import { createLogger, isLogLevel } from '../shared/log.js';
@@ -23,6 +24,7 @@ export const speakerFlags: FlagSpec[] = [
   { name: 'exclude-interfaces', help: 'extra interface name patterns never announced on (trailing * matches a prefix)', repeatable: true },
   { name: 'verify-source-address', help: 'drop heartbeats whose source address is not the peer\'s host IP', boolean: true, default: 'true' },
   { name: 'announce-external-ips', help: 'also announce Services\' spec.externalIPs that lie in an IPAddressPool the Service may use (off by default: CVE-2020-8554)', boolean: true, default: 'false' },
+  ...podFlags,
   { name: 'log-level', help: 'debug, info, warn or error', default: 'info' },
 ];
 
@@ -49,6 +51,7 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
     metricsPort: flagInt(flags, 'metrics-port', 0, 65535) ?? 7473,
     heartbeatPort: flagInt(flags, 'heartbeat-port', 1, 65535) ?? 7947,
     heartbeatSecret: flagString(flags, 'heartbeat-secret') ?? 'l2lb-heartbeat',
+    pod: podRefFromFlags(flags),
     speakerSelector: flagString(flags, 'speaker-selector') ?? '',
     heartbeatIntervalMs: intervalMs,
     deadAfterMs,

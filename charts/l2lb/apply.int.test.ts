@@ -173,7 +173,8 @@ describe('RBAC of the chart\'s ServiceAccounts', () => {
     [false, 'delete', 'pods', inNs()], [false, 'delete', 'services', inNs()], [false, 'delete', 'nodes'],
     [false, 'delete', 'ipaddresspools', inNs({ group: 'metallb.io' })], [false, 'update', 'ipaddresspools', inNs({ group: 'metallb.io' })],
     [true, 'create', 'configurationstates', inNs({ group: 'metallb.io' })], [true, 'update', 'configurationstates', inNs({ group: 'metallb.io', subresource: 'status', name: 'speaker-node1' })],
-    [false, 'list', 'configurationstates', inNs({ group: 'metallb.io' })], [false, 'update', 'configurationstates', inNs({ group: 'metallb.io', name: 'speaker-node1' })],
+    // update of the object itself: a replaced speaker Pod makes itself the owner.
+    [false, 'list', 'configurationstates', inNs({ group: 'metallb.io' })], [true, 'update', 'configurationstates', inNs({ group: 'metallb.io', name: 'speaker-node1' })],
   ];
   const controller: Row[] = [
     [true, 'list', 'services'], [true, 'update', 'services', inNs({ subresource: 'status' })], [true, 'list', 'namespaces'],
@@ -187,6 +188,7 @@ describe('RBAC of the chart\'s ServiceAccounts', () => {
     [false, 'create', 'servicel2statuses', inNs({ group: 'metallb.io' })],
     [true, 'create', 'configurationstates', inNs({ group: 'metallb.io' })], [true, 'update', 'configurationstates', inNs({ group: 'metallb.io', subresource: 'status', name: 'controller' })],
     [false, 'update', 'configurationstates', inNs({ group: 'metallb.io', subresource: 'status', name: 'speaker-node1' })], [false, 'delete', 'configurationstates', inNs({ group: 'metallb.io', name: 'speaker-node1' })],
+    [true, 'update', 'configurationstates', inNs({ group: 'metallb.io', name: 'controller' })], [false, 'update', 'configurationstates', inNs({ group: 'metallb.io', name: 'speaker-node1' })],
   ];
 
   it.each([

@@ -8,7 +8,7 @@ import type { ServiceLike } from '../allocator/request.js';
 import { makePools } from '../allocator/testing.js';
 import { adoptExisting, reconcileService, resyncOrder, type ReconcileContext, type ServiceDecision } from './service.js';
 
-const ctx: ReconcileContext = { poolsLoaded: true, namespaceLabels: {}, poolAdvertised: () => true };
+const ctx: ReconcileContext = { poolsLoaded: true, namespaceLabels: {}, advertisement: () => 'advertised' };
 
 const wide = makePools({
   a: { addresses: ['10.0.0.1-10.0.0.4', '2001:db8::1-2001:db8::2'], avoidBuggyIPs: true },

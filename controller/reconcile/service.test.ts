@@ -3,16 +3,17 @@ import type { ServiceLike, ServiceSpecLike } from '../allocator/request.js';
 import { makePools } from '../allocator/testing.js';
 import { reconcileService, resyncOrder, servedByClass, type ReconcileContext } from './service.js';
 
-const ctx = (over: Partial<ReconcileContext> = {}): ReconcileContext => ({ poolsLoaded: true, namespaceLabels: {}, poolAdvertised: () => true, ...over });
+const ctx = (over: Partial<ReconcileContext> = {}): ReconcileContext => ({ poolsLoaded: true, namespaceLabels: {}, advertisement: () => 'advertised', ...over });
 
 interface Opts {
   annotations?: Record<string, string>;
+  labels?: Record<string, string>;
   spec?: ServiceSpecLike;
   ingress?: string[];
   created?: string;
 }
 const service = (name: string, o: Opts = {}): ServiceLike => ({
-  metadata: { namespace: 'ns', name, annotations: o.annotations ?? {}, ...(o.created ? { creationTimestamp: o.created } : {}) },
+  metadata: { namespace: 'ns', name, annotations: o.annotations ?? {}, ...(o.labels ? { labels: o.labels } : {}), ...(o.created ? { creationTimestamp: o.created } : {}) },
   spec: { type: 'LoadBalancer', clusterIPs: ['10.96.0.1'], ipFamilies: ['IPv4'], ports: [{ port: 80, protocol: 'TCP' }], ...o.spec },
   status: { loadBalancer: { ingress: (o.ingress ?? []).map((ip) => ({ ip })) } },
 });
@@ -141,7 +142,7 @@ describe('reconcileService', () => {
   it('deprecated annotations and unannounced pools warn when l2lb changes the Service', () => {
     const s = service('s', { annotations: { 'metallb.universe.tf/address-pool': 'a' } });
     const al = alloc();
-    const d = reconcileService('ns/s', s, al, ctx({ poolAdvertised: () => false }));
+    const d = reconcileService('ns/s', s, al, ctx({ advertisement: () => 'poolNotAdvertised' }));
     expect(d.events).toEqual([
       { type: 'Normal', reason: 'IPAllocated', message: 'Assigned IP ["10.0.0.1"]' },
       { type: 'Warning', reason: 'deprecatedAnnotation', message: 'Service uses deprecated annotation metallb.universe.tf/address-pool' },
@@ -151,9 +152,19 @@ describe('reconcileService', () => {
         message: 'IP ["10.0.0.1"] from pool "a" is not announced: no L2Advertisement selects pool "a", so no node answers ARP/NDP for it',
       },
     ]);
-    const again = reconcileService('ns/s', applied(s, ['10.0.0.1'], 'a'), al, ctx({ poolAdvertised: () => false }));
+    const again = reconcileService('ns/s', applied(s, ['10.0.0.1'], 'a'), al, ctx({ advertisement: () => 'poolNotAdvertised' }));
     expect(again.events).toEqual([]);
     expect(again.unannounced).toBeDefined();
+  });
+
+  it('a Service no advertisement\'s serviceSelectors match is told so, with its own labels checked', () => {
+    const s = service('s', { labels: { app: 'api' } });
+    const seen: Record<string, string>[] = [];
+    const d = reconcileService('ns/s', s, alloc(), ctx({ advertisement: (_pool, labels) => (seen.push(labels), labels.app === 'web' ? 'advertised' : 'serviceNotSelected') }));
+    expect(seen).toEqual([{ app: 'api' }]);
+    expect(d.events.filter((e) => e.reason === 'NotAnnounced').map((e) => e.message)).toEqual([
+      'IP ["10.0.0.1"] from pool "a" is not announced: the L2Advertisements of pool "a" have serviceSelectors and none matches this Service\'s labels',
+    ]);
   });
 
   it('removes the old MetalLB pool annotation when writing, without calling it deprecated', () => {

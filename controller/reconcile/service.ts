@@ -4,6 +4,7 @@
 // rule lives here or in the allocator. The order of checks is MetalLB's convergeBalancer.
 import { ANNOTATION, DEPRECATED_ANNOTATION, type Labels } from '../../shared/api/types.js';
 import { formatIp, parseIp, type IpAddress } from '../../shared/ip/address.js';
+import type { ServiceAdvertisement } from '../../shared/api/advertisement.js';
 import { servedByClass } from '../../shared/api/lb-class.js';
 import type { Allocator } from '../allocator/allocator.js';
 import { deprecatedUserAnnotations, deprecationWarnings, quoteIps, readServiceRequest, serviceKey, type ServiceLike } from '../allocator/request.js';
@@ -58,7 +59,8 @@ export interface ReconcileContext {
   /** For adoptExisting, which sees Services of many namespaces; falls back to namespaceLabels. */
   readonly namespaceLabelsOf?: (namespace: string) => Labels;
   /** Whether some L2Advertisement (or a legacy layer2 AddressPool) announces the pool. */
-  readonly poolAdvertised: (pool: string) => boolean;
+  /** Whether an L2Advertisement announces this Service's addresses from the pool. */
+  readonly advertisement: (pool: string, serviceLabels: Labels) => ServiceAdvertisement;
 }
 
 const q = JSON.stringify;
@@ -221,9 +223,7 @@ export function reconcileService(key: string, svc: ServiceLike | undefined, allo
   }
 
   const pool = alloc.get(key)!.pool;
-  const unannounced = ctx.poolAdvertised(pool)
-    ? undefined
-    : `IP ${quoteIps(ips)} from pool ${q(pool)} is not announced: no L2Advertisement selects pool ${q(pool)}, so no node answers ARP/NDP for it`;
+  const unannounced = unannouncedMessage(ctx.advertisement(pool, svc.metadata?.labels ?? {}), ips, pool);
   return done({ ingress: ips.map((ip) => ({ ip: formatIp(ip) })), pool }, cur.owned, false, unannounced);
 }
 
@@ -263,4 +263,12 @@ export function resyncOrder<S extends ServiceLike>(services: readonly S[]): S[] 
       created(a) - created(b) ||
       (serviceKey(a.metadata) < serviceKey(b.metadata) ? -1 : serviceKey(a.metadata) > serviceKey(b.metadata) ? 1 : 0),
   );
+}
+
+/** Why no node answers ARP/NDP for the Service's addresses, or undefined when one does. */
+function unannouncedMessage(verdict: ServiceAdvertisement, ips: readonly IpAddress[], pool: string): string | undefined {
+  const what = `IP ${quoteIps(ips)} from pool ${q(pool)} is not announced`;
+  if (verdict === 'poolNotAdvertised') return `${what}: no L2Advertisement selects pool ${q(pool)}, so no node answers ARP/NDP for it`;
+  if (verdict === 'serviceNotSelected') return `${what}: the L2Advertisements of pool ${q(pool)} have serviceSelectors and none matches this Service's labels`;
+  return undefined;
 }

@@ -37,7 +37,7 @@ export async function runControllerFaultsBench(): Promise<void> {
     const rbac = await installChartRbac(kc, 'faults-sys', 'l2lb-faults');
     const saKubeconfig = readFileSync(await cp.serviceAccountKubeconfig('faults-sys', rbac.controllerServiceAccount), 'utf8');
     const run = new FaultRun(
-      { info: cp, kc, installNs: 'faults-sys', appNs: 'faults-app', lbClass: 'l2lb.bench/faults', controllerKubeconfig: saKubeconfig, log },
+      { info: cp, kc, installNs: 'faults-sys', appNs: 'faults-app', lbClass: 'l2lb.bench/faults', controllerKubeconfig: saKubeconfig, log, logDir: process.env['L2LB_FAULT_LOG_DIR'] },
       { seed, durationMs: minutes * 60_000, opsPerRound: 6, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 1])) as Record<FaultKind, number> },
     );
     const r = await run.run();
@@ -58,6 +58,7 @@ export async function runControllerFaultsBench(): Promise<void> {
     figures.push({ name: 'Event objects per pending Service (end of run)', value: r.eventsPerPending, unit: 'events' });
     notes.push(...r.violations.slice(0, 20).map((v) => `violation: ${v}`));
 
+    if (process.env['L2LB_FAULT_BENCH_PENDING'] === 'off') return;
     // 2. 300 pending Services: one address, 301 Services, then the request rate at rest.
     for (const ns of ['pending-sys', 'pending-app']) await core.createNamespace({ body: { metadata: { name: ns } } });
     const rbac2 = await installChartRbac(kc, 'pending-sys', 'l2lb-pending');

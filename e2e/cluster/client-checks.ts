@@ -3,6 +3,7 @@
 // speakers wrote on a Service.
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { rankCandidates } from '../../speaker/election/rank.js';
+import type { Lab } from '../lab/lab.js';
 import type { LabCluster } from './lab-cluster.js';
 import { speakerMetrics, metricSeries } from './scrape.js';
 
@@ -10,7 +11,7 @@ import { speakerMetrics, metricSeries } from './scrape.js';
  * MACs that answered `count` broadcast ARP requests for ip from the client (iputils arping -b,
  * so every request is broadcast and every speaker on the segment sees it), with reply counts.
  */
-export async function arpReplies(c: LabCluster, ip: string, count = 3): Promise<Map<string, number>> {
+export async function arpReplies(c: { readonly lab: Lab }, ip: string, count = 3): Promise<Map<string, number>> {
   const r = await c.lab.exec(c.lab.client.ns, ['arping', '-b', '-c', String(count), '-w', String(count + 1), '-I', 'eth0', ip]);
   const macs = new Map<string, number>();
   for (const m of r.stdout.matchAll(/reply from \S+ \[([0-9A-Fa-f:]{17})\]/g)) {

@@ -105,6 +105,9 @@ describeRoot('MetalLB v0.16 parity (3 node namespaces)', () => {
     await waitFor('ServiceL2Status of frontend', async () => (await c.announcingNode('frontend')) === 'node1', { timeoutMs: 15_000 });
     for (let i = 0; i < 5; i++) expect(await c.connect(back!, 300)).toBeNull();
     expect(await c.announcingNode('backend')).toBeUndefined();
+    // The controller says why, naming the serviceSelectors; the selected Service gets no such Warning.
+    expect((await firstEvent('backend', 'NotAnnounced')).message).toMatch(/serviceSelectors and none matches this Service's labels/);
+    expect(await serviceEvents(c, 'frontend', 'NotAnnounced')).toEqual([]);
   });
 
   test('allow-shared-ip on a Service an advertisement selects by serviceSelectors is refused, with one Warning Event', async () => {

@@ -6,7 +6,7 @@
 // the measured failover. (`make demo-lab` tells the same story on the process lab.)
 import { RealCluster } from '../realcluster/cluster.js';
 import { measureRealFailover } from '../realcluster/failover.js';
-import { chartInstallArgs, getFromClient, installL2lbWithEcho, L2LB_NAMESPACE } from '../realcluster/workloads.js';
+import { getFromClient, installL2lbWithEcho, L2LB_NAMESPACE } from '../realcluster/workloads.js';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const step = (title: string): void => say(`\n== ${title}`);
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const c = await RealCluster.start({ nodes: 3, progress: (l) => say(`   ${l}`) });
   let failoverSeconds: number | undefined;
   try {
-    step(`helm ${chartInstallArgs('l2lb', c.images.product.ref).map((a) => a.replace(/.*\/charts\/l2lb$/, 'charts/l2lb')).join(' ')}`);
+    step('Installing l2lb with the commands of docs/install.md (helm install), then an echo Deployment and a LoadBalancer Service');
     const { v4, v6 } = await installL2lbWithEcho(c, (l) => say(`   ${l}`));
     say(indent(await c.kubectl(['get', 'pods', '-A', '-o', 'wide'])));
 

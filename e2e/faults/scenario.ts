@@ -5,7 +5,7 @@
 // seed is printed first, and the same seed replays the same operations and faults (timing aside).
 // Used by the integration suite (short) and the bench (long); figures come back in the report.
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Service } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -32,6 +32,8 @@ export interface FaultEnv {
   /** The controller ServiceAccount's kubeconfig (its server is replaced by the proxy's). */
   readonly controllerKubeconfig: string;
   readonly log: (line: string) => void;
+  /** Keep every controller's log lines here (one JSON-lines file per process), for replays. */
+  readonly logDir?: string;
 }
 
 export interface FaultRunOptions {
@@ -62,6 +64,8 @@ export interface FaultRunReport {
   writesChecked: number;
 }
 
+/** How long the addresses must stay unchanged for a quiescent point. */
+const STABLE_MS = 2_000;
 const LEASE = ['--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms'];
 const POOLS: Record<string, string[][]> = { a: [['10.40.0.0/28']], b: [['10.40.1.0/29'], ['10.40.1.0/30']] };
 const group = { group: 'metallb.io', version: 'v1beta1' };
@@ -89,7 +93,10 @@ export class FaultRun {
   private poolShape: Record<string, number> = { a: 0, b: 0 };
   /** Services whose request or pool changed since the last check (their address may move). */
   private changed = new Set<string>();
+  /** A pool edit since the last check: any Service's address may have moved. */
+  private everythingChanged = false;
   private lastIps = new Map<string, string>();
+  private readonly notes: string[] = [];
 
   constructor(
     private readonly env: FaultEnv,
@@ -107,12 +114,12 @@ export class FaultRun {
   }
 
   async run(): Promise<FaultRunReport> {
-    this.env.log(`fault run seed ${this.opts.seed} (replay with this seed)`);
+    this.note(`fault run seed ${this.opts.seed} (replay with this seed)`);
     try {
       await this.setUp();
       const end = Date.now() + this.opts.durationMs;
       while (Date.now() < end) {
-        for (let i = 0; i < this.opts.opsPerRound; i++) await this.operation();
+        await this.operations(this.opts.opsPerRound);
         const kind = this.rng.weighted({ ...this.opts.faults, none: 1 } as Record<FaultKind | 'none', number>);
         const faultEnd = kind === 'none' ? Date.now() : await this.fault(kind);
         await this.quiescentCheck(kind, faultEnd);
@@ -138,25 +145,54 @@ export class FaultRun {
       await this.custom.createNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', body: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec: { addresses: shapes[0] } } });
     }
     await this.watchLease();
-    for (let i = 0; i < 2; i++) this.controllers.push(await this.startController());
+    for (let i = 0; i < 2; i++) this.controllers.push(await this.startController(true));
     await this.waitFor('a leader', async () => (await this.leaderIndex()) !== undefined, 30_000);
   }
 
   private async tearDown(): Promise<void> {
     this.leaseWatch?.abort();
     await Promise.all([...this.controllers.map((c) => c.proc.stop('SIGKILL')), ...this.retired.map((p) => p.stop('SIGKILL'))]);
+    this.keepLogs();
     await this.proxy?.stop();
     await this.replica?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async startController(): Promise<Replica> {
+  /** Writes every controller's log (and the run's own notes) into logDir, if one was given. */
+  private keepLogs(): void {
+    const dir = this.env.logDir;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    [...this.retired, ...this.controllers.map((c) => c.proc)].forEach((p, i) => {
+      writeFileSync(join(dir, `controller-${i}-${p.pid ?? 'x'}.jsonl`), [...p.logs.map((l) => JSON.stringify(l)), ...p.stderr.map((l) => JSON.stringify({ stderr: l }))].join('\n') + '\n');
+    });
+    writeFileSync(join(dir, 'run.log'), this.notes.join('\n') + '\n');
+  }
+
+  private violation(v: string): void {
+    this.report.violations.push(v);
+    this.note(`violation: ${v}`);
+  }
+
+  /** Kept for logDir only (each operation: too many for the console). */
+  private trace(line: string): void {
+    this.notes.push(`${new Date().toISOString()} ${line}`);
+  }
+
+  /** The run's own log lines, timestamped, kept for logDir. */
+  private note(line: string): void {
+    this.notes.push(`${new Date().toISOString()} ${line}`);
+    this.env.log(line);
+  }
+
+  /** A new replica; `synced`: wait until its caches are filled (else it starts as a Deployment's replacement would, in the background). */
+  private async startController(synced: boolean): Promise<Replica> {
     const metricsPort = await freePort('127.0.0.1');
     const proc = startProgram('controller', [
       '--kubeconfig', this.kubeconfigFile, '--namespace', this.env.installNs, '--lb-class', this.env.lbClass,
       '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--leader-elect=true', '--log-level', 'debug', ...LEASE,
     ]);
-    await proc.waitForEvent('informersSynced', 60_000);
+    if (synced) await proc.waitForEvent('informersSynced', 60_000);
     return { proc, metricsPort };
   }
 
@@ -193,47 +229,62 @@ export class FaultRun {
     return (await this.core.listNamespacedService({ namespace: this.env.appNs })).items;
   }
 
-  private async operation(): Promise<void> {
-    const existing = await this.services();
-    const tooMany = existing.length >= (this.opts.maxServices ?? 30);
+  /**
+   * One batch: `n` operations drawn from the seeded RNG against one listing (so a seed replays the
+   * same batch whatever the timing), then sent at once, as a busy cluster's clients would.
+   */
+  private async operations(n: number): Promise<void> {
+    const existing = (await this.services()).map((s) => ({ name: s.metadata!.name!, annotations: s.metadata?.annotations ?? {} }));
+    const sends: (() => Promise<unknown>)[] = [];
+    let count = existing.length;
+    for (let i = 0; i < n; i++) {
+      const send = this.planOperation(existing, count >= (this.opts.maxServices ?? 30));
+      if (send.created !== undefined) count += send.created;
+      sends.push(send.run);
+    }
+    await Promise.all(sends.map((f) => f()));
+  }
+
+  private planOperation(existing: { name: string; annotations: Record<string, string> }[], tooMany: boolean): { run: () => Promise<unknown>; created?: number } {
     const op = this.rng.weighted(tooMany ? { create: 0, createShared: 0, delete: 3, repool: 1, poolEdit: 1 } : { create: 4, createShared: 1, delete: 2, repool: 1, poolEdit: 1 });
     this.report.ops++;
+    this.trace(`op ${op}`);
     const spec = (port: number): V1Service['spec'] => ({ type: 'LoadBalancer', loadBalancerClass: this.env.lbClass, allocateLoadBalancerNodePorts: false, ports: [{ port, protocol: 'TCP' }] });
+    const create = (name: string, annotations: Record<string, string>, port: number) => (): Promise<unknown> => this.core.createNamespacedService({ namespace: this.env.appNs, body: { metadata: { name, annotations }, spec: spec(port) } });
     switch (op) {
       case 'create': {
         const pool = this.rng.pick([undefined, 'a', 'b']);
-        const annotations: Record<string, string> = pool ? { 'metallb.io/address-pool': pool } : {};
-        await this.core.createNamespacedService({ namespace: this.env.appNs, body: { metadata: { name: `s${++this.serial}`, annotations }, spec: spec(80) } });
-        return;
+        return { run: create(`s${++this.serial}`, pool ? { 'metallb.io/address-pool': pool } : {}, 80), created: 1 };
       }
       case 'createShared': {
         const key = `k${++this.serial}`;
-        for (const [side, port] of [['x', 80], ['y', 443]] as const) {
-          await this.core.createNamespacedService({ namespace: this.env.appNs, body: { metadata: { name: `${key}${side}`, annotations: { 'metallb.io/allow-shared-ip': key } }, spec: spec(port) } });
-        }
-        return;
+        const x = create(`${key}x`, { 'metallb.io/allow-shared-ip': key }, 80);
+        const y = create(`${key}y`, { 'metallb.io/allow-shared-ip': key }, 443);
+        return { run: async () => (await x(), await y()), created: 2 };
       }
       case 'delete': {
-        if (existing.length === 0) return;
-        const victim = this.rng.pick(existing).metadata!.name!;
-        await this.core.deleteNamespacedService({ name: victim, namespace: this.env.appNs }).catch(() => undefined);
-        return;
+        if (existing.length === 0) return { run: async () => undefined };
+        const [victim] = existing.splice(this.rng.int(existing.length), 1);
+        this.trace(`delete ${victim!.name}`);
+        return { run: () => this.core.deleteNamespacedService({ name: victim!.name, namespace: this.env.appNs }).catch(() => undefined), created: -1 };
       }
       case 'repool': {
-        if (existing.length === 0) return;
+        if (existing.length === 0) return { run: async () => undefined };
         const s = this.rng.pick(existing);
         const pool = this.rng.pick(['a', 'b']);
-        this.changed.add(s.metadata!.name!);
-        await this.core.patchNamespacedService({ name: s.metadata!.name!, namespace: this.env.appNs, body: [{ op: 'add', path: '/metadata/annotations', value: { ...s.metadata?.annotations, 'metallb.io/address-pool': pool } }] }).catch(() => undefined);
-        return;
+        this.changed.add(s.name);
+        this.trace(`repool ${s.name} -> ${pool}`);
+        const annotations = { ...s.annotations, 'metallb.io/address-pool': pool };
+        return { run: () => this.core.patchNamespacedService({ name: s.name, namespace: this.env.appNs, body: [{ op: 'add', path: '/metadata/annotations', value: annotations }] }).catch(() => undefined) };
       }
       case 'poolEdit': {
         const shape = (this.poolShape['b']! + 1) % POOLS['b']!.length;
         this.poolShape['b'] = shape;
+        this.trace(`pool b -> ${POOLS['b']![shape]!.join(',')}`);
         // Every Service holding an address of pool b may move (shrunk away), and any may gain one.
-        for (const s of existing) this.changed.add(s.metadata!.name!);
-        await this.custom.patchNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name: 'b', body: [{ op: 'replace', path: '/spec/addresses', value: POOLS['b']![shape] }] });
-        return;
+        this.everythingChanged = true;
+        const addresses = POOLS['b']![shape];
+        return { run: () => this.custom.patchNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name: 'b', body: [{ op: 'replace', path: '/spec/addresses', value: addresses }] }) };
       }
     }
   }
@@ -243,7 +294,7 @@ export class FaultRun {
   /** Injects one fault; resolves when the fault itself is over (the system may still be settling). */
   private async fault(kind: FaultKind): Promise<number> {
     this.report.faults[kind]++;
-    this.env.log(`fault ${kind} (round ${this.report.rounds})`);
+    this.note(`fault ${kind} (round ${this.report.rounds})`);
     const li = await this.leaderIndex();
     switch (kind) {
       case 'sigkill':
@@ -252,7 +303,7 @@ export class FaultRun {
         const old = this.controllers[li]!;
         await old.proc.stop(kind === 'sigkill' ? 'SIGKILL' : 'SIGTERM');
         this.retired.push(old.proc);
-        this.controllers[li] = await this.startController();
+        this.controllers[li] = await this.startController(false);
         break;
       }
       case 'sigstop': {
@@ -262,7 +313,7 @@ export class FaultRun {
         // Past the Lease: the other replica takes over while this one is frozen.
         await sleep(4_000 + this.rng.int(2_000));
         // Operations during the freeze: buffered in the frozen leader's watches.
-        await this.operation();
+        await this.operations(2);
         process.kill(pid, 'SIGCONT');
         break;
       }
@@ -312,38 +363,69 @@ export class FaultRun {
     return total;
   }
 
-  /** Waits until a leader serves and two snapshots agree with no pending-with-space left; then checks. */
+  /**
+   * Whether the replica leads a term that is deciding: its newest election was followed by its
+   * resync finishing, and no informer of it is failing (a held leader changes nothing, so an
+   * unchanged snapshot proves nothing yet).
+   */
+  private serving(proc: ProgramProcess): boolean {
+    let elected = -1;
+    let resynced = -1;
+    let unhealthy = -1;
+    let healthy = -1;
+    proc.logs.forEach((l, i) => {
+      if (l.event === 'leaderElected') elected = i;
+      else if (l.event === 'resyncDone') resynced = i;
+      else if (l.event === 'cachesUnhealthy') unhealthy = i;
+      else if (l.event === 'cachesHealthy') healthy = i;
+    });
+    return elected >= 0 && resynced > elected && healthy >= unhealthy;
+  }
+
+  /**
+   * A quiescent point: the Lease holder serves (see serving), the Services' addresses stayed the
+   * same for STABLE_MS, no eligible Service waits while its pool has space, and every refused
+   * Service carries its Warning. Warnings are part of it because the controller emits one only
+   * after a refusal outlived its grace period and writes it asynchronously (with retries): a
+   * check at a fixed moment after the addresses settled raced that, not the controller's promise.
+   * A Warning that never comes fails the check as "did not settle", naming the Service.
+   */
   private async quiescentCheck(kind: FaultKind | 'none', faultEnd: number): Promise<void> {
     const timeout = this.opts.settleTimeoutMs ?? 60_000;
     let previous = '';
-    let stableSince: number | undefined;
+    let stable: { since: number; requests: number } | undefined;
     let settled = false;
     let last: { services: ServiceView[]; pools: PoolView[] } | undefined;
     for (const deadline = Date.now() + timeout; Date.now() < deadline && !settled; ) {
-      await sleep(500);
+      await sleep(250);
       const li = await this.leaderIndex();
-      if (li === undefined || !this.controllers[li]!.proc.logs.some((l) => l.event === 'resyncDone')) continue;
+      if (li === undefined || !this.serving(this.controllers[li]!.proc)) {
+        stable = undefined;
+        continue;
+      }
       last = await this.views();
       const snapshot = JSON.stringify(last.services.map((s) => [s.name, s.ips]));
-      const calm = checkPending(last.services, last.pools).every((p) => !p.includes('has space'));
-      // Settled: unchanged for 3 s (past the Warning grace) with nobody waiting while space exists.
-      if (snapshot !== previous || !calm) stableSince = calm ? Date.now() : undefined;
+      const calm = checkPending(last.services, last.pools).length === 0;
+      if (snapshot !== previous || !calm) stable = undefined;
+      else if (!stable) stable = { since: Date.now(), requests: await this.requestsSent() };
       previous = snapshot;
-      settled = stableSince !== undefined && Date.now() - stableSince >= 3_000;
+      settled = stable !== undefined && Date.now() - stable.since >= STABLE_MS;
+      if (settled && stable) {
+        // The request rate at rest, over the stable window itself.
+        const rate = ((await this.requestsSent()) - stable.requests) / ((Date.now() - stable.since) / 1000);
+        (last.services.some((x) => x.ips.length === 0) ? this.report.requestRateExhausted : this.report.requestRateAtRest).push(rate);
+      }
     }
     if (!last || !settled) {
-      this.report.violations.push(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
+      this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
       if (!last) return;
-    } else this.report.settleMs[kind].push(Math.max(0, stableSince! - faultEnd));
-    const problems = [...checkAddresses(last.services, last.pools), ...checkStable(this.lastIps, last.services, this.changed), ...checkPending(last.services, last.pools)];
-    for (const p of problems) this.report.violations.push(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): ${p}`);
-    // The request rate at rest, over a few seconds.
-    const before = await this.requestsSent();
-    await sleep(3_000);
-    const rate = ((await this.requestsSent()) - before) / 3;
-    (last.services.some((s) => s.ips.length === 0) ? this.report.requestRateExhausted : this.report.requestRateAtRest).push(rate);
-    this.lastIps = new Map(last.services.map((s) => [s.name, [...s.ips].sort().join(',')]));
+    } else this.report.settleMs[kind].push(Math.max(0, stable!.since - faultEnd));
+    const changed = this.everythingChanged ? new Set(last.services.map((x) => x.name)) : this.changed;
+    const problems = [...checkAddresses(last.services, last.pools), ...checkStable(this.lastIps, last.services, changed), ...checkPending(last.services, last.pools)];
+    for (const p of problems) this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): ${p}`);
+    this.lastIps = new Map(last.services.map((x) => [x.name, [...x.ips].sort().join(',')]));
     this.changed = new Set();
+    this.everythingChanged = false;
   }
 
   private async finalChecks(): Promise<void> {
@@ -356,7 +438,7 @@ export class FaultRun {
       }
     }
     this.report.writesChecked = writes.length;
-    for (const p of checkSingleWriter(writes, this.lease)) this.report.violations.push(`seed ${this.opts.seed}: ${p}`);
+    for (const p of checkSingleWriter(writes, this.lease)) this.violation(`seed ${this.opts.seed}: ${p}`);
     const { services } = await this.views();
     const pending = services.filter((s) => s.ips.length === 0);
     const events = (await this.core.listNamespacedEvent({ namespace: this.env.appNs })).items;

@@ -38,6 +38,8 @@ export interface StartOptions {
   /** Another kubeconfig file than the ServiceAccount's (e.g. one from kubeconfigVia). */
   readonly kubeconfig?: string;
   readonly lease?: LeaseTiming;
+  /** More flags for the program (e.g. --pod-name and --pod-uid). */
+  readonly args?: readonly string[];
 }
 
 export class ControllerFixture {
@@ -102,6 +104,7 @@ export class ControllerFixture {
       '--kubeconfig', opts.kubeconfig ?? this.kubeconfigFile, '--namespace', this.installNs, '--lb-class', this.lbClass,
       '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), `--leader-elect=${opts.leaderElect ?? false}`, '--log-level', 'debug',
       ...lease,
+      ...(opts.args ?? []),
     ], opts.echo ? { echo: opts.echo } : {});
     this.procs.push(proc);
     await proc.waitForEvent('informersSynced', 30_000);

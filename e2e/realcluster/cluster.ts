@@ -208,22 +208,27 @@ export class RealCluster {
   }
 
   /** kubectl against this cluster; resolves with stdout, rejects with stderr. */
-  async kubectl(args: readonly string[], input?: string): Promise<string> {
-    return this.tool('kubectl', args, input);
+  async kubectl(args: readonly string[], input?: string, cwd?: string): Promise<string> {
+    return this.tool('kubectl', args, input, cwd);
   }
 
-  async helm(args: readonly string[]): Promise<string> {
-    return this.tool(this.tools.helm, args);
+  async helm(args: readonly string[], cwd?: string): Promise<string> {
+    return this.tool(this.tools.helm, args, undefined, cwd);
   }
 
-  private async tool(file: string, args: readonly string[], input?: string): Promise<string> {
+  private async tool(file: string, args: readonly string[], input?: string, cwd?: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = execFile(file, [...args], { env: { ...process.env, KUBECONFIG: this.kubeconfigPath }, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const child = execFile(file, [...args], { env: { ...process.env, KUBECONFIG: this.kubeconfigPath }, maxBuffer: 32 << 20, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
         if (err) reject(new Error(`${file} ${args.join(' ')}: ${stderr.trim() || err.message}`));
         else resolve(stdout);
       });
       child.stdin?.end(input ?? '');
     });
+  }
+
+  /** Gives an image every node holds a second name (as a registry push of a new tag would). */
+  async tagImageOnNodes(ref: string, newRef: string): Promise<void> {
+    for (const n of this.nodes) await run('ctr', ['-a', n.plan.socket, '-n', 'k8s.io', 'images', 'tag', '--force', ref, newRef]);
   }
 
   /** Waits until `count` pods matching `selector` in `namespace` are Ready; returns their names. */

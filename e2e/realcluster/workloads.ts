@@ -2,11 +2,14 @@
 // charts/l2lb (values only for the image), an address pool and L2 advertisement, an l2lb-echo
 // backend Deployment from the same image, and LoadBalancer Services in front of it.
 import { join } from 'node:path';
+import { codeBlocks } from '../../docs/markdown.js';
 import { parseEchoReply, type ParsedEchoReply } from '../../echo/reply.js';
 import { repoRoot } from '../testenv/tools.js';
 import type { RealCluster } from './cluster.js';
+import { imageFlags, installCommands } from './docs-commands.js';
 
-export const L2LB_NAMESPACE = 'l2lb-system';
+/** The namespace docs/install.md installs into. */
+export const L2LB_NAMESPACE = 'metallb-system';
 export const APP_NAMESPACE = 'demo';
 export const ECHO_PORT = 8080;
 export const VIP_POOL_V4 = '192.0.2.200/29';
@@ -14,30 +17,46 @@ export const VIP_POOL_V6 = '2001:db8::200/125';
 export const SPEAKER_SELECTOR = 'app.kubernetes.io/name=l2lb,app.kubernetes.io/component=speaker';
 export const CONTROLLER_SELECTOR = 'app.kubernetes.io/name=l2lb,app.kubernetes.io/component=controller';
 
-/** `helm install` arguments: the image is the only value set (pulled from the node, never a registry). */
-export function chartInstallArgs(release: string, imageRef: string, extra: readonly string[] = []): string[] {
+/** `helm upgrade` to another tag of the image, every other value kept. */
+export function chartUpgradeArgs(release: string, imageRef: string): string[] {
   const at = imageRef.lastIndexOf(':');
   return [
-    'install', release, join(repoRoot(), 'charts/l2lb'), '--namespace', L2LB_NAMESPACE, '--create-namespace',
+    'upgrade', release, join(repoRoot(), 'charts/l2lb'), '--namespace', L2LB_NAMESPACE, '--reuse-values',
     '--set', `image.repository=${imageRef.slice(0, at)}`, '--set', `image.tag=${imageRef.slice(at + 1)}`,
-    '--set', 'image.pullPolicy=Never', ...extra,
   ];
 }
 
-export async function installChart(c: RealCluster, release = 'l2lb'): Promise<void> {
-  await c.helm(chartInstallArgs(release, c.images.product.ref));
+/**
+ * docs/install.md's Install commands, run as the page gives them (from the repository root, its
+ * `--set image.*` flags for one's own build added to `helm install`). Returns them as run.
+ */
+export async function installChart(c: RealCluster): Promise<string[]> {
+  const ran: string[] = [];
+  for (const cmd of installCommands(codeBlocks(join(repoRoot(), 'docs/install.md'), repoRoot()))) {
+    const [tool, ...args] = cmd;
+    if (tool === 'helm') {
+      const full = args[0] === 'install' ? [...args, ...imageFlags(c.images.product.ref)] : args;
+      await c.helm(full, repoRoot());
+      ran.push(['helm', ...full].join(' '));
+    } else if (tool === 'kubectl') {
+      // Before the speakers' rollout can finish the controller must have made the heartbeat key.
+      await c.kubectl([...args, '--timeout=180s'], undefined, repoRoot());
+      ran.push(cmd.join(' '));
+    } else throw new Error(`docs/install.md: unexpected command ${cmd.join(' ')}`);
+  }
+  return ran;
 }
 
 export function poolManifest(): string {
   return `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
-metadata: {name: lab-pool, namespace: ${L2LB_NAMESPACE}}
+metadata: {name: vips, namespace: ${L2LB_NAMESPACE}}
 spec: {addresses: ["${VIP_POOL_V4}", "${VIP_POOL_V6}"]}
 ---
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement
-metadata: {name: lab-l2, namespace: ${L2LB_NAMESPACE}}
-spec: {ipAddressPools: [lab-pool]}
+metadata: {name: vips, namespace: ${L2LB_NAMESPACE}}
+spec: {ipAddressPools: [vips]}
 `;
 }
 
@@ -123,8 +142,8 @@ export async function nodeTheClientHolds(c: RealCluster, ip: string): Promise<st
  */
 export async function installL2lbWithEcho(c: RealCluster, say: (line: string) => void = () => undefined): Promise<{ v4: string; v6: string }> {
   const t0 = Date.now();
-  await installChart(c);
-  say('helm install l2lb charts/l2lb done');
+  for (const cmd of await installChart(c)) say(`$ ${cmd}`);
+  say(`docs/install.md's commands done after ${Date.now() - t0} ms`);
   await c.kubectl(['apply', '-f', '-'], echoDeploymentManifest('echo', c.images.product.ref, c.nodes.length));
   await c.waitForReadyPods(L2LB_NAMESPACE, CONTROLLER_SELECTOR, 2, 180_000);
   await c.waitForReadyPods(L2LB_NAMESPACE, SPEAKER_SELECTOR, c.nodes.length, 180_000);

@@ -130,14 +130,26 @@ test('a start that fails half-way (a CRD the API server refuses) leaks no proces
   writeFileSync(join(crdDir, 'bad.yaml'), 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: bad.example.com\nspec:\n  group: example.com\n');
   const before = new Set(testenvProcesses().map((p) => p.pid));
   await expect(startControlPlane({ crdDir })).rejects.toThrow('create CRD bad.example.com: HTTP 422');
-  const ours = (dir: string): boolean => {
+  // Ours: started by this process (its child) or in a dir this process owns. Other jests' runs
+  // (another suite or developer on this machine) may be starting or stopping meanwhile: a dir
+  // without owner.json, or gone, says nothing about whose it was.
+  const ownerPid = (dir: string): number | undefined => {
     try {
-      return (JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as { pid: number }).pid === process.pid;
+      return (JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as { pid: number }).pid;
     } catch {
-      return true; // dir gone: it was the failed run's
+      return undefined;
     }
   };
-  const leaked = testenvProcesses().filter((p) => !before.has(p.pid) && p.dir !== live.dir && ours(p.dir) && running(p.pid));
+  const parentPid = (pid: number): number | undefined => {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+      return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+    } catch {
+      return undefined;
+    }
+  };
+  const ours = (dir: string): boolean => ownerPid(dir) === process.pid;
+  const leaked = testenvProcesses().filter((p) => !before.has(p.pid) && p.dir !== live.dir && (parentPid(p.pid) === process.pid || ours(p.dir)) && running(p.pid));
   expect(leaked).toEqual([]);
   // This process also owns `live` and the suite's control plane (jest --runInBand).
   const known = new Set([live.dir, testenvFromJest().dir]);

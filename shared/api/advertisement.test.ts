@@ -1,4 +1,4 @@
-import { advertisementSelectsNode, parseL2Advertisement, poolIsAdvertised, type ParsedL2Advertisement } from './advertisement.js';
+import { advertisementSelectsNode, parseL2Advertisement, serviceAdvertisement, type ParsedL2Advertisement } from './advertisement.js';
 import type { L2AdvertisementSpec } from './types.js';
 
 const adv = (spec: L2AdvertisementSpec): ParsedL2Advertisement => {
@@ -7,6 +7,7 @@ const adv = (spec: L2AdvertisementSpec): ParsedL2Advertisement => {
   return p.value;
 };
 const pool = (name: string, labels: Record<string, string> = {}, legacy = false) => ({ name, labels, announcedWithoutAdvertisement: legacy });
+const poolIsAdvertised = (p: ReturnType<typeof pool>, advs: ParsedL2Advertisement[]): boolean => serviceAdvertisement(p, advs, {}) === 'advertised';
 
 describe('L2Advertisement', () => {
   it('selects every pool when it names none', () => {
@@ -21,6 +22,20 @@ describe('L2Advertisement', () => {
   it('no advertisement: only legacy pools are announced', () => {
     expect(poolIsAdvertised(pool('a'), [])).toBe(false);
     expect(poolIsAdvertised(pool('a', {}, true), [])).toBe(true);
+  });
+  it('serviceSelectors: the pool is advertised, but only to the Services one of its advertisements selects', () => {
+    const web = adv({ ipAddressPools: ['a'], serviceSelectors: [{ matchLabels: { app: 'web' } }] });
+    const db = adv({ ipAddressPools: ['a'], serviceSelectors: [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] }] });
+    const cases: [string, ParsedL2Advertisement[], Record<string, string>, string][] = [
+      ['matching Service', [web], { app: 'web' }, 'advertised'],
+      ['Service without labels', [web], {}, 'serviceNotSelected'],
+      ['other Service', [web, db], { app: 'api' }, 'serviceNotSelected'],
+      ['second advertisement matches', [web, db], { tier: 'db' }, 'advertised'],
+      ['one advertisement without serviceSelectors takes every Service', [web, adv({ ipAddressPools: ['a'] })], { app: 'api' }, 'advertised'],
+      ['advertisement of another pool does not count', [adv({ ipAddressPools: ['b'] })], { app: 'web' }, 'poolNotAdvertised'],
+    ];
+    for (const [name, advs, labels, want] of cases) expect([name, serviceAdvertisement(pool('a'), advs, labels)]).toEqual([name, want]);
+    expect(serviceAdvertisement(pool('a', {}, true), [web], {})).toBe('advertised');
   });
   it('node selectors', () => {
     expect(advertisementSelectsNode(adv({}), {})).toBe(true);

@@ -86,10 +86,21 @@ export const advertisementSelectsPool = (adv: ParsedL2Advertisement, pool: { nam
 export const advertisementSelectsNode = (adv: ParsedL2Advertisement, nodeLabels: Labels | undefined): boolean =>
   adv.nodeSelectors.length === 0 || anySelectorMatches(adv.nodeSelectors, nodeLabels);
 
-/** Whether anyone will announce addresses of this pool (legacy layer2 AddressPools always are). */
-export function poolIsAdvertised(
+/**
+ * Whether anyone will announce this Service's addresses from this pool: legacy layer2 AddressPools
+ * always are; otherwise an advertisement must select the pool and, if it has serviceSelectors,
+ * the Service. Which of the two is missing tells the user what to fix.
+ */
+export type ServiceAdvertisement = 'advertised' | 'poolNotAdvertised' | 'serviceNotSelected';
+
+export function serviceAdvertisement(
   pool: { name: string; labels: Labels; announcedWithoutAdvertisement: boolean },
   advs: readonly ParsedL2Advertisement[],
-): boolean {
-  return pool.announcedWithoutAdvertisement || advs.some((a) => advertisementSelectsPool(a, pool));
+  serviceLabels: Labels,
+): ServiceAdvertisement {
+  if (pool.announcedWithoutAdvertisement) return 'advertised';
+  const ofPool = advs.filter((a) => advertisementSelectsPool(a, pool));
+  if (ofPool.length === 0) return 'poolNotAdvertised';
+  const selects = (a: ParsedL2Advertisement): boolean => a.serviceSelectors.length === 0 || anySelectorMatches(a.serviceSelectors, serviceLabels);
+  return ofPool.some(selects) ? 'advertised' : 'serviceNotSelected';
 }

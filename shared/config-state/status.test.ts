@@ -1,6 +1,6 @@
 import { resolvePoolConfig } from '../api/pool-config.js';
 import type { AddressPool, IPAddressPool } from '../api/types.js';
-import { configurationErrors, desiredStatus, stateObject, statusEqual } from './status.js';
+import { configurationErrors, desiredOwners, desiredStatus, stateObject, statusEqual } from './status.js';
 
 const verdicts = (pools: IPAddressPool[], legacy: AddressPool[] = []) => resolvePoolConfig(pools, legacy, new Map()).verdicts;
 
@@ -53,5 +53,15 @@ describe('ConfigurationState status', () => {
     // Key order as the API server returns it does not matter.
     const c = valid.conditions[0]!;
     expect(statusEqual({ conditions: [{ lastTransitionTime: c.lastTransitionTime, message: c.message, reason: c.reason, status: c.status, type: c.type }], errorSummary: '', result: 'Valid' }, valid)).toBe(true);
+  });
+
+  it('owner: the writing Pod alone; nothing to change when it already is; no Pod leaves owners alone', () => {
+    const pod = { name: 'speaker-abc', uid: 'u1' };
+    const ref = { apiVersion: 'v1', kind: 'Pod', name: 'speaker-abc', uid: 'u1' };
+    expect(desiredOwners(pod, undefined)).toEqual([ref]);
+    expect(desiredOwners(pod, [ref])).toBeUndefined();
+    expect(desiredOwners(pod, [{ ...ref, uid: 'u0' }])).toEqual([ref]); // a replaced Pod of the same name
+    expect(desiredOwners(pod, [ref, { ...ref, name: 'other', uid: 'u2' }])).toEqual([ref]);
+    expect(desiredOwners(undefined, [ref])).toBeUndefined();
   });
 });

@@ -18,11 +18,37 @@ export interface ConfigurationStateStatus {
   readonly conditions: readonly Condition[];
 }
 
+export interface OwnerReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
 export interface ConfigurationState {
   readonly apiVersion?: string;
   readonly kind?: 'ConfigurationState';
-  readonly metadata: ObjectMetaLike;
+  readonly metadata: ObjectMetaLike & { readonly ownerReferences?: readonly OwnerReference[] };
   readonly status?: ConfigurationStateStatus;
+}
+
+/** The Pod a component runs in (downward API): its object is garbage-collected with the Pod. */
+export interface PodRef {
+  readonly name: string;
+  readonly uid: string;
+}
+
+/**
+ * The owner references the object should carry: the writing Pod alone, so a Pod deleted while its
+ * program could not clean up (SIGKILL, node gone, uninstall) takes its object with it. Without a
+ * Pod (programs run outside Kubernetes) whatever is there is left alone: undefined.
+ */
+export function desiredOwners(owner: PodRef | undefined, current: readonly OwnerReference[] | undefined): OwnerReference[] | undefined {
+  if (owner === undefined) return undefined;
+  const want: OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: owner.name, uid: owner.uid };
+  const c = current ?? [];
+  const same = c.length === 1 && c[0]!.apiVersion === want.apiVersion && c[0]!.kind === want.kind && c[0]!.name === want.name && c[0]!.uid === want.uid;
+  return same ? undefined : [want];
 }
 
 /** The object's name and labels: `controller`, or `speaker-<node>` labelled with its node. */

@@ -1,12 +1,15 @@
 // Keeps one ConfigurationState object current: report() the component's configuration errors
 // whenever its configuration changes; the writer creates the object if missing, rewrites its
 // status only when it differs, retries failed writes, and remove() deletes it when the component
-// stops (SIGTERM), so `kubectl get configurationstates` lists only running components.
+// stops (SIGTERM), so `kubectl get configurationstates` lists only running components. In a Pod the
+// object is owned by that Pod, so one that dies without cleaning up (SIGKILL, node removed,
+// uninstall) is garbage-collected with its Pod; a new writer (the next controller leader, a
+// replaced speaker Pod) takes the ownership over before it writes.
 import { METALLB_API_VERSION } from '../api/types.js';
 import { apiStatus, describeApiError, type KubeClient } from '../k8s/client.js';
 import { metallbObjectPath, metallbPath } from '../k8s/custom.js';
 import type { Logger } from '../log.js';
-import { desiredStatus, stateObject, statusEqual, type Component, type ConfigurationState } from './status.js';
+import { desiredOwners, desiredStatus, stateObject, statusEqual, type Component, type ConfigurationState, type PodRef } from './status.js';
 
 const plural = 'configurationstates';
 const RETRY_MS = 2_000;
@@ -28,6 +31,7 @@ export class ConfigurationStateWriter {
     component: Component,
     private readonly log: Logger,
     private readonly countWrite: WriteCounter = () => {},
+    private readonly owner?: PodRef,
   ) {
     ({ name: this.name, labels: this.labels } = stateObject(component));
   }
@@ -89,9 +93,15 @@ export class ConfigurationStateWriter {
         current = await this.client.get<ConfigurationState>(path);
       } catch (err) {
         if (apiStatus(err) !== 404) throw err;
-        const body: ConfigurationState = { apiVersion: METALLB_API_VERSION, kind: 'ConfigurationState', metadata: { name: this.name, namespace: this.namespace, labels: this.labels } };
-        current = await this.client.create<ConfigurationState>(metallbPath(this.namespace, plural), body);
+        const owners = desiredOwners(this.owner, undefined);
+        const metadata = { name: this.name, namespace: this.namespace, labels: this.labels, ...(owners ? { ownerReferences: owners } : {}) };
+        current = await this.client.create<ConfigurationState>(metallbPath(this.namespace, plural), { apiVersion: METALLB_API_VERSION, kind: 'ConfigurationState', metadata });
         this.countWrite('create', plural);
+      }
+      const owners = desiredOwners(this.owner, current.metadata.ownerReferences);
+      if (owners !== undefined) {
+        current = await this.client.replace<ConfigurationState>(path, { ...current, metadata: { ...current.metadata, ownerReferences: owners } });
+        this.countWrite('update', plural);
       }
       const desired = desiredStatus(errors, current.status, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
       if (statusEqual(current.status, desired)) return true;

@@ -27,8 +27,15 @@ export interface EventTarget {
 
 export type EventType = 'Normal' | 'Warning';
 
+/**
+ * What became of one occurrence: written (created or bumped), aggregated (the server has it, or a
+ * write under way carries it), rateLimited (dropped by a token bucket) or failed (the write was
+ * refused or its retries ran out; a caller that still needs the Event may try again later).
+ */
+export type EventOutcome = 'written' | 'aggregated' | 'rateLimited' | 'failed';
+
 export interface EventSink {
-  event(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
+  event(target: EventTarget, type: EventType, reason: string, message: string): Promise<EventOutcome>;
 }
 
 export interface RecorderOptions {
@@ -137,7 +144,7 @@ export class EventRecorder implements EventSink {
     this.global = new TokenBucket(opts.global ?? defaultGlobal, this.now());
   }
 
-  async event(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+  async event(target: EventTarget, type: EventType, reason: string, message: string): Promise<EventOutcome> {
     const namespace = target.namespace ?? 'default';
     const object = [target.kind, namespace, target.name, target.uid ?? ''].join('\u0000');
     const key = [object, type, reason, message].join('\u0000');
@@ -151,7 +158,7 @@ export class EventRecorder implements EventSink {
       // Written recently, or a write under way that will carry this count: only counted.
       if (seen.busy || now - seen.wroteAt < this.bumpIntervalMs) {
         this.stats.aggregated++;
-        return;
+        return 'aggregated';
       }
     } else {
       seen = { name: `${target.name}.${randomBytes(8).toString('hex')}`, count: 1, written: 0, first: now, at: now, wroteAt: 0, busy: false };
@@ -159,9 +166,9 @@ export class EventRecorder implements EventSink {
     }
     if (!this.admit(object, now)) {
       this.stats.rateLimited++;
-      return;
+      return 'rateLimited';
     }
-    await this.write(key, seen, target, namespace, type, reason, message);
+    return this.write(key, seen, target, namespace, type, reason, message);
   }
 
   private admit(object: string, now: number): boolean {
@@ -176,7 +183,7 @@ export class EventRecorder implements EventSink {
   }
 
   /** Creates or bumps the server's copy, retrying what may pass; at most one write per key at once. */
-  private async write(key: string, seen: Seen, target: EventTarget, namespace: string, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(key: string, seen: Seen, target: EventTarget, namespace: string, type: EventType, reason: string, message: string): Promise<EventOutcome> {
     seen.busy = true;
     try {
       for (let attempt = 0; ; attempt++) {
@@ -192,7 +199,7 @@ export class EventRecorder implements EventSink {
           seen.wroteAt = this.now();
           if (creating) this.stats.created++;
           else this.stats.bumped++;
-          return;
+          return 'written';
         } catch (err) {
           // A bump of an Event someone deleted (or that expired): create it anew.
           if (!creating && err instanceof ApiError && err.status === 404) {
@@ -210,7 +217,7 @@ export class EventRecorder implements EventSink {
               error: describeApiError(err),
               attempts: attempt + 1,
             });
-            return;
+            return 'failed';
           }
           this.stats.retried++;
           this.retrying++;

@@ -96,8 +96,14 @@ export interface InformerLifecycle extends InformerStats {
 
 /** An informer whose caller can demand proof that its cache is current. */
 export interface CurrentInformer extends InformerLifecycle {
-  /** Listed and not failed since: the cache follows the server (false while it retries). */
+  /**
+   * Listed, and its last list or watch did not fail: the cache follows the server (false while it
+   * retries). A watch resumed after a failure counts again once the server accepted it, since it
+   * replays everything after the last version seen.
+   */
   readonly healthy: boolean;
+  /** Called whenever `healthy` changes. */
+  onHealth(listener: (healthy: boolean) => void): void;
   /**
    * Lists again now, consistently (ending the current watch or backoff wait), and resolves true
    * once a list that started after this call succeeded (false if stopped first): a proof that the
@@ -120,6 +126,7 @@ export class RestartingInformer<T extends KubernetesObject> implements CurrentIn
   /** Errors already logged while waiting for the first sync. */
   private readonly reported = new Set<string>();
   private failing = false;
+  private readonly healthListeners: ((healthy: boolean) => void)[] = [];
   private abort: AbortController | undefined;
   /** Ends the current watch or backoff wait for relistNow(). */
   private kick: AbortController | undefined;
@@ -163,6 +170,18 @@ export class RestartingInformer<T extends KubernetesObject> implements CurrentIn
 
   get healthy(): boolean {
     return this.synced && !this.failing;
+  }
+
+  onHealth(listener: (healthy: boolean) => void): void {
+    this.healthListeners.push(listener);
+  }
+
+  /** Sets whether the informer is failing, telling the health listeners of a change. */
+  private setFailing(failing: boolean): void {
+    const was = this.healthy;
+    this.failing = failing;
+    if (this.healthy === was) return;
+    for (const l of this.healthListeners) l(this.healthy);
   }
 
   relistNow(): Promise<boolean> {
@@ -237,7 +256,10 @@ export class RestartingInformer<T extends KubernetesObject> implements CurrentIn
             events++;
           },
           ended,
-          () => (openedAt = performance.now()),
+          () => {
+            openedAt = performance.now();
+            this.setFailing(false);
+          },
         );
         if (watchWorked()) this.attempt = 0;
         if (kick.signal.aborted) continue; // relistNow(): list at once
@@ -255,7 +277,7 @@ export class RestartingInformer<T extends KubernetesObject> implements CurrentIn
       } catch (err) {
         if (signal.aborted) break;
         if (kick.signal.aborted && !listing) continue; // relistNow() ended the watch
-        this.failing = true;
+        this.setFailing(true);
         if (watchWorked()) this.attempt = 0;
         let minDelayMs = 0;
         if (listing) {
@@ -324,7 +346,6 @@ export class RestartingInformer<T extends KubernetesObject> implements CurrentIn
     if (++this.lists > 1) this.log.info('informerRelisted', `${name} listed again`, { informer: name, items: items.length, resourceVersion, from: from.resourceVersion === '' ? 'etcd' : 'watch cache' });
     const { transform } = this.opts;
     this.dispatch(this.store.replace(transform ? items.map(transform) : items));
-    this.failing = false;
     for (const w of waiters) w(true);
     if (!this.synced) {
       this.synced = true;
@@ -332,6 +353,7 @@ export class RestartingInformer<T extends KubernetesObject> implements CurrentIn
       this.log.debug('informerSynced', `${name} listed`, { informer: name });
       this.release();
     }
+    this.setFailing(false);
     return resourceVersion;
   }
 

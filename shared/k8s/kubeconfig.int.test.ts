@@ -55,15 +55,16 @@ describe('an exec credential plugin', () => {
   it('authenticates as the ServiceAccount whose token it prints, and runs again once the token is about to expire', async () => {
     const tokenFile = join(fixture.dir, 'token-a');
     writeFileSync(tokenFile, await serviceAccountToken('exec-a'));
-    // Expiring 2 s after the renewal margin: valid for one call, due again two seconds later.
-    const script = plugin('plugin-a', tokenFile, renewBeforeMs / 1000 + 2);
+    // Expiring 6 s after the renewal margin: reused by the next calls (even on a loaded machine,
+    // two calls take far less), due again once 6 s have passed.
+    const script = plugin('plugin-a', tokenFile, renewBeforeMs / 1000 + 6);
     const file = join(fixture.dir, 'exec-a.kubeconfig');
     writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [cluster], users: [execUser('exec-a', script)], contexts: [{ name: 'exec-a', context: { cluster: 'testenv', user: 'exec-a' } }], 'current-context': 'exec-a' }));
     const client = loadKubeClient(file);
     expect(await whoAmI(client)).toBe(`system:serviceaccount:${NS}:exec-a`);
     expect(await whoAmI(client)).toBe(`system:serviceaccount:${NS}:exec-a`);
     expect(runs(script)).toBe(1);
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 7000));
     expect(await whoAmI(client)).toBe(`system:serviceaccount:${NS}:exec-a`);
     expect(runs(script)).toBe(2);
     client.close();

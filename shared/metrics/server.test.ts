@@ -1,5 +1,4 @@
 import { Counter, Registry } from 'prom-client';
-import type { AddressInfo } from 'node:net';
 import { startMetricsServer } from './server.js';
 
 describe('metrics server', () => {
@@ -8,9 +7,9 @@ describe('metrics server', () => {
     const c = new Counter({ name: 'l2lb_test_total', help: 'test', registers: [registry] });
     c.inc(3);
     let ready: { ok: true } | { ok: false; reason: string } = { ok: false, reason: 'informers not synced' };
-    const server = await startMetricsServer({ port: 0, host: '127.0.0.1', registry, healthy: () => ({ ok: true }), ready: () => ready });
+    const server = await startMetricsServer({ port: 0, host: '127.0.0.1', registry, ready: () => ready });
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const base = `http://127.0.0.1:${server.address().port}`;
       const metrics = await fetch(`${base}/metrics`);
       expect(await metrics.text()).toContain('l2lb_test_total 3');
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -22,7 +21,7 @@ describe('metrics server', () => {
       expect((await fetch(`${base}/nope`)).status).toBe(404);
       expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
     } finally {
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 });

@@ -1,7 +1,8 @@
 // The HTTP endpoint every l2lb program serves: /metrics (Prometheus text format from a
 // prom-client Registry), /healthz (the process is alive and its loops turn), /readyz (it has
 // synced and can do its job). Probes are functions so each program defines what "ready" means.
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface Probe {
@@ -12,11 +13,20 @@ export interface MetricsServerOptions {
   readonly port: number;
   readonly host?: string;
   readonly registry: Registry;
-  readonly healthy: Probe;
+  /** Default: always healthy (a process that answers at all has a turning event loop). */
+  readonly healthy?: Probe;
   readonly ready: Probe;
 }
 
-export async function startMetricsServer(opts: MetricsServerOptions): Promise<Server> {
+export interface MetricsServer {
+  address(): AddressInfo;
+  /** Stops listening and resolves once open connections have ended. */
+  close(): Promise<void>;
+}
+
+const alwaysOk: Probe = () => ({ ok: true });
+
+export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -30,7 +40,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Se
       );
       return;
     }
-    const probe = path === '/healthz' ? opts.healthy : path === '/readyz' ? opts.ready : undefined;
+    const probe = path === '/healthz' ? (opts.healthy ?? alwaysOk) : path === '/readyz' ? opts.ready : undefined;
     if (!probe) {
       res.writeHead(404).end('not found\n');
       return;
@@ -46,5 +56,8 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Se
       resolve();
     });
   });
-  return server;
+  return {
+    address: () => server.address() as AddressInfo,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

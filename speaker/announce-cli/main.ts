@@ -41,8 +41,7 @@ async function main(flags: FlagValues): Promise<void> {
   const log = createLogger(level, { program: 'l2lb-announce' });
   for (const w of warnings) log.warn('interfaceDown', w);
   const registry = new Registry();
-  const always = (): { ok: true } => ({ ok: true });
-  const server = metricsPort === 0 ? undefined : await startMetricsServer({ port: metricsPort, registry, healthy: always, ready: always });
+  const server = metricsPort === 0 ? undefined : await startMetricsServer({ port: metricsPort, registry, ready: () => ({ ok: true }) });
   const announcer = new Announcer({
     registry,
     log,
@@ -54,7 +53,7 @@ async function main(flags: FlagValues): Promise<void> {
   if (errors.length > 0) {
     for (const e of errors) log.error('announceFailed', e);
     announcer.close();
-    server?.close();
+    void server?.close();
     process.exitCode = 1;
     return;
   }
@@ -63,7 +62,7 @@ async function main(flags: FlagValues): Promise<void> {
     const stop = (signal: string): void => {
       log.info('stopping', 'withdrawing: no more answers from this host', { signal });
       announcer.close();
-      server?.close();
+      void server?.close();
       resolve();
     };
     process.once('SIGINT', () => stop('SIGINT'));

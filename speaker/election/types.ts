@@ -1,7 +1,7 @@
 // Inputs and outputs of the election: plain data the speaker shell builds from its informers.
 // Only the fields the election reads, so the pure core stays independent of the Kubernetes client.
 
-import type { LabelSelector, Labels, PreferredNodeSelector } from '../../shared/api/types.js';
+import type { L2AdvertisementSpec, LabelSelector, Labels, PreferredNodeSelector } from '../../shared/api/types.js';
 
 export type { LabelSelector, Labels, PreferredNodeSelector };
 
@@ -44,15 +44,12 @@ export interface PoolInfo {
   readonly legacyLayer2?: boolean;
 }
 
-export interface L2AdvertisementInfo {
+/**
+ * An L2Advertisement as the election reads it: the spec's selectors (which pools, nodes and
+ * Services it covers, which nodes it prefers); `interfaces` matter only to the announcer.
+ */
+export interface L2AdvertisementInfo extends Omit<L2AdvertisementSpec, 'interfaces'> {
   readonly name: string;
-  readonly ipAddressPools?: readonly string[];
-  readonly ipAddressPoolSelectors?: readonly LabelSelector[];
-  readonly nodeSelectors?: readonly LabelSelector[];
-  /** Only Services matching one of these are announced by this advertisement; empty: all. */
-  readonly serviceSelectors?: readonly LabelSelector[];
-  /** Soft preferences: a node this advertisement allows scores the weights of the preferences it matches. */
-  readonly preferredNodeSelectors?: readonly PreferredNodeSelector[];
 }
 
 export interface ElectionInput {

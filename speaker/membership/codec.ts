@@ -34,13 +34,7 @@ export interface ViewEntry {
   readonly ageMs: number;
 }
 
-export interface Heartbeat {
-  readonly type: HeartbeatType;
-  readonly node: string;
-  /** 32 lowercase hex digits, random per process start. */
-  readonly bootId: string;
-  /** Per boot id, strictly increasing; uint64. */
-  readonly seq: bigint;
+export interface Heartbeat extends SenderHeader {
   readonly view: readonly ViewEntry[];
 }
 
@@ -81,9 +75,8 @@ export function authenticate(
 }
 
 export function encodeHeartbeat(hb: Heartbeat, key: Uint8Array): Encoded {
-  if (!validNodeName(hb.node)) return { ok: false, error: `invalid node name ${JSON.stringify(hb.node)}` };
-  if (!validBootId(hb.bootId)) return { ok: false, error: 'boot id must be 32 hex digits' };
-  if (hb.seq < 0n || hb.seq > 0xffffffffffffffffn) return { ok: false, error: 'sequence out of uint64 range' };
+  const headerError = senderHeaderError(hb);
+  if (headerError !== null) return { ok: false, error: headerError };
   if (hb.view.length > MAX_VIEW_ENTRIES) return { ok: false, error: `view has ${hb.view.length} entries, max ${MAX_VIEW_ENTRIES}` };
   for (const e of hb.view) {
     if (!validNodeName(e.node) || !validBootId(e.bootId)) return { ok: false, error: `invalid view entry ${JSON.stringify(e.node)}` };
@@ -92,7 +85,7 @@ export function encodeHeartbeat(hb: Heartbeat, key: Uint8Array): Encoded {
   if (size > MAX_DATAGRAM_BYTES) return { ok: false, error: `heartbeat of ${size} bytes exceeds a datagram` };
 
   const buf = Buffer.alloc(size);
-  let o = writeSender(buf, VERSION, hb);
+  let o = writeSenderHeader(buf, VERSION, hb);
   o = buf.writeUInt16BE(hb.view.length, o);
   for (const e of hb.view) {
     o = buf.writeUInt8(e.node.length, o);
@@ -115,47 +108,12 @@ export function decodeHeartbeat(bytes: Uint8Array, keys: readonly Uint8Array[]):
   return hb === null ? { ok: false, reason: 'malformed' } : { ok: true, heartbeat: hb };
 }
 
-/** What both wire versions put first, after MAGIC and the version byte. */
-export interface Sender {
-  readonly type: HeartbeatType;
-  readonly node: string;
-  readonly bootId: string;
-  readonly seq: bigint;
-}
-
-/** Writes MAGIC, the version byte and the sender (already validated); returns the next offset. */
-export function writeSender(buf: Buffer, version: number, s: Sender): number {
-  let o = MAGIC.copy(buf, 0);
-  o = buf.writeUInt8(version, o);
-  o = buf.writeUInt8(typeCode[s.type], o);
-  o = buf.writeUInt8(s.node.length, o);
-  o += buf.write(s.node, o, 'latin1');
-  o += buf.write(s.bootId, o, 'hex');
-  return buf.writeBigUInt64BE(s.seq, o);
-}
-
-/** Reads the sender of an authenticated body with at least `after` bytes following it; null when malformed. */
-export function readSender(b: Buffer, after: number): (Sender & { readonly next: number }) | null {
-  let o = MAGIC.length + 1;
-  const code = b[o++];
-  const type: HeartbeatType | null = code === 1 ? 'alive' : code === 2 ? 'leaving' : null;
-  if (type === null) return null;
-  const name = readName(b, o);
-  if (!name) return null;
-  o = name.next;
-  if (o + BOOT_ID_BYTES + 8 + after > b.length) return null;
-  const bootId = b.toString('hex', o, o + BOOT_ID_BYTES);
-  o += BOOT_ID_BYTES;
-  const seq = b.readBigUInt64BE(o);
-  return { type, node: name.name, bootId, seq, next: o + 8 };
-}
-
 /** Reads the authenticated body; null on any inconsistency (a buggy or newer peer, not an attacker). */
 function parseBody(b: Buffer): Heartbeat | null {
-  const sender = readSender(b, 2);
+  const sender = readSenderHeader(b);
   if (!sender) return null;
-  const { type, bootId, seq } = sender;
   let o = sender.next;
+  if (o + 2 > b.length) return null;
   const count = b.readUInt16BE(o);
   o += 2;
   if (count > MAX_VIEW_ENTRIES) return null;
@@ -170,7 +128,51 @@ function parseBody(b: Buffer): Heartbeat | null {
     o += 4;
   }
   if (o !== b.length) return null;
-  return { type, node: sender.node, bootId, seq, view };
+  return { ...sender.header, view };
+}
+
+/** The sender fields every wire version puts right after MAGIC and its version byte. */
+export interface SenderHeader {
+  readonly type: HeartbeatType;
+  readonly node: string;
+  /** 32 lowercase hex digits, random per process start. */
+  readonly bootId: string;
+  /** Per boot id, strictly increasing; uint64. */
+  readonly seq: bigint;
+}
+
+/** Why `h` cannot go on the wire; null when it can. */
+export function senderHeaderError(h: SenderHeader): string | null {
+  if (!validNodeName(h.node)) return `invalid node name ${JSON.stringify(h.node)}`;
+  if (!validBootId(h.bootId)) return 'boot id must be 32 hex digits';
+  if (h.seq < 0n || h.seq > 0xffffffffffffffffn) return 'sequence out of uint64 range';
+  return null;
+}
+
+/** Writes MAGIC, `version` and the (valid) sender header at the start of `buf`; returns the offset after them. */
+export function writeSenderHeader(buf: Buffer, version: number, h: SenderHeader): number {
+  let o = MAGIC.copy(buf, 0);
+  o = buf.writeUInt8(version, o);
+  o = buf.writeUInt8(typeCode[h.type], o);
+  o = buf.writeUInt8(h.node.length, o);
+  o += buf.write(h.node, o, 'latin1');
+  o += buf.write(h.bootId, o, 'hex');
+  return buf.writeBigUInt64BE(h.seq, o);
+}
+
+/** The sender header of an authenticated body and the offset after it; null when it is inconsistent. */
+export function readSenderHeader(b: Buffer): { header: SenderHeader; next: number } | null {
+  let o = MAGIC.length + 1;
+  const code = b[o++];
+  const type: HeartbeatType | null = code === 1 ? 'alive' : code === 2 ? 'leaving' : null;
+  if (type === null) return null;
+  const name = readName(b, o);
+  if (!name) return null;
+  o = name.next;
+  if (o + BOOT_ID_BYTES + 8 > b.length) return null;
+  const bootId = b.toString('hex', o, o + BOOT_ID_BYTES);
+  o += BOOT_ID_BYTES;
+  return { header: { type, node: name.name, bootId, seq: b.readBigUInt64BE(o) }, next: o + 8 };
 }
 
 /** A length-prefixed node name at `o`, validated; null when it is not one. */

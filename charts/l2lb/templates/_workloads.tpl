@@ -11,6 +11,8 @@ app.kubernetes.io/component: {{ .component }}
   valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
 - name: POD_NAME
   valueFrom: { fieldRef: { fieldPath: metadata.name } }
+- name: POD_UID
+  valueFrom: { fieldRef: { fieldPath: metadata.uid } }
 {{- end -}}
 
 {{/* Container-level hardening shared by both programs. */}}

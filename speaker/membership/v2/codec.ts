@@ -13,7 +13,7 @@
 // Suspects travel as hashes so a report has a fixed bound whatever the node names (8 names of 253
 // bytes would not fit); receivers map hashes back through the expected peer list.
 import { createHash } from 'node:crypto';
-import { authenticate, BOOT_ID_BYTES, mac, MAC_BYTES, MAGIC, readName, readSender, validBootId, validNodeName, writeSender, type HeartbeatType } from '../codec.js';
+import { authenticate, BOOT_ID_BYTES, mac, MAC_BYTES, MAGIC, readName, readSenderHeader, senderHeaderError, validBootId, validNodeName, writeSenderHeader, type HeartbeatType, type SenderHeader } from '../codec.js';
 
 export const VERSION_2 = 2;
 /** Under the 1,280-byte IPv6 minimum MTU with room for IP and UDP headers. */
@@ -38,11 +38,7 @@ export interface Report {
   readonly starting: boolean;
 }
 
-export interface Datagram2 {
-  readonly type: DatagramType;
-  readonly node: string;
-  readonly bootId: string;
-  readonly seq: bigint;
+export interface Datagram2 extends SenderHeader {
   readonly reports: readonly Report[];
 }
 
@@ -71,9 +67,8 @@ function validReport(r: Report): boolean {
 
 /** Encodes one datagram; an error when a field is invalid or it would exceed MAX_DATAGRAM_BYTES. */
 export function encode2(d: Datagram2, key: Uint8Array): { ok: true; bytes: Buffer } | { ok: false; error: string } {
-  if (!validNodeName(d.node)) return { ok: false, error: `invalid node name ${JSON.stringify(d.node)}` };
-  if (!validBootId(d.bootId)) return { ok: false, error: 'boot id must be 32 hex digits' };
-  if (d.seq < 0n || d.seq > 0xffffffffffffffffn) return { ok: false, error: 'sequence out of uint64 range' };
+  const headerError = senderHeaderError(d);
+  if (headerError !== null) return { ok: false, error: headerError };
   if (d.reports.length > 255) return { ok: false, error: 'too many reports' };
   let size = headerBytes(d.node);
   for (const r of d.reports) {
@@ -82,7 +77,7 @@ export function encode2(d: Datagram2, key: Uint8Array): { ok: true; bytes: Buffe
   }
   if (size > MAX_DATAGRAM_BYTES) return { ok: false, error: `datagram of ${size} bytes exceeds ${MAX_DATAGRAM_BYTES}` };
   const buf = Buffer.allocUnsafe(size);
-  let o = writeSender(buf, VERSION_2, d);
+  let o = writeSenderHeader(buf, VERSION_2, d);
   o = buf.writeUInt8(d.reports.length, o);
   for (const r of d.reports) {
     o = buf.writeUInt8(r.origin.length, o);
@@ -112,9 +107,10 @@ export function decode2(bytes: Uint8Array, keys: readonly Uint8Array[]): Decoded
 }
 
 function parse(b: Buffer): Datagram2 | null {
-  const sender = readSender(b, 1);
+  const sender = readSenderHeader(b);
   if (!sender) return null;
   let o = sender.next;
+  if (o + 1 > b.length) return null;
   const count = b[o++] as number;
   const reports: Report[] = [];
   for (let i = 0; i < count; i++) {
@@ -136,7 +132,7 @@ function parse(b: Buffer): Datagram2 | null {
     reports.push({ origin: origin.name, bootId: originBoot, version, suspects, starting: (flags & STARTING_BIT) !== 0 });
   }
   if (o !== b.length) return null;
-  return { type: sender.type, node: sender.node, bootId: sender.bootId, seq: sender.seq, reports };
+  return { ...sender.header, reports };
 }
 
 /**
