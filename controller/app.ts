@@ -58,6 +58,8 @@ const POOL_STATUS_DELAY_MS = 300;
 /** After failed pool status writes (API server unreachable): backing off, so the log does not flood. */
 const POOL_STATUS_RETRY: BackoffPolicy = { initialMs: 2_000, maxMs: 60_000 };
 const POOL_CHANGE_DELAY_MS = 20;
+/** A pool's Warning that could not be recorded is tried again after this long. */
+const POOL_WARNING_RETRY_MS = 5_000;
 
 export class Controller {
   readonly metrics: ControllerMetrics;
@@ -108,7 +110,7 @@ export class Controller {
       requeue: (key) => this.queue.add(key),
       wrote: () => this.schedulePoolStatus(),
     });
-    this.pools = new PoolSync({ ...common, namespace: cfg.namespace });
+    this.pools = new PoolSync({ ...common, namespace: cfg.namespace, retryLater: () => this.schedulePoolStatus(POOL_WARNING_RETRY_MS) });
     this.configState = new ControllerConfigState({ kc: cfg.kc, namespace: cfg.namespace, pod: cfg.pod, log: cfg.log, informers: this.informers, countWrite: (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }), poolVerdicts: () => this.term?.poolConfig?.verdicts });
   }
 

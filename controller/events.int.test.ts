@@ -5,7 +5,9 @@
 // A waiting Service's Warning that the API server refused (403 while a restarted API server loads
 // RBAC, through the fault proxy) is recorded once the server accepts it, with no other change.
 import { jest } from '@jest/globals';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { ApiFaultProxy } from '../e2e/programs/api-fault-proxy.js';
+import type { ProgramProcess } from '../e2e/programs/process.js';
 import { ControllerFixture, metricValue } from '../e2e/programs/controller-fixture.js';
 import { testenvFromJest } from '../e2e/testenv/jest-info.js';
 import { sleep } from '../e2e/testenv/wait.js';
@@ -88,9 +90,13 @@ describe('controller Events', () => {
 describe('a refused Warning', () => {
   const f = new ControllerFixture('evretry');
   let proxy: ApiFaultProxy | undefined;
+  let controller: ProgramProcess | undefined;
+  let forbidEvents = false;
   beforeAll(async () => {
     await f.setUp();
     proxy = await ApiFaultProxy.start(testenvFromJest());
+    proxy.rule = (method, path) => (forbidEvents && method === 'POST' && path.endsWith('/events') ? 'forbid' : 'pass');
+    controller = (await f.startController({ kubeconfig: f.kubeconfigVia(proxy.url) })).proc;
   });
   afterAll(async () => {
     await f.tearDown();
@@ -98,16 +104,29 @@ describe('a refused Warning', () => {
   });
 
   it('is tried again while the Service still waits, though nothing decides that Service again', async () => {
-    const p = proxy!;
-    let forbidEvents = true;
-    p.rule = (method, path) => (forbidEvents && method === 'POST' && path.endsWith('/events') ? 'forbid' : 'pass');
-    const c = await f.startController({ kubeconfig: f.kubeconfigVia(p.url) });
+    forbidEvents = true;
     await f.createService('refused', { annotations: { 'metallb.io/loadBalancerIPs': '10.99.0.2' } });
-    await c.proc.waitForLog((l) => l.event === 'eventFailed' && l['reason'] === 'AllocationFailed', 15_000, 'the Warning refused');
+    await controller!.waitForLog((l) => l.event === 'eventFailed' && l['reason'] === 'AllocationFailed', 15_000, 'the Warning refused');
     expect(await f.events('refused')).toEqual([]);
     forbidEvents = false;
     // No Service or pool changes from here: only the retry can bring the Warning.
     const e = await f.waitForEvent('refused', 'AllocationFailed', '10.99.0.2', 20_000);
     expect(e.type).toBe('Warning');
+  });
+
+  it('on an invalid pool is tried again while the pool stays invalid', async () => {
+    await f.createPool('first', { addresses: ['10.43.0.0/29'] });
+    forbidEvents = true;
+    // Overlapping at birth: the new pool is the invalid one.
+    await f.createPool('second', { addresses: ['10.43.0.4/30'] });
+    await controller!.waitForLog((l) => l.event === 'eventFailed' && l['reason'] === 'InvalidConfiguration', 15_000, 'the pool Warning refused');
+    forbidEvents = false;
+    const deadline = Date.now() + 20_000;
+    let warned: CoreV1Event[] = [];
+    while (warned.length === 0 && Date.now() < deadline) {
+      await sleep(500);
+      warned = (await f.core.listNamespacedEvent({ namespace: f.installNs })).items.filter((e) => e.involvedObject.name === 'second' && e.reason === 'InvalidConfiguration');
+    }
+    expect(warned.map((e) => e.type)).toEqual(['Warning']);
   });
 });

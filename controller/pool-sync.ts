@@ -1,7 +1,8 @@
 // The leader's pool side: which pool definitions the term's allocator serves (resolvePoolConfig
 // over the pool caches), each IPAddressPool's status (counters, Ready condition, and the last
 // valid spec that every replica reads after a leader change) and one Warning Event per distinct
-// pool problem. Every write is fenced by the term's CallOptions.
+// pool problem (tried again on a later pass if it could not be recorded). Every write is fenced by
+// the term's CallOptions.
 import type { EventSink } from '../shared/k8s/events.js';
 import type { Logger } from '../shared/log.js';
 import type { PoolChange } from './allocator/allocator.js';
@@ -19,6 +20,8 @@ export interface PoolSyncDeps {
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly namespace: string;
+  /** Asks for another status pass later (a pool's Warning could not be recorded: it is tried again then). */
+  readonly retryLater: () => void;
 }
 
 /** What a pool status write asks of its caller: nothing, or to try again (soon, or after a while). */
@@ -74,6 +77,12 @@ export class PoolSync {
     this.d.log.warn('invalidPool', 'pool configuration is invalid', { pool: verdict.name, kind: verdict.kind, error: problem });
     const informer = verdict.kind === 'IPAddressPool' ? this.d.informers.pools : this.d.informers.legacyPools;
     const uid = informer.get(verdict.name, this.d.namespace)?.metadata?.uid;
-    void this.d.events.event({ apiVersion: 'metallb.io/v1beta1', kind: verdict.kind, name: verdict.name, namespace: this.d.namespace, uid }, 'Warning', 'InvalidConfiguration', problem);
+    void this.d.events.event({ apiVersion: 'metallb.io/v1beta1', kind: verdict.kind, name: verdict.name, namespace: this.d.namespace, uid }, 'Warning', 'InvalidConfiguration', problem).then((outcome) => {
+      if (outcome !== 'failed' && outcome !== 'rateLimited') return;
+      // Not recorded: forgotten as reported, so a later pass of this term reports it again.
+      if (term.ended || term.poolProblems.get(key) !== problem) return;
+      term.poolProblems.delete(key);
+      this.d.retryLater();
+    });
   }
 }

@@ -3,6 +3,8 @@
 // request rate at rest with 300 Services pending (one address for 301). Figures, never pass/fail:
 // settle time after each fault kind, request rates at rest and during exhaustion, Event objects per
 // pending Service, operation and fault counts, invariant violations (with the seed to replay).
+// L2LB_FAULT_OPS_PER_ROUND sets the batch size (default 32), L2LB_FAULT_LOG_DIR keeps the
+// controllers' logs, and L2LB_FAULT_BENCH_PENDING=off skips the 300-pending phase (replays).
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { installChartRbac } from '../install/chart-rbac.js';
@@ -38,7 +40,7 @@ export async function runControllerFaultsBench(): Promise<void> {
     const saKubeconfig = readFileSync(await cp.serviceAccountKubeconfig('faults-sys', rbac.controllerServiceAccount), 'utf8');
     const run = new FaultRun(
       { info: cp, kc, installNs: 'faults-sys', appNs: 'faults-app', lbClass: 'l2lb.bench/faults', controllerKubeconfig: saKubeconfig, log, logDir: process.env['L2LB_FAULT_LOG_DIR'] },
-      { seed, durationMs: minutes * 60_000, opsPerRound: 6, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 1])) as Record<FaultKind, number> },
+      { seed, durationMs: minutes * 60_000, opsPerRound: Number(process.env['L2LB_FAULT_OPS_PER_ROUND'] ?? '32'), faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 1])) as Record<FaultKind, number> },
     );
     const r = await run.run();
     figures.push({ name: 'operations', value: r.ops, unit: 'count', target: '>= 3000 in 20 min' });

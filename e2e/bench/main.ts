@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   failover: async () => ({ run: (await import('./failover.js')).runFailoverBench }),
   realcluster: async () => ({ run: (await import('./realcluster.js')).runRealClusterBench }),
   'membership-scale': async () => ({ run: (await import('./membership-scale.js')).runMembershipScaleBench }),
+  'election-change': async () => ({ run: (await import('./election-change.js')).runElectionChangeBench }),
 };
 
 /** Benchmarks `make bench` runs only when BENCH names them. */

@@ -1,11 +1,14 @@
 // A randomized fault run, as an operator's bad day would go: two controller replicas with short
 // leases behind a TCP proxy to a restartable kube-apiserver, Service and pool operations
 // interleaved with SIGKILL/SIGTERM/SIGSTOP of the leader, API-server restarts and etcd
-// compactions, and the invariants (invariants.ts) checked at every quiescent point. Seeded: the
+// compactions, and the invariants (invariants.ts) checked at every quiescent point. Each round is
+// a batch of operations sent at once, one fault, and a quiescent check (see quiescentCheck); a
+// killed replica's replacement starts in the background, as a Deployment's would. Seeded: the
 // seed is printed first, and the same seed replays the same operations and faults (timing aside).
+// With logDir, every controller's log and the run's own timeline (run.live.log) are kept.
 // Used by the integration suite (short) and the bench (long); figures come back in the report.
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Service } from '@kubernetes/client-node';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -176,12 +179,17 @@ export class FaultRun {
 
   /** Kept for logDir only (each operation: too many for the console). */
   private trace(line: string): void {
-    this.notes.push(`${new Date().toISOString()} ${line}`);
+    const stamped = `${new Date().toISOString()} ${line}`;
+    this.notes.push(stamped);
+    if (this.env.logDir) {
+      mkdirSync(this.env.logDir, { recursive: true });
+      appendFileSync(join(this.env.logDir, 'run.live.log'), `${stamped}\n`);
+    }
   }
 
   /** The run's own log lines, timestamped, kept for logDir. */
   private note(line: string): void {
-    this.notes.push(`${new Date().toISOString()} ${line}`);
+    this.trace(line);
     this.env.log(line);
   }
 
@@ -236,16 +244,24 @@ export class FaultRun {
   private async operations(n: number): Promise<void> {
     const existing = (await this.services()).map((s) => ({ name: s.metadata!.name!, annotations: s.metadata?.annotations ?? {} }));
     const sends: (() => Promise<unknown>)[] = [];
+    // Pool edits go one after the other, in the planned order: the run's view of the pool is the last one.
+    const poolEdits: (() => Promise<unknown>)[] = [];
     let count = existing.length;
     for (let i = 0; i < n; i++) {
       const send = this.planOperation(existing, count >= (this.opts.maxServices ?? 30));
       if (send.created !== undefined) count += send.created;
-      sends.push(send.run);
+      (send.poolEdit ? poolEdits : sends).push(send.run);
     }
-    await Promise.all(sends.map((f) => f()));
+    // An operation the API server failed (overloaded, restarting) is noted, not fatal: the run's
+    // view follows what the server holds (the pool edit is re-sent so the pool matches the view).
+    const failed = (what: string) => (err: unknown): void => this.trace(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    const editInOrder = async (): Promise<void> => {
+      for (const e of poolEdits) await e().catch(async (err: unknown) => (failed('pool edit')(err), await sleep(1_000), await e().catch(failed('pool edit, again'))));
+    };
+    await Promise.all([...sends.map((f) => f().catch(failed('operation'))), editInOrder()]);
   }
 
-  private planOperation(existing: { name: string; annotations: Record<string, string> }[], tooMany: boolean): { run: () => Promise<unknown>; created?: number } {
+  private planOperation(existing: { name: string; annotations: Record<string, string> }[], tooMany: boolean): { run: () => Promise<unknown>; created?: number; poolEdit?: boolean } {
     const op = this.rng.weighted(tooMany ? { create: 0, createShared: 0, delete: 3, repool: 1, poolEdit: 1 } : { create: 4, createShared: 1, delete: 2, repool: 1, poolEdit: 1 });
     this.report.ops++;
     this.trace(`op ${op}`);
@@ -284,7 +300,7 @@ export class FaultRun {
         // Every Service holding an address of pool b may move (shrunk away), and any may gain one.
         this.everythingChanged = true;
         const addresses = POOLS['b']![shape];
-        return { run: () => this.custom.patchNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name: 'b', body: [{ op: 'replace', path: '/spec/addresses', value: addresses }] }) };
+        return { poolEdit: true, run: () => this.custom.patchNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name: 'b', body: [{ op: 'replace', path: '/spec/addresses', value: addresses }] }) };
       }
     }
   }
@@ -320,9 +336,12 @@ export class FaultRun {
       case 'apiRestart': {
         await this.replica?.stop();
         this.proxy!.cut();
-        this.replica = await startApiServerReplica(this.env.info);
-        this.proxy!.retarget({ host: '127.0.0.1', port: Number(new URL(this.replica.server).port) });
-        this.proxy!.restore();
+        // Clients come back as soon as the new server runs, as they would to a restarted one on
+        // the same address: refused connections, then answers while it still loads (RBAC: 403s).
+        this.replica = await startApiServerReplica(this.env.info, [], 30_000, 2, (server) => {
+          this.proxy!.retarget({ host: '127.0.0.1', port: Number(new URL(server).port) });
+          this.proxy!.restore();
+        });
         break;
       }
       case 'compaction': {

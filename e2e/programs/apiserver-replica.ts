@@ -32,12 +32,13 @@ function pkiIn(dir: string): Pki {
 }
 
 /**
- * Starts a second kube-apiserver on the test control plane's etcd. Once (in a fresh-clone CI run)
+ * Starts a second kube-apiserver on the test control plane's etcd; `starting` is told its URL as
+ * soon as the process runs, before it is ready. Once (in a fresh-clone CI run)
  * a replica never became ready within 60 s while every other start took ~3 s; the cause is
  * unknown (its log went with the run). So a start that is not ready in time is stopped and tried
  * once more on a new port, and the failing readiness checks are part of the error.
  */
-export async function startApiServerReplica(info: TestenvInfo, extraArgs: readonly string[] = [], timeoutMs = 30_000, attempts = 2): Promise<ApiServerReplica> {
+export async function startApiServerReplica(info: TestenvInfo, extraArgs: readonly string[] = [], timeoutMs = 30_000, attempts = 2, starting?: (server: string) => void): Promise<ApiServerReplica> {
   const pki = pkiIn(info.dir);
   const [ca, cert, key] = await Promise.all([readFile(pki.ca.cert, 'utf8'), readFile(pki.admin.cert, 'utf8'), readFile(pki.admin.key, 'utf8')]);
   for (let attempt = 1; ; attempt++) {
@@ -46,6 +47,9 @@ export async function startApiServerReplica(info: TestenvInfo, extraArgs: readon
     const args = [...apiServerArgs({ etcdUrl: info.etcdUrl, bindAddress: '127.0.0.1', port, pki, certDir: join(info.dir, `apiserver-replica-${port}-certs`) }), ...extraArgs];
     const log = join(info.dir, `kube-apiserver-replica-${port}.log`);
     const proc = startProcess('kube-apiserver-replica', findTools().KUBE_APISERVER, args, log);
+    // Before it is ready: a caller that sends clients at once sees what clients of a restarted API
+    // server see (refused connections, then answers while it still loads, e.g. RBAC).
+    starting?.(server);
     try {
       await waitFor('kube-apiserver replica', async () => (await httpsGet(`${server}/readyz`, { ca, cert, key })).status === 200, { timeoutMs, proc, intervalMs: 100 });
       return { server, proc, stop: () => proc.stop(5000) };
