@@ -376,7 +376,7 @@ export class FaultRun {
   private async requestsSent(): Promise<number> {
     let total = 0;
     for (const c of this.controllers) {
-      const text = await (await fetch(`http://127.0.0.1:${c.metricsPort}/metrics`)).text().catch(() => '');
+      const text = await fetch(`http://127.0.0.1:${c.metricsPort}/metrics`).then((r) => r.text()).catch(() => ''); // a replacement not listening yet counts 0
       for (const method of ['GET', 'POST', 'PUT', 'DELETE']) total += metricValue(text, 'l2lb_k8s_requests_sent', { method }) ?? 0;
     }
     return total;
