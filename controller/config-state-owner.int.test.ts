@@ -10,13 +10,7 @@ import type { ConfigurationState } from '../shared/config-state/status.js';
 
 const f = new ControllerFixture('cfgowner');
 
-async function state(): Promise<ConfigurationState | undefined> {
-  try {
-    return (await f.custom.getNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: f.installNs, plural: 'configurationstates', name: 'controller' })) as ConfigurationState;
-  } catch {
-    return undefined;
-  }
-}
+const state = (): Promise<ConfigurationState | undefined> => f.controllerConfigurationState();
 
 const owners = async (): Promise<string[] | undefined> => (await state())?.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}/${o.uid}`);
 

@@ -15,13 +15,7 @@ let metricsPort: number;
 const group = 'metallb.io';
 const version = 'v1beta1';
 
-async function state(): Promise<ConfigurationState | undefined> {
-  try {
-    return (await f.custom.getNamespacedCustomObject({ group, version, namespace: f.installNs, plural: 'configurationstates', name: 'controller' })) as ConfigurationState;
-  } catch {
-    return undefined;
-  }
-}
+const state = (): Promise<ConfigurationState | undefined> => f.controllerConfigurationState();
 
 async function waitForResult(result: string, summary: RegExp): Promise<ConfigurationState> {
   let last: ConfigurationState | undefined;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { IPAddressPool, IPAddressPoolSpec } from '../../shared/api/types.js';
+import type { ConfigurationState } from '../../shared/config-state/status.js';
 import { installChartRbac, type ChartRbac } from '../install/chart-rbac.js';
 import { testenvFromJest } from '../testenv/jest-info.js';
 import { freePort } from '../testenv/ports.js';
@@ -119,6 +120,15 @@ export class ControllerFixture {
 
   async getPool(name: string): Promise<IPAddressPool> {
     return (await this.custom.getNamespacedCustomObject({ group, version, namespace: this.installNs, plural: 'ipaddresspools', name })) as IPAddressPool;
+  }
+
+  /** The controller's ConfigurationState, or undefined while there is none. */
+  async controllerConfigurationState(): Promise<ConfigurationState | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ group, version, namespace: this.installNs, plural: 'configurationstates', name: 'controller' })) as ConfigurationState;
+    } catch {
+      return undefined;
+    }
   }
 
   async deletePool(name: string): Promise<void> {
