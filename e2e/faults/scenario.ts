@@ -2,9 +2,13 @@
 // leases behind a TCP proxy to a restartable kube-apiserver, Service and pool operations
 // interleaved with SIGKILL/SIGTERM/SIGSTOP of the leader, API-server restarts and etcd
 // compactions, and the invariants (invariants.ts) checked at every quiescent point. Each round is
-// a batch of operations sent at once, one fault, and a quiescent check (see quiescentCheck); a
-// killed replica's replacement starts in the background, as a Deployment's would. Seeded: the
-// seed is printed first, and the same seed replays the same operations and faults (timing aside).
+// a batch of operations sent at once with one to a few faults of distinct kinds (deck.ts: every
+// kind in turn) injected while the batch is in flight, then a quiescent check (see
+// quiescentCheck). Faults of one round overlap: the process faults hit the leader of their moment
+// one after the other (a second one meets the replica that took over), the API-side faults run
+// alongside. A killed replica's replacement starts in the background, as a Deployment's would.
+// Seeded: the seed is printed first, and the same seed replays the same operations and faults
+// (timing aside): a round's operations and faults are all drawn before any is sent.
 // With logDir, every controller's log and the run's own timeline (run.live.log) are kept.
 // Used by the integration suite (short) and the bench (long); figures come back in the report.
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Service } from '@kubernetes/client-node';
@@ -20,10 +24,13 @@ import type { TestenvInfo } from '../testenv/jest-info.js';
 import { freePort } from '../testenv/ports.js';
 import { sleep } from '../testenv/wait.js';
 import { checkAddresses, checkPending, checkSingleWriter, checkStable, type LeaseVersion, type PoolView, type ServiceView, type WriteRecord } from './invariants.js';
+import { FaultDeck } from './deck.js';
 import { Rng } from './rng.js';
 
 export type FaultKind = 'sigkill' | 'sigterm' | 'sigstop' | 'apiRestart' | 'compaction';
 export const FAULT_KINDS: readonly FaultKind[] = ['sigkill', 'sigterm', 'sigstop', 'apiRestart', 'compaction'];
+/** Faults aimed at the leader's process: one after the other within a round. */
+const PROCESS_FAULTS: ReadonlySet<FaultKind> = new Set(['sigkill', 'sigterm', 'sigstop']);
 
 export interface FaultEnv {
   readonly info: TestenvInfo;
@@ -43,9 +50,12 @@ export interface FaultRunOptions {
   readonly seed: number;
   /** Stop starting rounds after this long. */
   readonly durationMs: number;
-  /** Operations between two faults (each round: ops, one fault, a quiescent check). */
+  /** Operations per round (each round: a batch of operations with its faults, then a quiescent check). */
   readonly opsPerRound: number;
-  readonly faults: Readonly<Record<FaultKind, number>>;
+  /** Faults per round at most; each round draws 1..max of distinct kinds (see FaultDeck). */
+  readonly maxFaultsPerRound: number;
+  /** Keep starting rounds past durationMs until every kind was injected this often. */
+  readonly minFaultsEach?: number;
   /** How long a quiescent point may take to settle before it counts as a violation. */
   readonly settleTimeoutMs?: number;
   /** Services kept at most (deletions win above it). */
@@ -56,8 +66,19 @@ export interface FaultRunReport {
   readonly seed: number;
   ops: number;
   rounds: number;
+  /** Faults injected (a process fault that found no leader to hit within the wait is not one). */
   readonly faults: Record<FaultKind, number>;
-  readonly settleMs: Record<FaultKind | 'none', number[]>;
+  /** Process faults not injected: no leader to hit (counted apart, never as a fault). */
+  skipped: number;
+  /**
+   * Per fault: from the moment it was over to the start of the round's stable window (so a fault
+   * of a round with several carries whatever the others of its round cost after it).
+   */
+  readonly settleMs: Record<FaultKind, number[]>;
+  /** The same, from rounds where the fault was the only one. */
+  readonly settleAloneMs: Record<FaultKind, number[]>;
+  /** Where a round's time goes, per round (see round). */
+  readonly phaseMs: { readonly plan: number[]; readonly operations: number[]; readonly faults: number[]; readonly settle: number[]; readonly stable: number[]; readonly round: number[] };
   readonly violations: string[];
   /** Controller API requests per second at quiescent points, split by whether some Service was pending. */
   readonly requestRateAtRest: number[];
@@ -79,9 +100,34 @@ interface Replica {
   readonly metricsPort: number;
 }
 
+/** One fault of a round, drawn before the round starts. */
+interface PlannedFault {
+  readonly kind: FaultKind;
+  /** After the round's batch was sent (process faults: after the previous process fault). */
+  readonly delayMs: number;
+  /** sigstop: how long the leader stays frozen, and the operations sent meanwhile. */
+  readonly freezeMs: number;
+  readonly freezeOps: PlannedOperation[];
+}
+
+interface PlannedOperation {
+  readonly run: () => Promise<unknown>;
+  readonly created?: number;
+  readonly poolEdit?: boolean;
+}
+
+interface InjectedFault {
+  readonly kind: FaultKind;
+  /** When the fault was over (a restarted API server ready, a frozen leader resumed, ...). */
+  readonly end: number;
+}
+
+type ServiceRef = { name: string; annotations: Record<string, string> };
+
 export class FaultRun {
   readonly report: FaultRunReport;
   private readonly rng: Rng;
+  private readonly deck: FaultDeck<FaultKind>;
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly dir = mkdtempSync(join(tmpdir(), 'l2lb-faults-'));
@@ -106,12 +152,14 @@ export class FaultRun {
     private readonly opts: FaultRunOptions,
   ) {
     this.rng = new Rng(opts.seed);
+    this.deck = new FaultDeck(FAULT_KINDS, this.rng);
     this.core = env.kc.makeApiClient(CoreV1Api);
     this.custom = env.kc.makeApiClient(CustomObjectsApi);
     const zero = (): Record<FaultKind, number> => ({ sigkill: 0, sigterm: 0, sigstop: 0, apiRestart: 0, compaction: 0 });
+    const lists = (): Record<FaultKind, number[]> => ({ sigkill: [], sigterm: [], sigstop: [], apiRestart: [], compaction: [] });
     this.report = {
-      seed: opts.seed, ops: 0, rounds: 0, faults: zero(),
-      settleMs: { sigkill: [], sigterm: [], sigstop: [], apiRestart: [], compaction: [], none: [] },
+      seed: opts.seed, ops: 0, rounds: 0, faults: zero(), skipped: 0, settleMs: lists(), settleAloneMs: lists(),
+      phaseMs: { plan: [], operations: [], faults: [], settle: [], stable: [], round: [] },
       violations: [], requestRateAtRest: [], requestRateExhausted: [], eventsPerPending: 0, writesChecked: 0,
     };
   }
@@ -121,13 +169,8 @@ export class FaultRun {
     try {
       await this.setUp();
       const end = Date.now() + this.opts.durationMs;
-      while (Date.now() < end) {
-        await this.operations(this.opts.opsPerRound);
-        const kind = this.rng.weighted({ ...this.opts.faults, none: 1 } as Record<FaultKind | 'none', number>);
-        const faultEnd = kind === 'none' ? Date.now() : await this.fault(kind);
-        await this.quiescentCheck(kind, faultEnd);
-        this.report.rounds++;
-      }
+      const owed = (): boolean => FAULT_KINDS.some((k) => this.report.faults[k] < (this.opts.minFaultsEach ?? 0));
+      while (Date.now() < end || owed()) await this.round();
       await this.finalChecks();
     } finally {
       await this.tearDown();
@@ -237,33 +280,47 @@ export class FaultRun {
     return (await this.core.listNamespacedService({ namespace: this.env.appNs })).items;
   }
 
-  /**
-   * One batch: `n` operations drawn from the seeded RNG against one listing (so a seed replays the
-   * same batch whatever the timing), then sent at once, as a busy cluster's clients would.
-   */
-  private async operations(n: number): Promise<void> {
-    const existing = (await this.services()).map((s) => ({ name: s.metadata!.name!, annotations: s.metadata?.annotations ?? {} }));
-    const sends: (() => Promise<unknown>)[] = [];
-    // Pool edits go one after the other, in the planned order: the run's view of the pool is the last one.
-    const poolEdits: (() => Promise<unknown>)[] = [];
-    let count = existing.length;
-    for (let i = 0; i < n; i++) {
-      const send = this.planOperation(existing, count >= (this.opts.maxServices ?? 30));
-      if (send.created !== undefined) count += send.created;
-      (send.poolEdit ? poolEdits : sends).push(send.run);
-    }
-    // An operation the API server failed (overloaded, restarting) is noted, not fatal: the run's
-    // view follows what the server holds (the pool edit is re-sent so the pool matches the view).
-    const failed = (what: string) => (err: unknown): void => this.trace(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
-    const editInOrder = async (): Promise<void> => {
-      for (const e of poolEdits) await e().catch(async (err: unknown) => (failed('pool edit')(err), await sleep(1_000), await e().catch(failed('pool edit, again'))));
-    };
-    await Promise.all([...sends.map((f) => f().catch(failed('operation'))), editInOrder()]);
+  private async existing(): Promise<ServiceRef[]> {
+    return (await this.services()).map((s) => ({ name: s.metadata!.name!, annotations: s.metadata?.annotations ?? {} }));
   }
 
-  private planOperation(existing: { name: string; annotations: Record<string, string> }[], tooMany: boolean): { run: () => Promise<unknown>; created?: number; poolEdit?: boolean } {
+  /**
+   * `n` operations drawn from the seeded RNG against one listing (so a seed replays the same batch
+   * whatever the timing); `existing` is shared by the batches of a round, so none deletes twice.
+   */
+  private planBatch(existing: ServiceRef[], n: number): PlannedOperation[] {
+    let count = existing.length;
+    const planned: PlannedOperation[] = [];
+    for (let i = 0; i < n; i++) {
+      const op = this.planOperation(existing, count >= (this.opts.maxServices ?? 30));
+      if (op.created !== undefined) count += op.created;
+      planned.push(op);
+    }
+    return planned;
+  }
+
+  /**
+   * Sends a batch at once, as a busy cluster's clients would. An operation the API server failed
+   * (overloaded) is noted, not fatal: the checks read what the server holds. Pool edits go one
+   * after the other, in the planned order, each tried until the server takes it (or noted).
+   */
+  private async sendBatch(batch: readonly PlannedOperation[]): Promise<void> {
+    this.report.ops += batch.length;
+    const failed = (what: string) => (err: unknown): void => this.trace(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    const editInOrder = async (): Promise<void> => {
+      for (const e of batch.filter((o) => o.poolEdit)) {
+        for (let attempt = 1; ; attempt++) {
+          const ok = await e.run().then(() => true, (err: unknown) => (failed(`pool edit (attempt ${attempt})`)(err), false));
+          if (ok || attempt === 5) break;
+          await sleep(1_000);
+        }
+      }
+    };
+    await Promise.all([...batch.filter((o) => !o.poolEdit).map((o) => o.run().catch(failed('operation'))), editInOrder()]);
+  }
+
+  private planOperation(existing: ServiceRef[], tooMany: boolean): PlannedOperation {
     const op = this.rng.weighted(tooMany ? { create: 0, createShared: 0, delete: 3, repool: 1, poolEdit: 1 } : { create: 4, createShared: 1, delete: 2, repool: 1, poolEdit: 1 });
-    this.report.ops++;
     this.trace(`op ${op}`);
     const spec = (port: number): V1Service['spec'] => ({ type: 'LoadBalancer', loadBalancerClass: this.env.lbClass, allocateLoadBalancerNodePorts: false, ports: [{ port, protocol: 'TCP' }] });
     const create = (name: string, annotations: Record<string, string>, port: number) => (): Promise<unknown> => this.core.createNamespacedService({ namespace: this.env.appNs, body: { metadata: { name, annotations }, spec: spec(port) } });
@@ -305,43 +362,122 @@ export class FaultRun {
     }
   }
 
-  // ---- faults ---------------------------------------------------------------------------------
+  // ---- rounds and faults ----------------------------------------------------------------------
+
+  /**
+   * One round: its faults drawn from the deck and its operations from the RNG, the batch sent with
+   * the faults injected while it is in flight, then a quiescent check. The time of each phase is
+   * kept (report.phaseMs) and traced: plan, operations, faults, settle (the end of the last fault
+   * to the start of the stable window), stable (the window and the checks after it).
+   */
+  private async round(): Promise<void> {
+    const t0 = Date.now();
+    const kinds = this.deck.nextRound(this.opts.maxFaultsPerRound);
+    const existing = await this.existing();
+    const batch = this.planBatch(existing, this.opts.opsPerRound);
+    const plan = kinds.map((kind): PlannedFault => {
+      const sigstop = kind === 'sigstop';
+      // A freeze past the Lease (3 s): the other replica takes over while this one is frozen.
+      return { kind, delayMs: this.rng.int(500), freezeMs: sigstop ? 3_500 + this.rng.int(2_000) : 0, freezeOps: sigstop ? this.planBatch(existing, 2) : [] };
+    });
+    const t1 = Date.now();
+    this.note(`round ${this.report.rounds}: faults ${kinds.join('+')}`);
+    let opsEnd = t1;
+    const [, injected] = await Promise.all([this.sendBatch(batch).then(() => void (opsEnd = Date.now())), this.inject(plan)]);
+    const t2 = Date.now();
+    const stableSince = await this.quiescentCheck(injected);
+    const t3 = Date.now();
+    const ph = this.report.phaseMs;
+    const lastFault = Math.max(t1, ...injected.map((f) => f.end));
+    ph.plan.push(t1 - t0);
+    ph.operations.push(opsEnd - t1);
+    ph.faults.push(lastFault - t1);
+    if (stableSince !== undefined) {
+      ph.settle.push(stableSince - t2);
+      ph.stable.push(t3 - stableSince);
+    }
+    ph.round.push(t3 - t0);
+    this.trace(`round ${this.report.rounds} phases: plan ${t1 - t0} ms, operations ${opsEnd - t1} ms, faults ${lastFault - t1} ms (${injected.map((f) => `${f.kind} ${f.end - t1}`).join(', ')}), settle ${stableSince === undefined ? 'none' : stableSince - t2} ms, stable+check ${stableSince === undefined ? 'none' : t3 - stableSince} ms`);
+    this.report.rounds++;
+  }
+
+  /** The round's faults: process faults one after the other, API-side faults alongside them. */
+  private async inject(plan: readonly PlannedFault[]): Promise<InjectedFault[]> {
+    const processChain = async (): Promise<InjectedFault[]> => {
+      const done: InjectedFault[] = [];
+      for (const f of plan.filter((x) => PROCESS_FAULTS.has(x.kind))) {
+        await sleep(f.delayMs);
+        const r = await this.fault(f);
+        if (r) done.push(r);
+      }
+      return done;
+    };
+    const apiSide = plan.filter((x) => !PROCESS_FAULTS.has(x.kind)).map(async (f) => (await sleep(f.delayMs), await this.fault(f)));
+    const all = await Promise.all([processChain(), ...apiSide]);
+    return all.flat().filter((f): f is InjectedFault => f !== undefined);
+  }
+
+  /** A replica that holds the Lease, waited for (a second process fault meets the one that took over). */
+  private async awaitLeader(timeoutMs: number): Promise<number | undefined> {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
+      const li = await this.leaderIndex();
+      if (li !== undefined) return li;
+    }
+    return undefined;
+  }
 
   /** Injects one fault; resolves when the fault itself is over (the system may still be settling). */
-  private async fault(kind: FaultKind): Promise<number> {
+  private async fault(f: PlannedFault): Promise<InjectedFault | undefined> {
+    const { kind } = f;
+    let li: number | undefined;
+    if (PROCESS_FAULTS.has(kind)) {
+      li = await this.awaitLeader(30_000);
+      if (li === undefined) {
+        this.report.skipped++;
+        this.note(`fault ${kind} (round ${this.report.rounds}) skipped: no leader to hit within 30 s`);
+        return undefined;
+      }
+    }
     this.report.faults[kind]++;
     this.note(`fault ${kind} (round ${this.report.rounds})`);
-    const li = await this.leaderIndex();
     switch (kind) {
       case 'sigkill':
       case 'sigterm': {
-        if (li === undefined) break;
-        const old = this.controllers[li]!;
+        const old = this.controllers[li!]!;
         await old.proc.stop(kind === 'sigkill' ? 'SIGKILL' : 'SIGTERM');
         this.retired.push(old.proc);
-        this.controllers[li] = await this.startController(false);
+        this.controllers[li!] = await this.startController(false);
         break;
       }
       case 'sigstop': {
-        if (li === undefined) break;
-        const pid = this.controllers[li]!.proc.pid!;
+        const pid = this.controllers[li!]!.proc.pid!;
         process.kill(pid, 'SIGSTOP');
-        // Past the Lease: the other replica takes over while this one is frozen.
-        await sleep(4_000 + this.rng.int(2_000));
+        await sleep(f.freezeMs);
         // Operations during the freeze: buffered in the frozen leader's watches.
-        await this.operations(2);
+        await this.sendBatch(f.freezeOps);
         process.kill(pid, 'SIGCONT');
         break;
       }
       case 'apiRestart': {
-        await this.replica?.stop();
+        // The old server gets SIGTERM and a second of terminating with its clients still on it;
+        // then their connections are cut (new ones held) and the new server starts while the old
+        // one finishes stopping (it takes its whole 5 s grace here, time that tests nothing).
+        const t0 = Date.now();
+        const stopping = this.replica?.stop() ?? Promise.resolve();
+        await Promise.race([stopping, sleep(1_000)]);
         this.proxy!.cut();
+        const t1 = Date.now();
         // Clients come back as soon as the new server runs, as they would to a restarted one on
         // the same address: refused connections, then answers while it still loads (RBAC: 403s).
-        this.replica = await startApiServerReplica(this.env.info, [], 30_000, 2, (server) => {
-          this.proxy!.retarget({ host: '127.0.0.1', port: Number(new URL(server).port) });
-          this.proxy!.restore();
-        });
+        const [replica] = await Promise.all([
+          startApiServerReplica(this.env.info, [], 30_000, 2, (server) => {
+            this.proxy!.retarget({ host: '127.0.0.1', port: Number(new URL(server).port) });
+            this.proxy!.restore();
+          }),
+          stopping,
+        ]);
+        this.replica = replica;
+        this.trace(`apiRestart: clients cut ${t1 - t0} ms after SIGTERM, new server ready ${Date.now() - t1} ms later`);
         break;
       }
       case 'compaction': {
@@ -351,7 +487,7 @@ export class FaultRun {
         break;
       }
     }
-    return Date.now();
+    return { kind, end: Date.now() };
   }
 
   // ---- checks ---------------------------------------------------------------------------------
@@ -369,7 +505,11 @@ export class FaultRun {
       pool: s.metadata?.annotations?.['metallb.io/address-pool'],
       warnings: warnings.get(s.metadata!.name!) ?? [],
     }));
-    const pools = Object.keys(POOLS).map((name): PoolView => ({ name, addresses: POOLS[name]![this.poolShape[name]!]! }));
+    // The pools as the server holds them (an edit the server never took is not the controller's to follow).
+    const pools = await Promise.all(Object.keys(POOLS).map(async (name): Promise<PoolView> => {
+      const pool = (await this.custom.getNamespacedCustomObject({ ...group, namespace: this.env.installNs, plural: 'ipaddresspools', name })) as { spec?: { addresses?: string[] } };
+      return { name, addresses: pool.spec?.addresses ?? [] };
+    }));
     return { services, pools };
   }
 
@@ -407,9 +547,12 @@ export class FaultRun {
    * Service carries its Warning. Warnings are part of it because the controller emits one only
    * after a refusal outlived its grace period and writes it asynchronously (with retries): a
    * check at a fixed moment after the addresses settled raced that, not the controller's promise.
-   * A Warning that never comes fails the check as "did not settle", naming the Service.
+   * A Warning that never comes fails the check as "did not settle", naming the Service. Each of
+   * the round's faults gets its settle time (from its end to the stable window's start); returns
+   * that start, or undefined when the round did not settle.
    */
-  private async quiescentCheck(kind: FaultKind | 'none', faultEnd: number): Promise<void> {
+  private async quiescentCheck(injected: readonly InjectedFault[]): Promise<number | undefined> {
+    const kind = injected.map((f) => f.kind).join('+') || 'no fault';
     const timeout = this.opts.settleTimeoutMs ?? 60_000;
     let previous = '';
     let stable: { since: number; requests: number } | undefined;
@@ -437,14 +580,21 @@ export class FaultRun {
     }
     if (!last || !settled) {
       this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
-      if (!last) return;
-    } else this.report.settleMs[kind].push(Math.max(0, stable!.since - faultEnd));
+      if (!last) return undefined;
+    } else {
+      for (const f of injected) {
+        const ms = Math.max(0, stable!.since - f.end);
+        this.report.settleMs[f.kind].push(ms);
+        if (injected.length === 1) this.report.settleAloneMs[f.kind].push(ms);
+      }
+    }
     const changed = this.everythingChanged ? new Set(last.services.map((x) => x.name)) : this.changed;
     const problems = [...checkAddresses(last.services, last.pools), ...checkStable(this.lastIps, last.services, changed), ...checkPending(last.services, last.pools)];
     for (const p of problems) this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): ${p}`);
     this.lastIps = new Map(last.services.map((x) => [x.name, [...x.ips].sort().join(',')]));
     this.changed = new Set();
     this.everythingChanged = false;
+    return settled ? stable!.since : undefined;
   }
 
   private async finalChecks(): Promise<void> {
