@@ -114,6 +114,8 @@ interface PlannedOperation {
   readonly run: () => Promise<unknown>;
   readonly created?: number;
   readonly poolEdit?: boolean;
+  /** Nothing to do (a delete or repool with no Service left): not counted as an operation. */
+  readonly nothing?: boolean;
 }
 
 interface InjectedFault {
@@ -305,7 +307,7 @@ export class FaultRun {
    * after the other, in the planned order, each tried until the server takes it (or noted).
    */
   private async sendBatch(batch: readonly PlannedOperation[]): Promise<void> {
-    this.report.ops += batch.length;
+    this.report.ops += batch.filter((o) => !o.nothing).length;
     const failed = (what: string) => (err: unknown): void => this.trace(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
     const editInOrder = async (): Promise<void> => {
       for (const e of batch.filter((o) => o.poolEdit)) {
@@ -336,13 +338,13 @@ export class FaultRun {
         return { run: async () => (await x(), await y()), created: 2 };
       }
       case 'delete': {
-        if (existing.length === 0) return { run: async () => undefined };
+        if (existing.length === 0) return { run: async () => undefined, nothing: true };
         const [victim] = existing.splice(this.rng.int(existing.length), 1);
         this.trace(`delete ${victim!.name}`);
         return { run: () => this.core.deleteNamespacedService({ name: victim!.name, namespace: this.env.appNs }).catch(() => undefined), created: -1 };
       }
       case 'repool': {
-        if (existing.length === 0) return { run: async () => undefined };
+        if (existing.length === 0) return { run: async () => undefined, nothing: true };
         const s = this.rng.pick(existing);
         const pool = this.rng.pick(['a', 'b']);
         this.changed.add(s.name);
@@ -470,7 +472,9 @@ export class FaultRun {
         // Clients come back as soon as the new server runs, as they would to a restarted one on
         // the same address: refused connections, then answers while it still loads (RBAC: 403s).
         const [replica] = await Promise.all([
-          startApiServerReplica(this.env.info, [], 30_000, 2, (server) => {
+          // Up to three starts of a minute each: a loaded machine has taken 17 s, and a run that
+          // ends on a server that never came up reports nothing.
+          startApiServerReplica(this.env.info, [], 60_000, 3, (server) => {
             this.proxy!.retarget({ host: '127.0.0.1', port: Number(new URL(server).port) });
             this.proxy!.restore();
           }),
