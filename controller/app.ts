@@ -202,15 +202,25 @@ export class Controller {
     this.schedulePoolStatus();
     // How long a takeover takes to converge, and whether it changed anything: a converged cluster
     // must cost no writes (restart safety, and no write storm against the API server).
-    void this.queue.idle().then(() => {
-      if (this.term !== term || !term.current) return;
-      log.info('resyncDone', 'every Service reconciled after taking the lead', {
-        services: services.length,
-        adopted,
-        writes: this.services.statusWrites - writesBefore,
-        ms: Math.round(performance.now() - started),
+    // An idle queue while the term has lapsed for a moment (a renewal late, the step-down timer
+    // not run yet) is no report either way: look again shortly, for as long as the term lasts.
+    // Reporting only at the first idle lost the report for good when that moment was a lapse.
+    const reportWhenDone = (): void => {
+      void this.queue.idle().then(() => {
+        if (this.term !== term || term.ended) return;
+        if (!term.current) {
+          setTimeout(reportWhenDone, 200);
+          return;
+        }
+        log.info('resyncDone', 'every Service reconciled after taking the lead', {
+          services: services.length,
+          adopted,
+          writes: this.services.statusWrites - writesBefore,
+          ms: Math.round(performance.now() - started),
+        });
       });
-    });
+    };
+    reportWhenDone();
   }
 
   /** Ends the term: in-flight writes are aborted, and everything derived in it is dropped. */

@@ -562,16 +562,21 @@ export class FaultRun {
     let stable: { since: number; requests: number } | undefined;
     let settled = false;
     let last: { services: ServiceView[]; pools: PoolView[] } | undefined;
+    /** Why the latest poll was not calm, for a round that does not settle. */
+    let why = 'no poll yet';
     for (const deadline = Date.now() + timeout; Date.now() < deadline && !settled; ) {
       await sleep(250);
       const li = await this.leaderIndex();
       if (li === undefined || !this.serving(this.controllers[li]!.proc)) {
+        why = li === undefined ? 'no running replica holds the Lease' : `the Lease holder (replica ${li}) is not serving: no resyncDone since its election, or an informer failing`;
         stable = undefined;
         continue;
       }
       last = await this.views();
       const snapshot = JSON.stringify(last.services.map((s) => [s.name, s.ips]));
-      const calm = checkPending(last.services, last.pools).length === 0;
+      const pendingProblems = checkPending(last.services, last.pools);
+      const calm = pendingProblems.length === 0;
+      why = !calm ? pendingProblems.join('; ') : snapshot !== previous ? 'addresses changed' : 'stable window not over';
       if (snapshot !== previous || !calm) stable = undefined;
       else if (!stable) stable = { since: Date.now(), requests: await this.requestsSent() };
       previous = snapshot;
@@ -583,7 +588,7 @@ export class FaultRun {
       }
     }
     if (!last || !settled) {
-      this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms`);
+      this.violation(`round ${this.report.rounds} (${kind}, seed ${this.opts.seed}): did not settle within ${timeout} ms (last seen: ${why})`);
       if (!last) return undefined;
     } else {
       for (const f of injected) {
