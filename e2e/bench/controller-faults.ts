@@ -3,8 +3,9 @@
 // request rate at rest with 300 Services pending (one address for 301). Figures, never pass/fail:
 // settle time after each fault kind, request rates at rest and during exhaustion, Event objects per
 // pending Service, operation and fault counts, invariant violations (with the seed to replay).
-// L2LB_FAULT_OPS_PER_ROUND sets the batch size (default 48), L2LB_FAULT_MAX_PER_ROUND the most
-// faults one round overlaps (default 5), L2LB_FAULT_LOG_DIR keeps the controllers' logs, and
+// L2LB_FAULT_OPS_PER_ROUND sets the batch size (default 64), L2LB_FAULT_MIN_PER_ROUND and
+// L2LB_FAULT_MAX_PER_ROUND how many faults one round overlaps (default 3 to 5), L2LB_FAULT_LOG_DIR
+// keeps the controllers' logs, and
 // L2LB_FAULT_BENCH_PENDING=off skips the 300-pending phase (replays).
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ export async function runControllerFaultsBench(): Promise<void> {
     const saKubeconfig = readFileSync(await cp.serviceAccountKubeconfig('faults-sys', rbac.controllerServiceAccount), 'utf8');
     const run = new FaultRun(
       { info: cp, kc, installNs: 'faults-sys', appNs: 'faults-app', lbClass: 'l2lb.bench/faults', controllerKubeconfig: saKubeconfig, log, logDir: process.env['L2LB_FAULT_LOG_DIR'] },
-      { seed, durationMs: minutes * 60_000, opsPerRound: Number(process.env['L2LB_FAULT_OPS_PER_ROUND'] ?? '48'), maxFaultsPerRound: Number(process.env['L2LB_FAULT_MAX_PER_ROUND'] ?? '5') },
+      { seed, durationMs: minutes * 60_000, opsPerRound: Number(process.env['L2LB_FAULT_OPS_PER_ROUND'] ?? '64'), maxFaultsPerRound: Number(process.env['L2LB_FAULT_MAX_PER_ROUND'] ?? '5'), minFaultsPerRound: Number(process.env['L2LB_FAULT_MIN_PER_ROUND'] ?? '3') },
     );
     const r = await run.run();
     figures.push({ name: 'operations', value: r.ops, unit: 'count', target: '>= 3000 in 20 min' });
@@ -64,12 +65,18 @@ export async function runControllerFaultsBench(): Promise<void> {
     }
     const med = (xs: readonly number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
     for (const [phase, xs] of Object.entries(r.phaseMs)) figures.push({ name: `round phase ${phase}: median`, value: med(xs), unit: 'ms' });
-    figures.push({ name: 'API requests/s at rest (both replicas, median of checks)', value: med(r.requestRateAtRest), unit: 'req/s' });
-    figures.push({ name: 'API requests/s at rest while some Service is pending (median)', value: med(r.requestRateExhausted), unit: 'req/s' });
+    const rates: [string, readonly number[]][] = [
+      ['API requests/s at rest, no Service pending (both replicas, median of checks)', r.requestRateAtRest],
+      ['API requests/s at rest while some Service is pending (exhaustion; median of checks)', r.requestRateExhausted],
+    ];
+    for (const [name, xs] of rates) {
+      if (xs.length > 0) figures.push({ name: `${name}, ${xs.length} checks`, value: med(xs), unit: 'req/s' });
+      else notes.push(`${name}: no quiescent point of that kind in this run`);
+    }
     figures.push({ name: 'Event objects per pending Service (end of run)', value: r.eventsPerPending, unit: 'events' });
     notes.push(
-      `${r.rounds} rounds of ${process.env['L2LB_FAULT_OPS_PER_ROUND'] ?? '48'} operations each (plus 2 during each SIGSTOP), faults injected while the batch is in flight`,
-      'settle after a fault: from the moment it was over to the start of its round\'s stable window (addresses unchanged for 2 s, a serving leader, no Service waiting with space, every refusal warned); a round overlaps 1 to L2LB_FAULT_MAX_PER_ROUND faults of distinct kinds (every kind in turn, each cycle shuffled; process faults one after the other, each on the leader of its moment), so "settle after X" includes what the others of its round cost after X, and the "alone" figure isolates it',
+      `${r.rounds} rounds of ${process.env['L2LB_FAULT_OPS_PER_ROUND'] ?? '64'} operations each (plus 2 during each SIGSTOP), faults injected while the batch is in flight`,
+      'settle after a fault: from the moment it was over to the start of its round\'s stable window (addresses unchanged for 2 s, a serving leader, no Service waiting with space, every refusal warned); a round overlaps L2LB_FAULT_MIN_PER_ROUND to L2LB_FAULT_MAX_PER_ROUND faults of distinct kinds (every kind in turn, each cycle shuffled; process faults one after the other, each on the leader of its moment), so "settle after X" includes what the others of its round cost after X, and the "alone" figure isolates it',
       'request rates of the fault run count both replicas and include leader election at the run\'s short Lease timing (each replica reads the Lease every 500 ms and the leader renews it as often: about 6 req/s of the figure); the 300-pending figures run one replica without election',
       'round phases: plan (listing and drawing), operations (the batch, sent at once), faults (from the batch\'s start to the last fault\'s end; they overlap the batch), settle (the end of operations and faults to the stable window), stable (the window and the checks)',
     );

@@ -43,7 +43,9 @@ export function renderSummary(root = process.cwd()): string {
   const lines = ['# l2lb benchmarks', ''];
   for (const r of reports) {
     lines.push(`## ${r.benchmark} (${r.startedAt})`, '', '| figure | value | unit | target |', '|---|---|---|---|');
-    for (const f of r.figures) lines.push(`| ${f.name} | ${Number.isInteger(f.value) ? f.value : f.value.toPrecision(4)} | ${f.unit} | ${f.target ?? ''} |`);
+    // A figure without samples is NaN, stored in JSON as null.
+    const shown = (v: number | null): string => (typeof v !== 'number' || !Number.isFinite(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toPrecision(4));
+    for (const f of r.figures) lines.push(`| ${f.name} | ${shown(f.value)} | ${f.unit} | ${f.target ?? ''} |`);
     for (const n of r.notes) lines.push('', `- ${n}`);
     lines.push('');
   }

@@ -29,6 +29,18 @@ describe('fault deck', () => {
     expect(total / 300).toBeGreaterThan(1.5);
   });
 
+  it('takes at least the minimum per round unless a kind would repeat', () => {
+    const deck = new FaultDeck(KINDS, new Rng(seed));
+    let short = 0;
+    for (let r = 0; r < 300; r++) {
+      const round = deck.nextRound(5, 3);
+      expect(round.length).toBeLessThanOrEqual(5);
+      if (round.length < 3) short++;
+    }
+    // Cut short only at a cycle boundary where the next cycle starts with a kind already drawn.
+    expect(short).toBeLessThan(300 / 3);
+  });
+
   it('replays the same rounds from the same seed', () => {
     const rounds = (s: number): string[][] => {
       const deck = new FaultDeck(KINDS, new Rng(s));

@@ -1,7 +1,8 @@
 // Which faults a fault run injects, round by round: every kind in turn, each cycle through the kinds
 // in a freshly shuffled (seeded) order, so over any stretch of the run the kinds' counts differ by at
 // most one (a weighted random choice left one kind at 1 and another at 12 in a 7-minute run). A
-// round takes one to `maxPerRound` faults, always of distinct kinds: the several faults of one round
+// round takes `minPerRound` to `maxPerRound` faults (fewer only where the next card would repeat a
+// kind), always of distinct kinds: the several faults of one round
 // overlap (a compaction during a SIGKILL, an API-server restart while the leader is frozen).
 import type { Rng } from './rng.js';
 
@@ -22,12 +23,14 @@ export class FaultDeck<K extends string> {
   }
 
   /**
-   * The faults of the next round: 1..maxPerRound cards (how many is drawn from the RNG), taken in
+   * The faults of the next round: minPerRound..maxPerRound cards (how many is drawn from the RNG), taken in
    * deck order and stopping early rather than repeat a kind within the round (the card that would
    * repeat opens the next round, so the round-robin counts stay exact).
    */
-  nextRound(maxPerRound: number): K[] {
-    const want = 1 + this.rng.int(Math.max(1, Math.min(maxPerRound, this.kinds.length)));
+  nextRound(maxPerRound: number, minPerRound = 1): K[] {
+    const max = Math.max(1, Math.min(maxPerRound, this.kinds.length));
+    const min = Math.max(1, Math.min(minPerRound, max));
+    const want = min + this.rng.int(max - min + 1);
     const round: K[] = [];
     while (round.length < want && !round.includes(this.peek())) round.push(this.pile.shift()!);
     return round;

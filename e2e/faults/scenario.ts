@@ -52,8 +52,10 @@ export interface FaultRunOptions {
   readonly durationMs: number;
   /** Operations per round (each round: a batch of operations with its faults, then a quiescent check). */
   readonly opsPerRound: number;
-  /** Faults per round at most; each round draws 1..max of distinct kinds (see FaultDeck). */
+  /** Faults per round at most; each round draws min..max of distinct kinds (see FaultDeck). */
   readonly maxFaultsPerRound: number;
+  /** Faults per round at least (default 1; fewer only where a kind would repeat). */
+  readonly minFaultsPerRound?: number;
   /** Keep starting rounds past durationMs until every kind was injected this often. */
   readonly minFaultsEach?: number;
   /** How long a quiescent point may take to settle before it counts as a violation. */
@@ -374,7 +376,7 @@ export class FaultRun {
    */
   private async round(): Promise<void> {
     const t0 = Date.now();
-    const kinds = this.deck.nextRound(this.opts.maxFaultsPerRound);
+    const kinds = this.deck.nextRound(this.opts.maxFaultsPerRound, this.opts.minFaultsPerRound);
     const existing = await this.existing();
     const batch = this.planBatch(existing, this.opts.opsPerRound);
     const plan = kinds.map((kind): PlannedFault => {
