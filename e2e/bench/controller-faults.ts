@@ -77,7 +77,7 @@ export async function runControllerFaultsBench(): Promise<void> {
     notes.push(
       `${r.rounds} rounds of ${process.env['L2LB_FAULT_OPS_PER_ROUND'] ?? '64'} operations each (plus 2 during each SIGSTOP), faults injected while the batch is in flight`,
       'settle after a fault: from the moment it was over to the start of its round\'s stable window (addresses unchanged for 2 s, a serving leader, no Service waiting with space, every refusal warned); a round overlaps L2LB_FAULT_MIN_PER_ROUND to L2LB_FAULT_MAX_PER_ROUND faults of distinct kinds (every kind in turn, each cycle shuffled; process faults one after the other, each on the leader of its moment), so "settle after X" includes what the others of its round cost after X, and the "alone" figure isolates it',
-      'request rates of the fault run count both replicas and include leader election at the run\'s short Lease timing (each replica reads the Lease every 500 ms and the leader renews it as often: about 6 req/s of the figure); the 300-pending figures run one replica without election',
+      'request rates of the fault run count both replicas and include leader election at the run\'s short Lease timing (each replica reads the Lease 500 ms after its previous Lease request ended and the leader renews it as often: up to 6 req/s, most of the figure); the 300-pending figures run one replica without election',
       'round phases: plan (listing and drawing), operations (the batch, sent at once), faults (from the batch\'s start to the last fault\'s end; they overlap the batch), settle (the end of operations and faults to the stable window), stable (the window and the checks)',
     );
     notes.push(...r.violations.slice(0, 20).map((v) => `violation: ${v}`));
