@@ -81,7 +81,7 @@ export class Speaker {
       statuses: () => this.informers.statuses.list(),
       slowPassMs: SLOW_PASS_MS,
     });
-    this.spread = FlowSpreader.forSpeaker(cfg, this.metrics.registry, this.informers, (k, t, r, m) => events.emit(k, t, r, m), (name) => this.usable.find((u) => u.name === name)?.mac);
+    this.spread = FlowSpreader.forSpeaker(cfg, this.metrics.registry, this.informers, (k, t, r, m) => events.emit(k, t, r, m), () => this.usable);
     this.strictArp = StrictArpMonitor.forSpeaker(cfg, () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid);
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }

@@ -19,9 +19,10 @@ export interface Nft {
 
 const TIMEOUT_MS = 10_000;
 
-function run(binary: string, args: readonly string[], stdin: string): Promise<NftResult<string>> {
+function run(command: readonly string[], args: readonly string[], stdin: string): Promise<NftResult<string>> {
+  const [binary = 'nft', ...pre] = command;
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
+    const child = spawn(binary, [...pre, ...args], { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -36,14 +37,15 @@ function run(binary: string, args: readonly string[], stdin: string): Promise<Nf
   });
 }
 
-export function systemNft(binary = 'nft'): Nft {
+/** `command`: how to run nft (tests run it in a network namespace: ip netns exec NS nft). */
+export function systemNft(command: readonly string[] = ['nft']): Nft {
   return {
     apply: async (ruleset) => {
-      const r = await run(binary, ['-f', '-'], ruleset);
+      const r = await run(command, ['-f', '-'], ruleset);
       return r.ok ? { ok: true, value: undefined } : r;
     },
     counters: async () => {
-      const r = await run(binary, ['-j', 'list', 'counters', 'table', 'netdev', TABLE_NAME], '');
+      const r = await run(command, ['-j', 'list', 'counters', 'table', 'netdev', TABLE_NAME], '');
       if (!r.ok) return /No such file or directory/.test(r.error) ? { ok: true, value: new Map() } : r;
       return parseCounters(r.value);
     },

@@ -1,6 +1,6 @@
 import type { ElectionResult } from '../election/types.js';
 import type { OwnedService } from '../world/announcement-plan.js';
-import { planSpreading, servicePorts, type SpreadPlanInput, type SpreadServiceFacts } from './plan.js';
+import { planSpreading, planStrays, servicePorts, type SpreadPlanInput, type SpreadServiceFacts, type StrayCandidate } from './plan.js';
 import { SPREAD_ANNOTATION } from './settings.js';
 import { spreadTable } from './table.js';
 
@@ -68,5 +68,30 @@ describe('servicePorts', () => {
       { protocol: 'UDP', port: 53 },
     ]);
     expect(servicePorts(undefined)).toEqual([]);
+  });
+});
+
+describe('planStrays', () => {
+  const local = (over: Partial<StrayCandidate> = {}): StrayCandidate => ({ key: 'ns/web', local: true, pool: 'p', ips: ['192.0.2.10'], ...facts('true'), ...over });
+  const pools = new Map<string, Record<string, string>>();
+
+  it('watches a spread Local Service owned elsewhere whose candidates exclude this node', () => {
+    const w = planStrays('a', [local()], new Map([['ns/web', elected(['b', 'c'])]]), pools, ['eth0']);
+    expect(w.map((x) => [x.key, x.interfaces])).toEqual([['ns/web', ['eth0']]]);
+  });
+
+  it.each([
+    ['this node is a candidate', local(), ['a', 'b']],
+    ['Cluster policy', local({ local: false }), ['b', 'c']],
+    ['not spread', local(facts(undefined)), ['b', 'c']],
+    ['one candidate (not spread)', local(), ['b']],
+    ['no ports', local(facts('true', [])), ['b', 'c']],
+  ])('nothing when %s', (_what, svc, candidates) => {
+    expect(planStrays('a', [svc], new Map([['ns/web', elected(candidates)]]), pools, ['eth0'])).toEqual([]);
+  });
+
+  it('nothing without interfaces or without an owner', () => {
+    expect(planStrays('a', [local()], new Map([['ns/web', elected(['b', 'c'])]]), pools, [])).toEqual([]);
+    expect(planStrays('a', [local()], new Map(), pools, ['eth0'])).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@
 import { parseIp, type IpAddress } from '../../shared/ip/address.js';
 import type { ElectionResult } from '../election/types.js';
 import type { OwnedService } from '../world/announcement-plan.js';
+import type { StrayWatch } from './render.js';
 import { spreadSetting, type SpreadSetting } from './settings.js';
 import { spreadTable, type SpreadTable } from './table.js';
 
@@ -80,4 +81,34 @@ export function planSpreading(input: SpreadPlanInput): SpreadPlan {
     services.push({ key: owned.key, ips, ports: facts.ports, interfaces: owned.interfaces, nodes, table: spreadTable(nodes) });
   }
   return { services, invalid };
+}
+
+/** What planStrays reads of every Service: the plan's facts plus its policy and IPs. */
+export interface StrayCandidate extends SpreadServiceFacts {
+  readonly key: string;
+  readonly local: boolean;
+  readonly pool: string | null;
+  readonly ips: readonly string[];
+}
+
+/**
+ * Spread Services with externalTrafficPolicy Local that another node owns and for which this
+ * node has no active endpoint (it is not among the election's candidates): no flow should reach
+ * it, so the ones that do are counted (render.ts StrayWatch).
+ */
+export function planStrays(me: string, services: Iterable<StrayCandidate>, results: ReadonlyMap<string, ElectionResult>, poolAnnotations: SpreadPlanInput['poolAnnotations'], interfaces: readonly string[]): StrayWatch[] {
+  const out: StrayWatch[] = [];
+  if (interfaces.length === 0) return out;
+  for (const svc of services) {
+    if (!svc.local || svc.ports.length === 0) continue;
+    const r = results.get(svc.key);
+    if (!r || r.owner === null || r.owner === me || r.candidates.includes(me) || r.candidates.length < 2) continue;
+    if (!spreadSetting(svc.annotations, svc.pool === null ? undefined : poolAnnotations.get(svc.pool), svc.pool).enabled) continue;
+    const ips = svc.ips.flatMap((t) => {
+      const p = parseIp(t);
+      return p.ok ? [p.value] : [];
+    });
+    if (ips.length > 0) out.push({ key: svc.key, ips, ports: svc.ports, interfaces });
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

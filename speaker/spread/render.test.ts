@@ -103,3 +103,15 @@ describe('renderRuleset', () => {
     expect(new Set(counters.map((c) => c.name)).size).toBe(counters.length);
   });
 });
+
+describe('renderRuleset: stray packets', () => {
+  it('counts packets for a Local Service this node cannot serve, without changing their path', () => {
+    const stray = { key: 'ns/local', ips: [ip('192.0.2.20'), ip('2001:db8::20')], ports: [{ protocol: 'UDP' as const, port: 53 }], interfaces: ['eth0'] };
+    const { text, counters } = renderRuleset(input([], { strays: [stray] }));
+    const hook = chain(text, 'ingress_0');
+    expect(hook).toContain('ip daddr { 192.0.2.20 } udp dport { 53 } counter name "i0_stray0"');
+    expect(hook).toContain('ip6 daddr { 2001:db8::20 } udp dport { 53 } counter name "i0_stray0"');
+    expect(hook).not.toMatch(/stray0".*(accept|drop|jump|fwd)/);
+    expect(counters).toEqual([{ name: 'i0_stray0', service: 'ns/local', node: 'a', kind: 'stray', measure: 'packets' }]);
+  });
+});

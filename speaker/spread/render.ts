@@ -16,7 +16,7 @@
 // stay on this node: a non-first fragment has no ports to hash, so all fragments of a datagram
 // go up this node's stack together (it reassembles them; kube-proxy forwards as usual).
 import { formatIp, type IpAddress } from '../../shared/ip/address.js';
-import type { PortProtocol, SpreadService } from './plan.js';
+import type { PortProtocol, ServicePort, SpreadService } from './plan.js';
 
 export const TABLE_NAME = 'l2lb_spread';
 /** "L2LB": every speaker must hash with the same seed, or a new owner would move every flow. */
@@ -24,7 +24,7 @@ export const HASH_SEED = 0x4c324c42;
 /** Early enough to run before anything else in the ingress path; nothing else is there with kube-proxy. */
 const PRIORITY = -300;
 
-export type CounterKind = 'forwarded' | 'local' | 'unresolved';
+export type CounterKind = 'forwarded' | 'local' | 'unresolved' | 'stray';
 
 export interface CounterEntry {
   /** The named nft counter. */
@@ -36,9 +36,23 @@ export interface CounterEntry {
   readonly measure: 'packets' | 'syns';
 }
 
+/**
+ * A spread Service with externalTrafficPolicy Local that has no active endpoint on this node, so
+ * no owner should send it here: packets for it that arrive anyway (an owner whose table is out of
+ * date) are counted, and kube-proxy drops them; the speaker logs them.
+ */
+export interface StrayWatch {
+  readonly key: string;
+  readonly ips: readonly IpAddress[];
+  readonly ports: readonly ServicePort[];
+  /** Where to count: this node's usable interfaces. */
+  readonly interfaces: readonly string[];
+}
+
 export interface RenderInput {
   readonly me: string;
   readonly services: readonly SpreadService[];
+  readonly strays?: readonly StrayWatch[];
   /** MAC of an interface of this node, lower-case "aa:bb:..", undefined when unknown. */
   readonly interfaceMac: (iface: string) => string | undefined;
   /** MAC by which `node` is reached on `iface`, undefined when not resolved. */
@@ -58,7 +72,8 @@ export function renderRuleset(input: RenderInput): Ruleset {
   const counters: CounterEntry[] = [];
   const objects: string[] = [];
   const chains: string[] = [];
-  const interfaces = [...new Set(input.services.flatMap((s) => s.interfaces))].sort();
+  const strays = input.strays ?? [];
+  const interfaces = [...new Set([...input.services, ...strays].flatMap((s) => s.interfaces))].sort();
   interfaces.forEach((iface, ii) => {
     const ownMac = input.interfaceMac(iface);
     if (ownMac === undefined) return;
@@ -107,6 +122,20 @@ export function renderRuleset(input: RenderInput): Ruleset {
         hooks.push(family === 4
           ? `    ${daddr} icmp type { destination-unreachable, time-exceeded, parameter-problem } jump ${icmp}`
           : `    ${daddr} icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } jump ${icmp}`);
+      }
+    });
+    strays.forEach((stray, si) => {
+      if (!stray.interfaces.includes(iface)) return;
+      const name = `i${ii}_stray${si}`;
+      counters.push({ name, service: stray.key, node: input.me, kind: 'stray', measure: 'packets' });
+      objects.push(`  counter ${name} {\n  }`);
+      for (const family of [4, 6] as const) {
+        const vips = stray.ips.filter((ip) => ip.family === family).map(formatIp);
+        if (vips.length === 0) continue;
+        for (const proto of [...new Set(stray.ports.map((p) => p.protocol))]) {
+          const ports = stray.ports.filter((p) => p.protocol === proto).map((p) => p.port);
+          hooks.push(`    ${family === 4 ? 'ip' : 'ip6'} daddr { ${vips.join(', ')} } ${l4(proto)} dport { ${ports.join(', ')} } counter name ${q(name)}`);
+        }
       }
     });
     if (hooks.length === 0) return;

@@ -46,7 +46,13 @@ function setup(opts: { enabled: boolean; service: V1Service }) {
     enabled: opts.enabled,
     log: createLogger('error', {}, () => undefined),
     registry,
-    sources: { service: () => current, pools: () => [], node: () => ({ status: { addresses: [{ type: 'InternalIP', address: '10.0.0.9' }] } }), interfaceMac: () => '02:00:00:00:00:01' },
+    sources: {
+      service: () => current,
+      services: () => [current],
+      pools: () => [],
+      node: () => ({ status: { addresses: [{ type: 'InternalIP', address: '10.0.0.9' }] } }),
+      interfaces: () => [{ name: 'eth0', mac: '02:00:00:00:00:01' }],
+    },
     event: (...e) => events.push(e),
     nft,
     macs,
@@ -116,5 +122,35 @@ describe('FlowSpreader', () => {
     await t.settle();
     expect(await t.registry.getSingleMetricAsString('l2lb_spread_apply_errors_total')).toMatch(/l2lb_spread_apply_errors_total 1$/m);
     await t.spreader.stop();
+  });
+});
+
+describe('FlowSpreader: stray packets', () => {
+  it('a spread Local Service owned elsewhere, with no endpoint here: counted, logged, nothing forwarded', async () => {
+    const local: V1Service = { ...svc('true'), spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80, protocol: 'TCP' }] }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } };
+    const logs: string[] = [];
+    const nft = new RecordingNft();
+    const registry = new Registry();
+    const spreader = new FlowSpreader({
+      me: 'n1',
+      enabled: true,
+      log: createLogger('warn', {}, (l) => logs.push(l)),
+      registry,
+      sources: { service: () => local, services: () => [local], pools: () => [], node: () => undefined, interfaces: () => [{ name: 'eth0', mac: '02:00:00:00:00:01' }] },
+      event: () => undefined,
+      nft,
+      macs,
+      counterPollMs: 20,
+    });
+    spreader.elected(new Map(), new Map([['ns/web', { owner: 'n2', reason: 'elected', candidates: ['n2', 'n3'], keyIp: '192.0.2.10' }]]));
+    await spreader.idle();
+    expect(nft.applied[0]).toContain('ip daddr { 192.0.2.10 } tcp dport { 80 } counter name "i0_stray0"');
+    expect(nft.applied[0]).not.toContain('fwd');
+    nft.counterValues = new Map([['i0_stray0', { packets: 7, bytes: 700 }]]);
+    await new Promise((r) => setTimeout(r, 100));
+    await spreader.idle();
+    expect(await registry.getSingleMetricAsString('l2lb_spread_stray_packets_total')).toContain('l2lb_spread_stray_packets_total{service="ns/web"} 7');
+    expect(logs.some((l) => l.includes('"event":"spreadStrayPackets"') && l.includes('"packets":7'))).toBe(true);
+    await spreader.stop();
   });
 });

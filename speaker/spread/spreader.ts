@@ -13,12 +13,13 @@ import type { SpeakerInformers } from '../informers.js';
 import type { Registry } from '../../shared/metrics/prom.js';
 import type { ElectionResult } from '../election/types.js';
 import type { OwnedService } from '../world/announcement-plan.js';
+import { POOL_ANNOTATION, serviceIps, serviceKey } from '../world/election-input.js';
 import { counterDeltas } from './deltas.js';
 import { NeighbourMacs, type MacLookup } from './macs.js';
 import { spreadMetrics, type SpreadMetrics } from './metrics.js';
 import { nodeIpv4s } from './neighbours.js';
 import { systemNft, type CounterValue, type Nft } from './nft.js';
-import { planSpreading, servicePorts, type SpreadPlan, type SpreadServiceFacts } from './plan.js';
+import { planSpreading, planStrays, servicePorts, type SpreadPlan, type SpreadServiceFacts, type StrayCandidate } from './plan.js';
 import { REMOVE_RULESET, renderRuleset, type CounterEntry } from './render.js';
 import { bucketShares, describeShares } from './table.js';
 
@@ -27,10 +28,12 @@ export type SpreadEvent = (serviceKey: string, type: 'Normal' | 'Warning', reaso
 /** What the spreader reads from the speaker's caches. */
 export interface SpreadSources {
   service(key: string): V1Service | undefined;
+  /** Every Service (for the stray-packet counters of Services this node does not own). */
+  services(): readonly V1Service[];
   pools(): readonly IPAddressPool[];
   node(name: string): V1Node | undefined;
-  /** MAC of a usable interface of this node. */
-  interfaceMac(name: string): string | undefined;
+  /** This node's usable interfaces and their MACs. */
+  interfaces(): readonly { readonly name: string; readonly mac: string }[];
 }
 
 export interface SpreaderOptions {
@@ -88,15 +91,16 @@ export class FlowSpreader {
   }
 
   /** The speaker's spreader: reads its caches, reports through its Service Events. */
-  static forSpeaker(cfg: SpeakerConfig, registry: Registry, informers: SpeakerInformers, event: SpreadEvent, interfaceMac: (name: string) => string | undefined): FlowSpreader {
+  static forSpeaker(cfg: SpeakerConfig, registry: Registry, informers: SpeakerInformers, event: SpreadEvent, interfaces: SpreadSources['interfaces']): FlowSpreader {
     const sources: SpreadSources = {
       service: (key) => {
         const slash = key.indexOf('/');
         return informers.services.get(key.slice(slash + 1), key.slice(0, slash));
       },
+      services: () => informers.services.list(),
       pools: () => informers.pools.list(),
       node: (name) => informers.nodes.get(name),
-      interfaceMac,
+      interfaces,
     };
     return new FlowSpreader({ me: cfg.nodeName, enabled: cfg.spreadFlows === true, log: cfg.log, registry, sources, event });
   }
@@ -105,6 +109,11 @@ export class FlowSpreader {
   elected(owned: ReadonlyMap<string, OwnedService>, results: ReadonlyMap<string, ElectionResult>): void {
     this.latest = { owned, results };
     this.kick();
+  }
+
+  /** Resolves once every change asked for so far is applied (or failed). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   /** Takes the rules away (single-node behaviour) and waits for any change under way. */
@@ -142,9 +151,12 @@ export class FlowSpreader {
     }
     const latest = this.latest;
     if (!latest) return;
-    const plan = planSpreading({ owned: latest.owned, results: latest.results, services: this.facts(latest.owned), poolAnnotations: this.poolAnnotations() });
+    const poolAnnotations = this.poolAnnotations();
+    const plan = planSpreading({ owned: latest.owned, results: latest.results, services: this.facts(latest.owned), poolAnnotations });
     this.reportProblems(latest.owned, plan);
     if (!this.opts.enabled) return;
+    const usable = this.opts.sources.interfaces();
+    const strays = planStrays(this.opts.me, this.localServices(), latest.results, poolAnnotations, usable.map((u) => u.name));
     const interfaces = [...new Set(plan.services.flatMap((s) => s.interfaces))];
     const nodes = new Map(plan.services.flatMap((s) => s.nodes).filter((n) => n !== this.opts.me).map((n) => [n, nodeIpv4s(this.opts.sources.node(n) ?? {})] as const));
     const macs = new Map<string, Map<string, string>>();
@@ -152,7 +164,8 @@ export class FlowSpreader {
     const ruleset = renderRuleset({
       me: this.opts.me,
       services: plan.services,
-      interfaceMac: (i) => this.opts.sources.interfaceMac(i),
+      strays,
+      interfaceMac: (i) => usable.find((u) => u.name === i)?.mac,
       nodeMac: (i, n) => macs.get(i)?.get(n),
     });
     if (ruleset.counters.some((c) => c.kind === 'unresolved')) this.retrySoon();
@@ -181,6 +194,15 @@ export class FlowSpreader {
       if (svc) out.set(key, { annotations: svc.metadata?.annotations, ports: servicePorts(svc.spec?.ports) });
     }
     return out;
+  }
+
+  /** Services with externalTrafficPolicy Local, as planStrays reads them. */
+  private *localServices(): Generator<StrayCandidate> {
+    for (const svc of this.opts.sources.services()) {
+      if (svc.spec?.externalTrafficPolicy !== 'Local') continue;
+      const annotations = svc.metadata?.annotations;
+      yield { key: serviceKey(svc), local: true, pool: annotations?.[POOL_ANNOTATION] ?? null, ips: serviceIps(svc), annotations, ports: servicePorts(svc.spec.ports) };
+    }
   }
 
   private poolAnnotations(): Map<string, Readonly<Record<string, string>> | undefined> {
@@ -242,6 +264,11 @@ export class FlowSpreader {
       return;
     }
     for (const d of counterDeltas(this.legend, this.lastRead, r.value)) {
+      if (d.kind === 'stray') {
+        this.metrics.strayPackets.inc({ service: d.service }, d.packets);
+        this.opts.log.warn('spreadStrayPackets', 'packets for a Service with externalTrafficPolicy Local arrived at a node with no ready endpoint of it (an owner with an out-of-date table, or a client with an old ARP entry); kube-proxy drops them', { service: d.service, packets: d.packets });
+        continue;
+      }
       const labels = { service: d.service, node: d.node, kind: d.kind };
       if (d.measure === 'syns') this.metrics.flows.inc(labels, d.packets);
       else {

@@ -1,0 +1,85 @@
+// Both ends of long-lived TCP flows for flow-spreading tests, run inside lab namespaces:
+//   node dist/e2e/spread/flow-peer.js server NAME PORT   answers every line with "NAME\n"
+//   node dist/e2e/spread/flow-peer.js client             driven by JSON lines on stdin:
+//     {"op":"open","host":H,"port":P,"count":N}  opens N connections (one new source port each)
+//                                                 and asks each once: {"nodes":[name|null...]}
+//     {"op":"ask"}                                asks every connection again: {"answers":[name|error...]}
+// A connection that was reset or timed out answers with its error ("error: ECONNRESET").
+import { createConnection, createServer, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+
+const ASK_TIMEOUT_MS = 3_000;
+
+function server(name: string, port: number): void {
+  const srv = createServer((sock) => {
+    sock.on('error', () => undefined);
+    createInterface({ input: sock }).on('line', () => sock.write(`${name}\n`));
+  });
+  srv.listen(port, '::', () => process.stdout.write(`listening ${name} ${port}\n`));
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+interface Flow {
+  readonly sock: Socket;
+  lines: string[];
+  waiters: ((line: string) => void)[];
+  error: string | undefined;
+}
+
+function open(host: string, port: number): Promise<Flow> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    const flow: Flow = { sock, lines: [], waiters: [], error: undefined };
+    const fail = (e: string): void => {
+      flow.error ??= e;
+      for (const w of flow.waiters.splice(0)) w(`error: ${flow.error}`);
+    };
+    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    sock.on('close', () => fail('closed'));
+    createInterface({ input: sock }).on('line', (l) => {
+      const w = flow.waiters.shift();
+      if (w) w(l);
+      else flow.lines.push(l);
+    });
+    sock.once('connect', () => resolve(flow));
+    sock.once('error', () => resolve(flow));
+  });
+}
+
+function ask(flow: Flow): Promise<string> {
+  if (flow.error !== undefined) return Promise.resolve(`error: ${flow.error}`);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('error: timeout'), ASK_TIMEOUT_MS);
+    flow.waiters.push((l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+    flow.sock.write('?\n');
+  });
+}
+
+function client(): void {
+  const flows: Flow[] = [];
+  const reply = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const cmd = JSON.parse(line) as { op: string; host?: string; port?: number; count?: number };
+    void (async () => {
+      if (cmd.op === 'open') {
+        const fresh: Flow[] = [];
+        for (let i = 0; i < (cmd.count ?? 1); i++) fresh.push(await open(cmd.host ?? '', cmd.port ?? 0));
+        flows.push(...fresh);
+        reply({ nodes: await Promise.all(fresh.map(ask)) });
+      } else if (cmd.op === 'ask') reply({ answers: await Promise.all(flows.map(ask)) });
+      else reply({ error: `unknown op ${cmd.op}` });
+    })();
+  });
+  process.stdin.on('end', () => process.exit(0));
+}
+
+const [mode, name, port] = process.argv.slice(2);
+if (mode === 'server' && name !== undefined && port !== undefined) server(name, Number(port));
+else if (mode === 'client') client();
+else {
+  process.stderr.write('usage: flow-peer server NAME PORT | flow-peer client\n');
+  process.exit(2);
+}
