@@ -1,9 +1,13 @@
 // Both ends of long-lived TCP flows for flow-spreading tests, run inside lab namespaces:
-//   node dist/e2e/spread/flow-peer.js server NAME PORT   answers every line with "NAME\n"
+//   node dist/e2e/spread/flow-peer.js server NAME PORT   answers every line with "NAME\n"; the
+//                                                        line "blob N" with N bytes, then closes
 //   node dist/e2e/spread/flow-peer.js client             driven by JSON lines on stdin:
 //     {"op":"open","host":H,"port":P,"count":N}  opens N connections (one new source port each)
 //                                                 and asks each once: {"nodes":[name|null...]}
 //     {"op":"ask"}                                asks every connection again: {"answers":[name|error...]}
+//     {"op":"pull","host":H,"port":P,"parallel":C,"bytes":N,"seconds":S}
+//                                                 keeps C connections pulling N-byte blobs for S
+//                                                 seconds: {"bytes":total,"ms":elapsed}
 // A connection that was reset or timed out answers with its error ("error: ECONNRESET").
 import { createConnection, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -13,7 +17,11 @@ const ASK_TIMEOUT_MS = 3_000;
 function server(name: string, port: number): void {
   const srv = createServer((sock) => {
     sock.on('error', () => undefined);
-    createInterface({ input: sock }).on('line', () => sock.write(`${name}\n`));
+    createInterface({ input: sock }).on('line', (line) => {
+      const blob = /^blob (\d+)$/.exec(line);
+      if (blob) sock.end(Buffer.alloc(Number(blob[1]), 0x78));
+      else sock.write(`${name}\n`);
+    });
   });
   srv.listen(port, '::', () => process.stdout.write(`listening ${name} ${port}\n`));
   process.once('SIGTERM', () => process.exit(0));
@@ -58,11 +66,33 @@ function ask(flow: Flow): Promise<string> {
   });
 }
 
+/** One blob over a new connection: the bytes received before the server closed. */
+function pullOnce(host: string, port: number, bytes: number): Promise<number> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const sock = createConnection({ host, port }, () => sock.write(`blob ${bytes}\n`));
+    sock.on('data', (d: Buffer) => (got += d.length));
+    sock.on('error', () => undefined);
+    sock.on('close', () => resolve(got));
+  });
+}
+
+async function pull(host: string, port: number, parallel: number, bytes: number, seconds: number): Promise<{ bytes: number; ms: number }> {
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  let total = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < until) total += await pullOnce(host, port, bytes);
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return { bytes: total, ms: performance.now() - t0 };
+}
+
 function client(): void {
   const flows: Flow[] = [];
   const reply = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
   createInterface({ input: process.stdin }).on('line', (line) => {
-    const cmd = JSON.parse(line) as { op: string; host?: string; port?: number; count?: number };
+    const cmd = JSON.parse(line) as { op: string; host?: string; port?: number; count?: number; parallel?: number; bytes?: number; seconds?: number };
     void (async () => {
       if (cmd.op === 'open') {
         const fresh: Flow[] = [];
@@ -70,6 +100,7 @@ function client(): void {
         flows.push(...fresh);
         reply({ nodes: await Promise.all(fresh.map(ask)) });
       } else if (cmd.op === 'ask') reply({ answers: await Promise.all(flows.map(ask)) });
+      else if (cmd.op === 'pull') reply(await pull(cmd.host ?? '', cmd.port ?? 0, cmd.parallel ?? 1, cmd.bytes ?? 0, cmd.seconds ?? 1));
       else reply({ error: `unknown op ${cmd.op}` });
     })();
   });

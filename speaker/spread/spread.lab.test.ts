@@ -7,20 +7,13 @@
 // (e2e/spread/dr-lab.ts). Needs root and `make build`.
 import type { ChildProcess } from 'node:child_process';
 import { createLab, type Lab, type LabEndpoint } from '../../e2e/lab/lab.js';
-import { countRepliesByNode, FlowClient, pointClientAt, prepareDirectRouting } from '../../e2e/spread/dr-lab.js';
+import { countRepliesByNode, FlowClient, labElect, labSpreader, pointClientAt, prepareDirectRouting, SPREAD_KEY } from '../../e2e/spread/dr-lab.js';
 import { BUILT, describeIf } from '../../e2e/testing/suite-gate.js';
-import { createLogger } from '../../shared/log.js';
 import { Registry } from '../../shared/metrics/prom.js';
-import type { ElectionResult } from '../election/types.js';
-import type { OwnedService } from '../world/announcement-plan.js';
-import { NeighbourMacs } from './macs.js';
-import { systemNft } from './nft.js';
-import { SPREAD_ANNOTATION } from './settings.js';
-import { FlowSpreader } from './spreader.js';
+import type { FlowSpreader } from './spreader.js';
 
 const describeRoot = describeIf({ root: true, built: [BUILT.programs, 'dist/e2e/spread/flow-peer.js'] });
 const VIPS = { v4: '192.0.2.210', v6: '2001:db8::210' };
-const KEY = 'ns/web';
 const TIMEOUT_MS = 60_000;
 const FLOWS = 45;
 
@@ -31,36 +24,14 @@ describeRoot('flow spreading between network namespaces', () => {
   const spreaders: FlowSpreader[] = [];
   let spreadOn = true;
 
-  /** The speaker's spreader as `owner` runs it: nft and the ARP table of the owner's namespace. */
   function spreaderOn(owner: LabEndpoint): { spreader: FlowSpreader; registry: Registry } {
     const registry = new Registry();
-    const spreader = new FlowSpreader({
-      me: owner.name,
-      enabled: true,
-      log: createLogger('error', {}, () => undefined),
-      registry,
-      sources: {
-        services: () => [],
-        service: () => ({ metadata: { name: 'web', namespace: 'ns', annotations: { [SPREAD_ANNOTATION]: String(spreadOn) } }, spec: { type: 'LoadBalancer', ports: [{ port: 8080, protocol: 'TCP' }] } }),
-        pools: () => [],
-        node: (name) => ({ status: { addresses: [{ type: 'InternalIP', address: lab.nodes.find((n) => n.name === name)!.ipv4 }] } }),
-        interfaces: () => [{ name: 'eth0', mac: owner.mac }],
-      },
-      event: () => undefined,
-      nft: systemNft(['ip', 'netns', 'exec', owner.ns, 'nft']),
-      macs: new NeighbourMacs(async () => (await lab.execOk(owner.ns, ['cat', '/proc/net/arp'])).stdout),
-      counterPollMs: 200,
-    });
+    const spreader = labSpreader(lab, owner, () => spreadOn, registry);
     spreaders.push(spreader);
     return { spreader, registry };
   }
 
-  async function elect(spreader: FlowSpreader, candidates: readonly LabEndpoint[]): Promise<void> {
-    const owned = new Map<string, OwnedService>([[KEY, { key: KEY, ips: [VIPS.v4, VIPS.v6], pool: 'p', interfaces: ['eth0'] }]]);
-    const results = new Map<string, ElectionResult>([[KEY, { owner: candidates[0]!.name, reason: 'elected', candidates: candidates.map((c) => c.name), keyIp: VIPS.v4 }]]);
-    spreader.elected(owned, results);
-    await spreader.idle();
-  }
+  const elect = (spreader: FlowSpreader, candidates: readonly LabEndpoint[]): Promise<void> => labElect(spreader, VIPS, candidates);
 
   beforeEach(async () => {
     spreadOn = true;
@@ -89,14 +60,16 @@ describeRoot('flow spreading between network namespaces', () => {
     expect([...new Set(v4)].sort()).toEqual(names(lab.nodes));
     expect([...new Set(v6)].sort()).toEqual(names(lab.nodes));
     const byNode = await replies();
-    for (const n of lab.nodes) expect(byNode.get(n.name)).toBeGreaterThan(0);
+    for (const n of lab.nodes) expect(byNode.get(n.name)?.packets).toBeGreaterThan(0);
     // The owner's counters, as its metrics report them.
     await new Promise((r) => setTimeout(r, 500));
     await elect(spreader, [n1, n2, n3]);
     const metric = await registry.getSingleMetricAsString('l2lb_spread_flows_total');
     for (const [node, kind] of [[n1.name, 'local'], [n2.name, 'forwarded'], [n3.name, 'forwarded']]) {
       const count = [...v4, ...v6].filter((x) => x === node).length;
-      expect(metric).toContain(`l2lb_spread_flows_total{service="${KEY}",node="${node}",kind="${kind}"} ${count}`);
+      const line = metric.split('\n').find((l) => l.startsWith(`l2lb_spread_flows_total{service="${SPREAD_KEY}",node="${node}",kind="${kind}"} `));
+      // One SYN per flow; a retransmitted SYN counts again.
+      expect(Number(line?.split(' ').at(-1))).toBeGreaterThanOrEqual(count);
     }
   }, TIMEOUT_MS);
 
@@ -129,6 +102,38 @@ describeRoot('flow spreading between network namespaces', () => {
     const kept = before.map((node, i) => [node, after[i]]).filter(([node]) => node !== n3.name);
     expect(kept.filter(([node, now]) => now !== node)).toEqual([]);
     expect(new Set(await client.open(VIPS.v4, 20))).toEqual(new Set([n1.name, n2.name]));
+  }, TIMEOUT_MS);
+
+  test('ICMP errors about a flow reach the node that serves it', async () => {
+    const [n1, n2, n3] = lab.nodes as [LabEndpoint, LabEndpoint, LabEndpoint];
+    await elect(spreaderOn(n1).spreader, [n1, n2, n3]);
+    expect(new Set(await client.open(VIPS.v4, FLOWS)).size).toBe(3);
+    // The client refuses the nodes' replies from now on with port-unreachable errors, each about
+    // one reply (inner header: VIP:8080 -> client:port), sent to the VIP, i.e. to the owner.
+    const others = [n2, n3];
+    await lab.execOk(lab.client.ns, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    const rejects = others.map((_n, i) => `counter r${i} {\n}\nchain c${i} {\n counter name "r${i}" reject with icmp type port-unreachable\n}`).join('\n');
+    const hooks = others.map((n, i) => `ether saddr ${n.mac} ip saddr ${VIPS.v4} tcp sport 8080 jump c${i}`).join('\n');
+    await lab.execOk(lab.client.ns, ['nft', '-f', '-'], { input: `table inet refuse {\n${rejects}\nchain in {\n type filter hook input priority 0; policy accept;\n${hooks}\n}\n}\n` });
+    for (const n of others) {
+      await lab.execOk(n.ns, ['nft', '-f', '-'], { input: `table netdev errors {\ncounter e {\n}\nchain in {\n type filter hook ingress device "eth0" priority 0; policy accept;\n ip daddr ${VIPS.v4} icmp type destination-unreachable counter name "e"\n}\n}\n` });
+    }
+    const counter = async (ns: string, table: string, name: string): Promise<number> => {
+      const out = JSON.parse((await lab.execOk(ns, ['nft', '-j', 'list', 'counter', table === 'refuse' ? 'inet' : 'netdev', table, name])).stdout) as { nftables: { counter?: { packets: number } }[] };
+      return out.nftables.find((x) => x.counter)?.counter?.packets ?? 0;
+    };
+    await client.ask();
+    // Replies are retransmitted (never acknowledged), so the counts grow: the errors a node got
+    // lie between the replies refused before and after reading it.
+    const refusedBefore = await Promise.all(others.map((_n, i) => counter(lab.client.ns, 'refuse', `r${i}`)));
+    await new Promise((r) => setTimeout(r, 300));
+    const arrived = await Promise.all(others.map((n) => counter(n.ns, 'errors', 'e')));
+    const refusedAfter = await Promise.all(others.map((_n, i) => counter(lab.client.ns, 'refuse', `r${i}`)));
+    others.forEach((_n, i) => {
+      expect(refusedBefore[i]).toBeGreaterThan(0);
+      expect(arrived[i]).toBeGreaterThanOrEqual(refusedBefore[i]!);
+      expect(arrived[i]).toBeLessThanOrEqual(refusedAfter[i]!);
+    });
   }, TIMEOUT_MS);
 
   test('turned off: the owner takes every new flow at once', async () => {
