@@ -1,11 +1,12 @@
 // A lab for flow spreading without Kubernetes: every node namespace carries the VIP on `lo` (as
 // a direct-routing real server does; arp_ignore keeps the kernel from answering ARP for it, and
-// IPv6 neighbour discovery answers only for the receiving interface's own addresses) and runs a
-// line server naming its node; the client holds a static neighbour entry for the VIP pointing at
+// IPv6 neighbour discovery answers only for the receiving interface's own addresses) and runs
+// l2lb-echo --tcp naming its node; the client holds a static neighbour entry for the VIP pointing at
 // the owner, as after the owner's gratuitous ARP. kube-proxy's part (accepting a packet for a
 // load-balancer IP) is played by the address on `lo`; everything on the wire is real.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parseEchoReply } from '../../echo/reply.js';
 import { createLogger } from '../../shared/log.js';
 import { Registry } from '../../shared/metrics/prom.js';
 import type { ElectionResult } from '../../speaker/election/types.js';
@@ -32,7 +33,7 @@ export async function prepareDirectRouting(lab: Lab, vips: Vips): Promise<ChildP
     for (const [k, v] of [['net.ipv4.conf.all.arp_ignore', '1'], ['net.ipv4.conf.all.arp_announce', '2']] as const) await lab.execOk(node.ns, ['sysctl', '-qw', `${k}=${v}`]);
     await lab.execOk(node.ns, ['ip', 'addr', 'add', `${vips.v4}/32`, 'dev', 'lo']);
     await lab.execOk(node.ns, ['ip', 'addr', 'add', `${vips.v6}/128`, 'dev', 'lo', 'nodad']);
-    const server = lab.spawn(node.ns, [process.execPath, PEER(), 'server', node.name, String(FLOW_PORT)]);
+    const server = lab.spawn(node.ns, [process.execPath, repoPath('dist/echo/main.js'), '--tcp', '--port', String(FLOW_PORT)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NAME: node.name, POD_NAME: `${node.name}-server` } });
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: server.stdout! }).once('line', () => resolve());
       server.once('exit', (code) => reject(new Error(`flow server on ${node.name} exited ${code}`)));
@@ -63,6 +64,9 @@ export async function countRepliesByNode(lab: Lab, vips: Vips): Promise<() => Pr
   };
 }
 
+/** The node named in an l2lb-echo answer; anything else (an error) as it came. */
+const nodeOf = (line: string): string => parseEchoReply(line)?.node ?? line;
+
 /** The client end of long-lived flows (flow-peer.js client), in the client namespace. */
 export class FlowClient {
   private readonly pending: ((line: string) => void)[] = [];
@@ -76,17 +80,22 @@ export class FlowClient {
   }
 
   /** Opens `count` new connections and returns the node that answered on each (or its error). */
-  async open(host: string, count: number): Promise<string[]> {
-    return ((await this.send({ op: 'open', host, port: FLOW_PORT, count })) as { nodes: string[] }).nodes;
+  async open(host: string, count: number, port = FLOW_PORT): Promise<string[]> {
+    return (await this.openLines(host, count, port)).map(nodeOf);
+  }
+
+  /** Like open, with each first answer as it came (l2lb-echo's node, pod and client address). */
+  async openLines(host: string, count: number, port = FLOW_PORT): Promise<string[]> {
+    return ((await this.send({ op: 'open', host, port, count })) as { nodes: string[] }).nodes;
   }
 
   /** Asks every connection opened so far again, in opening order. */
   async ask(): Promise<string[]> {
-    return ((await this.send({ op: 'ask' })) as { answers: string[] }).answers;
+    return ((await this.send({ op: 'ask' })) as { answers: string[] }).answers.map(nodeOf);
   }
 
   /** Keeps `parallel` connections pulling `bytes`-byte blobs for `seconds`: bytes received and the time taken. */
-  async pull(host: string, opts: { readonly parallel: number; readonly bytes: number; readonly seconds: number }): Promise<{ bytes: number; ms: number }> {
+  async pull(host: string, opts: { readonly parallel: number; readonly bytes: number; readonly seconds: number; readonly port?: number }): Promise<{ bytes: number; ms: number }> {
     return (await this.send({ op: 'pull', host, port: FLOW_PORT, ...opts })) as { bytes: number; ms: number };
   }
 

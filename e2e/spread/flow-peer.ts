@@ -1,31 +1,17 @@
-// Both ends of long-lived TCP flows for flow-spreading tests, run inside lab namespaces:
-//   node dist/e2e/spread/flow-peer.js server NAME PORT   answers every line with "NAME\n"; the
-//                                                        line "blob N" with N bytes, then closes
+// The client end of long-lived TCP flows for flow-spreading tests, run inside a lab namespace.
+// The server is l2lb-echo --tcp (echo/tcp.ts). The client:
 //   node dist/e2e/spread/flow-peer.js client             driven by JSON lines on stdin:
 //     {"op":"open","host":H,"port":P,"count":N}  opens N connections (one new source port each)
-//                                                 and asks each once: {"nodes":[name|null...]}
-//     {"op":"ask"}                                asks every connection again: {"answers":[name|error...]}
+//                                                 and asks each once: {"nodes":[line|error...]}
+//     {"op":"ask"}                                asks every connection again: {"answers":[line|error...]}
 //     {"op":"pull","host":H,"port":P,"parallel":C,"bytes":N,"seconds":S}
 //                                                 keeps C connections pulling N-byte blobs for S
 //                                                 seconds: {"bytes":total,"ms":elapsed}
 // A connection that was reset or timed out answers with its error ("error: ECONNRESET").
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const ASK_TIMEOUT_MS = 3_000;
-
-function server(name: string, port: number): void {
-  const srv = createServer((sock) => {
-    sock.on('error', () => undefined);
-    createInterface({ input: sock }).on('line', (line) => {
-      const blob = /^blob (\d+)$/.exec(line);
-      if (blob) sock.end(Buffer.alloc(Number(blob[1]), 0x78));
-      else sock.write(`${name}\n`);
-    });
-  });
-  srv.listen(port, '::', () => process.stdout.write(`listening ${name} ${port}\n`));
-  process.once('SIGTERM', () => process.exit(0));
-}
 
 interface Flow {
   readonly sock: Socket;
@@ -107,10 +93,8 @@ function client(): void {
   process.stdin.on('end', () => process.exit(0));
 }
 
-const [mode, name, port] = process.argv.slice(2);
-if (mode === 'server' && name !== undefined && port !== undefined) server(name, Number(port));
-else if (mode === 'client') client();
+if (process.argv[2] === 'client') client();
 else {
-  process.stderr.write('usage: flow-peer server NAME PORT | flow-peer client\n');
+  process.stderr.write('usage: flow-peer client\n');
   process.exit(2);
 }
