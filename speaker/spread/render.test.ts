@@ -114,4 +114,13 @@ describe('renderRuleset: stray packets', () => {
     expect(hook).not.toMatch(/stray0".*(accept|drop|jump|fwd)/);
     expect(counters).toEqual([{ name: 'i0_stray0', service: 'ns/local', node: 'a', kind: 'stray', measure: 'packets' }]);
   });
+
+  it('counts strays before the loop guard, which would accept frames from other nodes first', () => {
+    const stray = { key: 'ns/local', ips: [ip('192.0.2.20')], ports: [{ protocol: 'TCP' as const, port: 80 }], interfaces: ['eth0'] };
+    const lines = chain(renderRuleset(input([service()], { strays: [stray] })).text, 'ingress_0').split('\n');
+    const strayAt = lines.findIndex((l) => l.includes('i0_stray0'));
+    const guardAt = lines.findIndex((l) => l.includes('ether saddr {'));
+    expect(strayAt).toBeGreaterThan(0);
+    expect(strayAt).toBeLessThan(guardAt);
+  });
 });

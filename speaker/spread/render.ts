@@ -124,6 +124,8 @@ export function renderRuleset(input: RenderInput): Ruleset {
           : `    ${daddr} icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } jump ${icmp}`);
       }
     });
+    // Counted before the loop guard: strays arrive from another node's MAC by definition.
+    const strayHooks: string[] = [];
     strays.forEach((stray, si) => {
       if (!stray.interfaces.includes(iface)) return;
       const name = `i${ii}_stray${si}`;
@@ -134,15 +136,15 @@ export function renderRuleset(input: RenderInput): Ruleset {
         if (vips.length === 0) continue;
         for (const proto of [...new Set(stray.ports.map((p) => p.protocol))]) {
           const ports = stray.ports.filter((p) => p.protocol === proto).map((p) => p.port);
-          hooks.push(`    ${family === 4 ? 'ip' : 'ip6'} daddr { ${vips.join(', ')} } ${l4(proto)} dport { ${ports.join(', ')} } counter name ${q(name)}`);
+          strayHooks.push(`    ${family === 4 ? 'ip' : 'ip6'} daddr { ${vips.join(', ')} } ${l4(proto)} dport { ${ports.join(', ')} } counter name ${q(name)}`);
         }
       }
     });
-    if (hooks.length === 0) return;
+    if (hooks.length + strayHooks.length === 0) return;
     // A frame another speaker already forwarded (its source is a node's MAC) is never hashed
     // again: two owners with different tables for a moment must not bounce frames between them.
     const guard = nodeMacs.size > 0 ? [`    ether saddr { ${[...nodeMacs].sort().join(', ')} } accept`] : [];
-    chains.push(`  chain ingress_${ii} {\n    type filter hook ingress device ${q(iface)} priority ${PRIORITY}; policy accept;\n${[...guard, ...hooks].join('\n')}\n  }`);
+    chains.push(`  chain ingress_${ii} {\n    type filter hook ingress device ${q(iface)} priority ${PRIORITY}; policy accept;\n${[...strayHooks, ...guard, ...hooks].join('\n')}\n  }`);
   });
   return { text: wrap([...objects, ...chains]), counters };
 }
