@@ -10,7 +10,7 @@ import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './
 import { watchInterfaces, type InterfaceWatcher, type UsableInterface } from './interfaces/index.js';
 import type { SpeakerConfig } from './config.js';
 import { expectedPeers, HeartbeatThread, MembershipLifecycle, membershipMetrics } from './membership/index.js';
-import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
+import { cpuSecondsSince, createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 import { OwnershipReport } from './ownership/report.js';
 import { ServiceEvents } from './ownership/service-events.js';
 import { servicesNamingNode } from './status/plan.js';
@@ -182,7 +182,7 @@ export class Speaker {
     // Until membership has heard its peers, "alone" would mean "owner of everything"; its
     // 'settled' event asks again.
     if (!announcer || this.stopping || !this.membership.settled()) return;
-    const t0 = performance.now();
+    const [t0, cpu0] = [performance.now(), process.cpuUsage()];
     const alive = this.membership.alive();
     const { input, results, plan, externalRefused } = electFromCaches(this.informers, alive, { ...this.cfg, usableInterfaces: this.usable.map((u) => u.name) });
     const { errors } = announcer.setOwned(plan.pairs);
@@ -190,6 +190,7 @@ export class Speaker {
     const electionMs = performance.now() - t0;
     this.electionPacer.took(electionMs);
     this.metrics.electionSeconds.set(electionMs / 1000);
+    this.metrics.electionCpuSeconds.set(cpuSecondsSince(cpu0));
     if (electionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(electionMs), services: input.services.length });
 
     this.report.apply(plan, results, externalRefused);

@@ -2,12 +2,19 @@
 // MetalLB's metallb_speaker_announced, plus ownership changes and API writes.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from '../shared/metrics/prom.js';
 
+/** CPU seconds (user + system) the process used since `start` (from process.cpuUsage()). */
+export function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
 export interface SpeakerMetrics {
   readonly registry: Registry;
   readonly announced: Gauge<'ip' | 'node' | 'protocol' | 'service'>;
   readonly ownershipChanges: Counter<'change'>;
   readonly apiWrites: Counter<'verb' | 'resource'>;
   readonly electionSeconds: Gauge;
+  readonly electionCpuSeconds: Gauge;
 }
 
 export function createSpeakerMetrics(): SpeakerMetrics {
@@ -20,5 +27,7 @@ export function createSpeakerMetrics(): SpeakerMetrics {
     ownershipChanges: new Counter({ name: 'l2lb_speaker_ownership_changes_total', help: 'Services this node started (gained) or stopped (lost) announcing', labelNames: ['change'], registers: r }),
     apiWrites: new Counter({ name: 'l2lb_k8s_writes_total', help: 'Writes to the Kubernetes API, by verb and resource', labelNames: ['verb', 'resource'], registers: r }),
     electionSeconds: new Gauge({ name: 'l2lb_speaker_last_election_seconds', help: 'Duration of the last full election', registers: r }),
+    // Wall time alone cannot tell a slow election from a busy machine: beside it, the CPU it used.
+    electionCpuSeconds: new Gauge({ name: 'l2lb_speaker_last_election_cpu_seconds', help: 'CPU time of the last full election (the process: includes the heartbeat thread meanwhile)', registers: r }),
   };
 }

@@ -161,6 +161,7 @@ async function scalePhase(figures: BenchFigure[], notes: string[]): Promise<void
     { name: `scale: API writes for the change (${Math.round(s.vips / 3)} moved VIPs), Events excluded`, value: s.changeWritesNoEvents, unit: 'writes' },
     { name: 'scale: of those, writes the API server refused with 409 Conflict', value: s.statusConflicts, unit: 'writes' },
     { name: 'scale: one election over all VIPs (l2lb_speaker_last_election_seconds), max', value: maxOf(s.electionSeconds) * 1000, unit: 'ms' },
+    { name: 'scale: the CPU of that election (l2lb_speaker_last_election_cpu_seconds), max', value: maxOf(s.electionCpuSeconds) * 1000, unit: 'ms CPU' },
     { name: 'scale: speaker RSS at rest (30 s idle after the cold start), max', value: maxOf(s.rssMb), unit: 'MB', target: '<= 80' },
     { name: 'scale: the same, of which anonymous (not the shared node binary pages), max', value: maxOf(s.privateMb), unit: 'MB' },
     { name: 'scale: speaker RSS right after the cold start\'s last API write, max', value: maxOf(s.justAfterRssMb), unit: 'MB' },

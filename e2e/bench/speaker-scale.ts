@@ -42,6 +42,8 @@ export interface ScaleResult {
   /** The same up to the end of its API writes for the change. */
   readonly changeCpuWithWritesSeconds: Readonly<Record<string, number>>;
   readonly electionSeconds: Readonly<Record<string, number>>;
+  /** The CPU that pass used (l2lb_speaker_last_election_cpu_seconds): wall time minus waiting for a core. */
+  readonly electionCpuSeconds: Readonly<Record<string, number>>;
   /** At rest: SETTLE_MS after the cold start's last API write. */
   readonly rssMb: Readonly<Record<string, number>>;
   /** Right after the cold start's last API write. */
@@ -276,7 +278,12 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const changeCpuSeconds = Object.fromEntries(survivors.map((n) => [n, cpuTakeover[n]! - idle1[n]! - idleRate(n) * (takeoverAt - fault)]));
     const changeCpuWithWritesSeconds = Object.fromEntries(survivors.map((n) => [n, cpuSettled[n]! - idle1[n]! - idleRate(n) * (settledAt - fault)]));
     const electionSeconds: Record<string, number> = {};
-    for (const n of survivors) electionSeconds[n] = metricSum(await speakerMetrics(c, n), 'l2lb_speaker_last_election_seconds');
+    const electionCpuSeconds: Record<string, number> = {};
+    for (const n of survivors) {
+      const text = await speakerMetrics(c, n);
+      electionSeconds[n] = metricSum(text, 'l2lb_speaker_last_election_seconds');
+      electionCpuSeconds[n] = metricSum(text, 'l2lb_speaker_last_election_cpu_seconds');
+    }
     // Every speaker process of the run, the killed ones too: a failed group join is logged once.
     const errorEvents = new Set(['announceError', 'joinGroupFailed', 'leaveGroupFailed', 'sendFailed']);
     const announceErrors = everyProcess.reduce((a, p) => a + p.logs.filter((l) => l.event !== undefined && errorEvents.has(l.event)).length, 0);
@@ -289,7 +296,7 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const everyLine = runLines(['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
     const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
     const statusWriteErrors = [...new Set(runLines(['l2StatusWriteFailed']).map((l) => `${String(l['op'])}: ${String(l['error'])}`))].slice(0, 5);
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, electionCpuSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
   } finally {
     await c.stop();
   }
