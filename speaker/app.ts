@@ -126,8 +126,7 @@ export class Speaker {
     this.statusSync.stop();
     this.announcer?.setOwned([]);
     this.report.withdrawAll('speakerStopping');
-    await Promise.all([this.membership.stop({ leaving: true }), this.spread.stop()]);
-    await this.configState.remove();
+    await Promise.all([this.membership.stop({ leaving: true }), this.spread.stop(), this.configState.remove()]);
     for (const closable of [this.announcer, this.watcher]) closable?.close();
     this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
