@@ -31,3 +31,22 @@ describe('tcpEchoServer', () => {
     expect(got).toBe(100_000);
   });
 });
+
+describe('tcpEchoServer and resets', () => {
+  it('keeps serving after a client resets its connection', async () => {
+    const server = tcpEchoServer({ node: 'n', pod: 'p' });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    const reset = createConnection({ host: '127.0.0.1', port });
+    await new Promise((r) => reset.once('connect', r));
+    reset.write('?\n');
+    reset.resetAndDestroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const sock = createConnection({ host: '127.0.0.1', port });
+    sock.write('?\n');
+    const { value } = await createInterface({ input: sock })[Symbol.asyncIterator]().next();
+    expect(parseEchoReply(String(value))?.node).toBe('n');
+    sock.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});

@@ -12,7 +12,8 @@ const MAX_BLOB = 2 ** 30;
 export function tcpEchoServer(who: EchoIdentity): Server {
   return createServer((sock) => {
     sock.on('error', () => undefined); // a client that resets is the client's business
-    createInterface({ input: sock }).on('line', (line) => {
+    // readline re-emits the socket's errors: without a listener a reset would crash the server.
+    createInterface({ input: sock }).on('error', () => undefined).on('line', (line) => {
       const blob = /^blob (\d+)$/.exec(line.trim());
       if (blob) sock.end(Buffer.alloc(Math.min(Number(blob[1]), MAX_BLOB), 0x78));
       else sock.write(echoReply(who, sock.remoteAddress));

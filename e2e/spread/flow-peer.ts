@@ -30,7 +30,8 @@ function open(host: string, port: number): Promise<Flow> {
     };
     sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     sock.on('close', () => fail('closed'));
-    createInterface({ input: sock }).on('line', (l) => {
+    // readline re-emits the socket's errors; the socket's own handler records them.
+    createInterface({ input: sock }).on('error', () => undefined).on('line', (l) => {
       const w = flow.waiters.shift();
       if (w) w(l);
       else flow.lines.push(l);

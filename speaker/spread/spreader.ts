@@ -65,6 +65,9 @@ export class FlowSpreader {
   private running: Promise<void> | undefined;
   private again = false;
   private pollDue = false;
+  /** Elections handed in, and the last of them a finished pass had seen (for idle()). */
+  private requested = 0;
+  private completed = 0;
   private stopped = false;
   private applied: string | undefined;
   private legend: readonly CounterEntry[] = [];
@@ -108,12 +111,15 @@ export class FlowSpreader {
   /** After every election: the Services this node owns and every Service's candidates. */
   elected(owned: ReadonlyMap<string, OwnedService>, results: ReadonlyMap<string, ElectionResult>): void {
     this.latest = { owned, results };
+    this.requested++;
     this.kick();
   }
 
-  /** Resolves once every change asked for so far is applied (or failed). */
+  /** Resolves once every election handed in so far has been applied (or failed to apply). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    const want = this.requested;
+    // Not "until nothing runs": the counter polls keep the queue busy.
+    while (this.completed < want && this.running) await this.running;
   }
 
   /** Takes the rules away (single-node behaviour) and waits for any change under way. */
@@ -145,6 +151,15 @@ export class FlowSpreader {
   }
 
   private async sync(): Promise<void> {
+    const generation = this.requested;
+    try {
+      await this.syncOnce();
+    } finally {
+      this.completed = Math.max(this.completed, generation);
+    }
+  }
+
+  private async syncOnce(): Promise<void> {
     if (this.pollDue) {
       this.pollDue = false;
       await this.harvest();
