@@ -65,9 +65,11 @@ export async function runSpreadBench(): Promise<void> {
   });
 
   await withLab(async (lab, client, [n1, n2, n3]) => {
-    await labElect(labSpreader(lab, n1, () => true), VIPS, [n1, n2, n3]);
+    const n1Spreader = labSpreader(lab, n1, () => true);
+    await labElect(n1Spreader, VIPS, [n1, n2, n3]);
     const before = await client.open(VIPS.v4, FLOWS);
     await lab.setLink(n1.ns, 'down');
+    await n1Spreader.stop();
     const t0 = performance.now();
     const n2Spreader = labSpreader(lab, n2, () => true);
     await labElect(n2Spreader, VIPS, [n2, n3]);

@@ -154,3 +154,24 @@ describe('FlowSpreader: stray packets', () => {
     await spreader.stop();
   });
 });
+
+describe('FlowSpreader: failures', () => {
+  it('a MAC lookup that throws is logged and retried, never an unhandled rejection', async () => {
+    const logs: string[] = [];
+    const spreader = new FlowSpreader({
+      me: 'n1',
+      enabled: true,
+      log: createLogger('error', {}, (l) => logs.push(l)),
+      registry: new Registry(),
+      sources: { service: () => svc('true'), services: () => [], pools: () => [], node: () => undefined, interfaces: () => [{ name: 'eth0', mac: '02:00:00:00:00:01' }] },
+      event: () => undefined,
+      nft: new RecordingNft(),
+      macs: { resolve: () => Promise.reject(new Error('no such namespace')), close: () => undefined },
+      counterPollMs: 60_000,
+    });
+    spreader.elected(owned, results(['n1', 'n2']));
+    await spreader.idle();
+    expect(logs.some((l) => l.includes('"event":"spreadSyncFailed"') && l.includes('no such namespace'))).toBe(true);
+    await spreader.stop();
+  });
+});

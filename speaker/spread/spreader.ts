@@ -154,6 +154,10 @@ export class FlowSpreader {
     const generation = this.requested;
     try {
       await this.syncOnce();
+    } catch (err) {
+      // Reading the ARP table or the caches failed: keep the rules as they are, try again.
+      this.opts.log.error('spreadSyncFailed', 'could not bring the flow-spreading rules up to date; retrying', { error: err instanceof Error ? err : String(err) });
+      this.retrySoon();
     } finally {
       this.completed = Math.max(this.completed, generation);
     }
