@@ -69,7 +69,11 @@ async function pull(host: string, port: number, parallel: number, bytes: number,
   const until = t0 + seconds * 1000;
   let total = 0;
   const worker = async (): Promise<void> => {
-    while (performance.now() < until) total += await pullOnce(host, port, bytes);
+    while (performance.now() < until) {
+      // Not `total += await ...`: that reads total before waiting, and the workers would overwrite each other.
+      const got = await pullOnce(host, port, bytes);
+      total += got;
+    }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   return { bytes: total, ms: performance.now() - t0 };
