@@ -54,7 +54,8 @@ export async function pointClientAt(lab: Lab, owner: LabEndpoint, vips: Vips): P
 export async function countRepliesByNode(lab: Lab, vips: Vips): Promise<() => Promise<Map<string, { packets: number; bytes: number }>>> {
   const rules = lab.nodes.map((_n, i) => `  counter from_${i} {\n  }\n  chain c${i} {\n    counter name "from_${i}"\n  }`).join('\n');
   const hooks = lab.nodes.map((n, i) => `    ether saddr ${n.mac} ip saddr ${vips.v4} jump c${i}\n    ether saddr ${n.mac} ip6 saddr ${vips.v6} jump c${i}`).join('\n');
-  const text = `table netdev replies {\n${rules}\n  chain in {\n    type filter hook ingress device "eth0" priority 0; policy accept;\n${hooks}\n  }\n}\n`;
+  // Replaces any earlier table of the same name: counting twice would double every figure.
+  const text = `table netdev replies\ndelete table netdev replies\ntable netdev replies {\n${rules}\n  chain in {\n    type filter hook ingress device "eth0" priority 0; policy accept;\n${hooks}\n  }\n}\n`;
   await lab.execOk(lab.client.ns, ['nft', '-f', '-'], { input: text });
   return async () => {
     const out = JSON.parse((await lab.execOk(lab.client.ns, ['nft', '-j', 'list', 'counters', 'table', 'netdev', 'replies'])).stdout) as { nftables: { counter?: { name: string; packets: number; bytes: number } }[] };
