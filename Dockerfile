@@ -56,7 +56,10 @@ LABEL org.opencontainers.image.title="l2lb" \
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /out/ /app/
-RUN groupadd --gid 65532 l2lb \
+# nft: the speaker's opt-in flow spreading installs nftables rules (docs/spreading-flows.md). The
+# bases scripts/image-bases.sh makes have it already; node's slim image gets it from Debian.
+RUN (command -v nft >/dev/null || (apt-get update && apt-get install -y --no-install-recommends nftables && rm -rf /var/lib/apt/lists/*)) \
+ && groupadd --gid 65532 l2lb \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin l2lb \
  && ln -s /app/bin/l2lb-controller /usr/local/bin/l2lb-controller \
  && ln -s /app/bin/l2lb-speaker /usr/local/bin/l2lb-speaker \

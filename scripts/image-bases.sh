@@ -23,8 +23,9 @@ node_version=$(node --version)
 case "$node_version" in v20.*) ;; *) say "Node.js 20 is needed on this machine (found $node_version)"; exit 1 ;; esac
 npm_dir=$(cd "$(dirname "$(readlink -f "$node_bin")")/../lib/node_modules/npm" && pwd)
 headers=$(cd "$(dirname "$(readlink -f "$node_bin")")/../include/node" && pwd)
-# The runtime needs useradd/groupadd (passwd); the build stage compiles native addons (node-gyp).
-runtime_pkgs=passwd
+# The runtime needs useradd/groupadd (passwd) and nft (the speaker's opt-in flow spreading); the
+# build stage compiles native addons (node-gyp).
+runtime_pkgs=passwd,nftables
 build_pkgs=passwd,python3,make,g++
 ca_bundle=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
 [ -s "$ca_bundle" ] || { say "no CA bundle at $ca_bundle (set SSL_CERT_FILE)"; exit 1; }

@@ -1,7 +1,5 @@
-// The speaker's I/O shell. Informers, heartbeats and the interface watcher all feed one coalesced
-// election; its outcome goes to the announcer (the only thing on the packet path), to logs, Events
-// and metrics, and to ServiceL2Status writes. Election itself is pure (speaker/election) and needs
-// no API writes: every speaker computes the same owners from the same facts.
+// The speaker's I/O shell. Informers, heartbeats and the interface watcher feed one coalesced, pure election (speaker/election, no API
+// writes: every speaker computes the same owners); its outcome goes to the announcer, flow spreading (spread/), logs, Events, metrics, ServiceL2Status.
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../shared/metrics/server.js';
@@ -21,6 +19,7 @@ import { StrictArpMonitor } from './strict-arp/monitor.js';
 import { electFromCaches } from './world/election-pass.js';
 import { SpeakerConfigState } from './config-state.js';
 import { Pacer, type When } from './pacer.js';
+import { FlowSpreader } from './spread/spreader.js';
 
 /** A pass over every VIP longer than this is logged: the main thread also answers ARP/NDP. */
 const SLOW_PASS_MS = 1_000;
@@ -37,6 +36,7 @@ export class Speaker {
   private readonly membership: MembershipLifecycle;
   private usable: readonly UsableInterface[] = [];
   private readonly report: OwnershipReport;
+  private readonly spread: FlowSpreader;
   private electionQueued = false;
   private readonly electionPacer = new Pacer(() => this.queueElection());
   private synced = false;
@@ -81,6 +81,7 @@ export class Speaker {
       statuses: () => this.informers.statuses.list(),
       slowPassMs: SLOW_PASS_MS,
     });
+    this.spread = FlowSpreader.forSpeaker(cfg, this.metrics.registry, this.informers, (k, t, r, m) => events.emit(k, t, r, m), () => this.usable);
     this.strictArp = StrictArpMonitor.forSpeaker(cfg, () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid);
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
   }
@@ -125,10 +126,8 @@ export class Speaker {
     this.statusSync.stop();
     this.announcer?.setOwned([]);
     this.report.withdrawAll('speakerStopping');
-    await this.membership.stop({ leaving: true });
-    await this.configState.remove();
-    this.announcer?.close();
-    this.watcher?.close();
+    await Promise.all([this.membership.stop({ leaving: true }), this.spread.stop(), this.configState.remove()]);
+    for (const closable of [this.announcer, this.watcher]) closable?.close();
     this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
     await this.server?.close();
@@ -194,6 +193,7 @@ export class Speaker {
     if (electionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(electionMs), services: input.services.length });
 
     this.report.apply(plan, results, externalRefused);
+    this.spread.elected(plan.owned, results);
     this.statusSync.elect({ results, alive, interfacesOf: (key) => this.report.current.get(key)?.interfaces ?? [] });
   }
 }

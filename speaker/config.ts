@@ -21,6 +21,11 @@ export interface SpeakerConfig {
   readonly verifySourceAddress?: boolean;
   /** Announce spec.externalIPs inside a pool the Service may use (off by default: CVE-2020-8554). */
   readonly announceExternalIps?: boolean;
+  /**
+   * Spread the flows of Services that ask for it (l2lb.io/spread-flows) over their nodes with
+   * nftables rules on the owner (needs CAP_NET_ADMIN and the nft binary). Off: never touches nft.
+   */
+  readonly spreadFlows?: boolean;
   /** The speaker's Pod (downward API): owner of its ConfigurationState. */
   readonly pod?: PodRef | undefined;
   readonly log: Logger;

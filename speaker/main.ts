@@ -24,6 +24,7 @@ export const speakerFlags: FlagSpec[] = [
   { name: 'exclude-interfaces', help: 'extra interface name patterns never announced on (trailing * matches a prefix)', repeatable: true },
   { name: 'verify-source-address', help: 'drop heartbeats whose source address is not the peer\'s host IP', boolean: true, default: 'true' },
   { name: 'announce-external-ips', help: 'also announce Services\' spec.externalIPs that lie in an IPAddressPool the Service may use (off by default: CVE-2020-8554)', boolean: true, default: 'false' },
+  { name: 'spread-flows', help: 'spread the flows of Services annotated l2lb.io/spread-flows=true (or whose IPAddressPool is) over their nodes with nftables rules on the owner; needs CAP_NET_ADMIN and nft', boolean: true, default: 'false' },
   ...podFlags,
   { name: 'log-level', help: 'debug, info, warn or error', default: 'info' },
 ];
@@ -57,6 +58,7 @@ await runProgram('l2lb-speaker', 'Announces the VIPs this node owns on the local
     deadAfterMs,
     verifySourceAddress: flagString(flags, 'verify-source-address') === 'true',
     announceExternalIps: flagString(flags, 'announce-external-ips') === 'true',
+    spreadFlows: flagString(flags, 'spread-flows') === 'true',
     ...(excludes.length > 0 ? { interfaceRules: { exclude: [...DEFAULT_EXCLUDES, ...excludes] } } : {}),
     log,
     // The speaker has stopped answering already; exit so the Pod is restarted.

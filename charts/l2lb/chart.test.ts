@@ -112,6 +112,18 @@ describe('helm template', () => {
     expect(selector).toEqual(matchLabels);
   });
 
+  it('flow spreading: off by default; on passes --spread-flows and adds NET_ADMIN to the speaker only', () => {
+    const speaker = (objs: ReturnType<typeof render>) => podSpec(only(objs, 'DaemonSet')).containers[0]!;
+    const off = render();
+    expect(speaker(off).args).not.toContain('--spread-flows');
+    expect(speaker(off).securityContext?.capabilities?.add).toEqual(['NET_RAW']);
+    const on = render({ set: ['speaker.spreadFlows.enabled=true'] });
+    expect(speaker(on).args).toContain('--spread-flows');
+    expect(speaker(on).securityContext?.capabilities?.add).toEqual(['NET_RAW', 'NET_ADMIN']);
+    expect(podSpec(only(on, 'Deployment')).containers[0]!.securityContext?.capabilities?.add ?? []).toEqual([]);
+    expect(helm(templateArgs({ set: ['speaker.spreadFlows.enabled=yes'] })).code).not.toBe(0);
+  });
+
   it('refuses a dead-after time shorter than three heartbeat intervals', () => {
     const r = helm(templateArgs({ set: ['speaker.heartbeatIntervalMs=200', 'speaker.deadAfterMs=500'] }));
     expect(r.code).not.toBe(0);

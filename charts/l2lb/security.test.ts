@@ -4,14 +4,15 @@
 // must never be able to weaken them.
 import { allOnValues, only, podSpec, render, type PodSpec } from './render.js';
 
-const renders: [string, () => ReturnType<typeof render>][] = [
-  ['default values', () => render()],
-  ['every option on', () => render({ valuesFiles: [allOnValues()] })],
+// Flow spreading (on in the every-option values) is the one option that adds a capability.
+const renders: [string, () => ReturnType<typeof render>, string[]][] = [
+  ['default values', () => render(), ['NET_RAW']],
+  ['every option on', () => render({ valuesFiles: [allOnValues()] }), ['NET_RAW', 'NET_ADMIN']],
 ];
 
 const allContainers = (pod: PodSpec) => [...(pod.initContainers ?? []), ...pod.containers];
 
-describe.each(renders)('with %s', (_what, make) => {
+describe.each(renders)('with %s', (_what, make, speakerCaps) => {
   const objs = make();
   const controller = podSpec(only(objs, 'Deployment', '-controller'));
   const speaker = podSpec(only(objs, 'DaemonSet', '-speaker'));
@@ -34,10 +35,10 @@ describe.each(renders)('with %s', (_what, make) => {
     }
   });
 
-  it('speaker: drops ALL and adds only NET_RAW, no escalation, read-only root, RuntimeDefault seccomp', () => {
+  it(`speaker: drops ALL and adds only ${speakerCaps.join(' and ')}, no escalation, read-only root, RuntimeDefault seccomp`, () => {
     expect(speaker.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
     for (const c of allContainers(speaker)) {
-      expect(c.securityContext?.capabilities).toEqual({ drop: ['ALL'], add: ['NET_RAW'] });
+      expect(c.securityContext?.capabilities).toEqual({ drop: ['ALL'], add: speakerCaps });
       expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
       expect(c.securityContext?.privileged ?? false).toBe(false);
     }

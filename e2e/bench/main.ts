@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   realcluster: async () => ({ run: (await import('./realcluster.js')).runRealClusterBench }),
   'membership-scale': async () => ({ run: (await import('./membership-scale.js')).runMembershipScaleBench }),
   'election-change': async () => ({ run: (await import('./election-change.js')).runElectionChangeBench }),
+  spread: async () => ({ run: (await import('./spread.js')).runSpreadBench }),
 };
 
 /** Benchmarks `make bench` runs only when BENCH names them. */

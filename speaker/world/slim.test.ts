@@ -163,7 +163,7 @@ describe('slim objects', () => {
     const [a, b, c] = [svc('a', 'p1', 'Local'), svc('b', 'p1', 'Local'), svc('c', 'p2', 'Cluster')];
     expect(b.spec).toBe(a.spec);
     expect(b.metadata?.annotations).toBe(a.metadata?.annotations);
-    expect(c.spec).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster' });
+    expect(c.spec).toEqual({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', ports: [{ port: 80 }] });
     expect(c.metadata?.annotations).toEqual({ 'metallb.io/ip-allocated-from-pool': 'p2' });
     expect(Object.isFrozen(a.spec)).toBe(true);
   });
@@ -177,15 +177,24 @@ describe('slim objects', () => {
   });
 
   it('keep what the cache and Events need: identity, resourceVersion, uid, deletion', () => {
-    const s = slimService({ metadata: { name: 'a', namespace: 'n', uid: 'u', resourceVersion: '7', deletionTimestamp: new Date(0), managedFields: [{ manager: 'x' }] }, spec: { type: 'LoadBalancer', ports: [{ port: 1 }] } });
+    const s = slimService({ metadata: { name: 'a', namespace: 'n', uid: 'u', resourceVersion: '7', deletionTimestamp: new Date(0), managedFields: [{ manager: 'x' }] }, spec: { type: 'LoadBalancer', ports: [{ port: 1, name: 'x', nodePort: 30001, targetPort: 8080 }] } });
     expect(s.metadata).toEqual({ name: 'a', namespace: 'n', uid: 'u', resourceVersion: '7', deletionTimestamp: new Date(0) });
-    expect(s.spec).toEqual({ type: 'LoadBalancer' });
+    expect(s.spec).toEqual({ type: 'LoadBalancer', ports: [{ port: 1 }] });
+  });
+
+  it('keep what flow spreading reads: its annotation and the ports (protocol and number)', () => {
+    const s = slimService({ metadata: { name: 'a', annotations: { 'l2lb.io/spread-flows': 'true', other: 'x' } }, spec: { type: 'LoadBalancer', ports: [{ port: 53, protocol: 'UDP', name: 'dns' }] } });
+    expect(s.metadata?.annotations).toEqual({ 'l2lb.io/spread-flows': 'true' });
+    expect(s.spec?.ports).toEqual([{ port: 53, protocol: 'UDP' }]);
+    const other = slimService({ metadata: { name: 'b' }, spec: { type: 'LoadBalancer', ports: [{ port: 54, protocol: 'UDP' }] } });
+    expect(other.spec).not.toBe(s.spec);
   });
 
   it('are smaller: a typical Service and EndpointSlice lose most of their JSON', () => {
     const svc = fc.sample(service, { numRuns: 1, seed: 1 })[0]!;
     const sl = fc.sample(slice, { numRuns: 1, seed: 1 })[0]!;
-    expect(JSON.stringify(slimService(svc)).length).toBeLessThan(JSON.stringify(svc).length * 0.7);
+    // The ports' protocol and number stay (flow spreading matches them): 0.75, not less.
+    expect(JSON.stringify(slimService(svc)).length).toBeLessThan(JSON.stringify(svc).length * 0.75);
     expect(JSON.stringify(slimEndpointSlice(sl)).length).toBeLessThan(JSON.stringify(sl).length);
   });
 });

@@ -13,13 +13,17 @@ import type { V1EndpointSlice, V1ObjectMeta, V1Service } from '@kubernetes/clien
 import type { ServiceL2Status } from '../../shared/api/types.js';
 import type { Typed } from '../../shared/k8s/informer.js';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SERVICE_NAMESPACE } from '../status/plan.js';
+import { SPREAD_ANNOTATION } from '../spread/settings.js';
 import { POOL_ANNOTATION, SHARING_ANNOTATIONS } from './election-input.js';
 import { Interner, StringInterner } from './intern.js';
 
 const SLICE_SERVICE_LABEL = 'kubernetes.io/service-name';
-const KEPT_ANNOTATIONS: readonly string[] = [POOL_ANNOTATION, ...SHARING_ANNOTATIONS];
+const KEPT_ANNOTATIONS: readonly string[] = [POOL_ANNOTATION, ...SHARING_ANNOTATIONS, SPREAD_ANNOTATION];
 
 type Endpoint = NonNullable<V1EndpointSlice['endpoints']>[number];
+type ServicePorts = NonNullable<NonNullable<V1Service['spec']>['ports']>;
+
+const portsKept = (svc: V1Service): unknown => svc.spec?.ports?.map((p) => [p.protocol ?? null, p.port]) ?? null;
 
 export interface Slimmers {
   readonly service: (svc: V1Service) => V1Service;
@@ -54,7 +58,7 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
     labels: m?.labels === undefined ? undefined : labelSets.get(JSON.stringify(m.labels), () => Object.freeze({ ...m.labels })),
   });
 
-  /** The annotations the speaker reads (pool, sharing): a few distinct combinations, one frozen object each. */
+  /** The annotations the speaker reads (pool, sharing, flow spreading): a few distinct combinations, one frozen object each. */
   const keptAnnotations = (all: Record<string, string> | undefined): Record<string, string> | undefined => {
     const kept = KEPT_ANNOTATIONS.flatMap((k) => (all?.[k] === undefined ? [] : [[k, all[k]] as const]));
     if (kept.length === 0) return undefined;
@@ -66,12 +70,14 @@ export function createSlimmers(strings = new StringInterner()): Slimmers {
     return {
       // The annotations and the spec fields kept take a few distinct values: one frozen object each.
       metadata: serviceMeta(svc.metadata, keptAnnotations(svc.metadata?.annotations)),
-      spec: specs.get(JSON.stringify([svc.spec?.type ?? null, svc.spec?.loadBalancerClass ?? null, svc.spec?.externalTrafficPolicy ?? null, svc.spec?.externalIPs ?? null]), () =>
+      spec: specs.get(JSON.stringify([svc.spec?.type ?? null, svc.spec?.loadBalancerClass ?? null, svc.spec?.externalTrafficPolicy ?? null, svc.spec?.externalIPs ?? null, portsKept(svc)]), () =>
         Object.freeze({
           type: s(svc.spec?.type),
           loadBalancerClass: s(svc.spec?.loadBalancerClass),
           externalTrafficPolicy: s(svc.spec?.externalTrafficPolicy),
           externalIPs: svc.spec?.externalIPs === undefined ? undefined : Object.freeze([...svc.spec.externalIPs]) as string[],
+          // Flow spreading matches the Service's ports (speaker/spread); protocol and number only.
+          ports: svc.spec?.ports === undefined ? undefined : Object.freeze(svc.spec.ports.map((p) => Object.freeze({ port: p.port, protocol: s(p.protocol) }))) as ServicePorts,
         }),
       ),
       status: { loadBalancer: { ingress: ingress?.flatMap((i) => (i.ip === undefined ? [] : [{ ip: i.ip }])) } },

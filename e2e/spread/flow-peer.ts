@@ -1,0 +1,105 @@
+// The client end of long-lived TCP flows for flow-spreading tests, run inside a lab namespace.
+// The server is l2lb-echo --tcp (echo/tcp.ts). The client:
+//   node dist/e2e/spread/flow-peer.js client             driven by JSON lines on stdin:
+//     {"op":"open","host":H,"port":P,"count":N}  opens N connections (one new source port each)
+//                                                 and asks each once: {"nodes":[line|error...]}
+//     {"op":"ask"}                                asks every connection again: {"answers":[line|error...]}
+//     {"op":"pull","host":H,"port":P,"parallel":C,"bytes":N,"seconds":S}
+//                                                 keeps C connections pulling N-byte blobs for S
+//                                                 seconds: {"bytes":total,"ms":elapsed}
+// A connection that was reset or timed out answers with its error ("error: ECONNRESET").
+import { createConnection, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+
+const ASK_TIMEOUT_MS = 3_000;
+
+interface Flow {
+  readonly sock: Socket;
+  lines: string[];
+  waiters: ((line: string) => void)[];
+  error: string | undefined;
+}
+
+function open(host: string, port: number): Promise<Flow> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    const flow: Flow = { sock, lines: [], waiters: [], error: undefined };
+    const fail = (e: string): void => {
+      flow.error ??= e;
+      for (const w of flow.waiters.splice(0)) w(`error: ${flow.error}`);
+    };
+    sock.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    sock.on('close', () => fail('closed'));
+    // readline re-emits the socket's errors; the socket's own handler records them.
+    createInterface({ input: sock }).on('error', () => undefined).on('line', (l) => {
+      const w = flow.waiters.shift();
+      if (w) w(l);
+      else flow.lines.push(l);
+    });
+    sock.once('connect', () => resolve(flow));
+    sock.once('error', () => resolve(flow));
+  });
+}
+
+function ask(flow: Flow): Promise<string> {
+  if (flow.error !== undefined) return Promise.resolve(`error: ${flow.error}`);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('error: timeout'), ASK_TIMEOUT_MS);
+    flow.waiters.push((l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+    flow.sock.write('?\n');
+  });
+}
+
+/** One blob over a new connection: the bytes received before the server closed. */
+function pullOnce(host: string, port: number, bytes: number): Promise<number> {
+  return new Promise((resolve) => {
+    let got = 0;
+    const sock = createConnection({ host, port }, () => sock.write(`blob ${bytes}\n`));
+    sock.on('data', (d: Buffer) => (got += d.length));
+    sock.on('error', () => undefined);
+    sock.on('close', () => resolve(got));
+  });
+}
+
+async function pull(host: string, port: number, parallel: number, bytes: number, seconds: number): Promise<{ bytes: number; ms: number }> {
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  let total = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < until) {
+      // Not `total += await ...`: that reads total before waiting, and the workers would overwrite each other.
+      const got = await pullOnce(host, port, bytes);
+      total += got;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return { bytes: total, ms: performance.now() - t0 };
+}
+
+function client(): void {
+  const flows: Flow[] = [];
+  const reply = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const cmd = JSON.parse(line) as { op: string; host?: string; port?: number; count?: number; parallel?: number; bytes?: number; seconds?: number };
+    void (async () => {
+      if (cmd.op === 'open') {
+        const fresh: Flow[] = [];
+        for (let i = 0; i < (cmd.count ?? 1); i++) fresh.push(await open(cmd.host ?? '', cmd.port ?? 0));
+        flows.push(...fresh);
+        reply({ nodes: await Promise.all(fresh.map(ask)) });
+      } else if (cmd.op === 'ask') reply({ answers: await Promise.all(flows.map(ask)) });
+      else if (cmd.op === 'pull') reply(await pull(cmd.host ?? '', cmd.port ?? 0, cmd.parallel ?? 1, cmd.bytes ?? 0, cmd.seconds ?? 1));
+      else reply({ error: `unknown op ${cmd.op}` });
+    })();
+  });
+  process.stdin.on('end', () => process.exit(0));
+}
+
+if (process.argv[2] === 'client') client();
+else {
+  process.stderr.write('usage: flow-peer client\n');
+  process.exit(2);
+}
