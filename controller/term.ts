@@ -3,6 +3,7 @@
 // pool problems were reported) lives here and nowhere else. A replica that steps down ends the
 // term: its in-flight writes are aborted, its later writes refused, and the next acquisition
 // builds a new term from caches proven current, never from what an older term believed.
+import { setMaxListeners } from 'node:events';
 import type { CallOptions } from '../shared/k8s/client.js';
 import { Allocator } from './allocator/allocator.js';
 import type { LastValidPools, PoolConfig } from '../shared/api/pool-config.js';
@@ -33,6 +34,10 @@ export class LeaderTerm {
     readonly number: number,
     private readonly holdsLease: () => boolean,
   ) {
+    // Every in-flight request of the term listens on this signal (status writes up to the write
+    // concurrency, Events, their retries); past Node's default of 10 it printed a leak warning
+    // that was none. Requests remove their listener when they end.
+    setMaxListeners(256, this.abort.signal);
     this.call = {
       signal: this.abort.signal,
       guard: () => {
