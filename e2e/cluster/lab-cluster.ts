@@ -118,12 +118,15 @@ export class LabCluster {
       await this.kubelet.registerNode({ name: n.name, ipv4: n.ipv4, ipv6: n.ipv6 });
       await this.prepareNodeNetwork(n);
     }
+    say(`${this.lab.nodes.length} Nodes registered, their networks prepared`);
     this.controllerMetricsPort = await freePort('127.0.0.1');
     this.controller = startProgram('controller', ['--kubeconfig', ctlConfig, '--namespace', this.namespace, '--leader-elect=false', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.controllerMetricsPort)], this.echo('controller'));
     await this.controller.waitForEvent('resync', 30_000);
     say('controller running');
     for (const n of this.lab.nodes) await this.startSpeaker(n.name, false);
+    say(`${this.lab.nodes.length} speakers started`);
     for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('informersSynced', 30_000);
+    say('every speaker has its caches');
     // Membership starts after the caches (its first peerAlive lines come with the peer list); a
     // Service created before every speaker heartbeats would see the cluster still forming.
     for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('peerAlive', 60_000);
