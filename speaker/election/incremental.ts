@@ -15,7 +15,7 @@
 //  - a group whose owner left A' is ranked again over its ballot within A'.
 // A death costs one ranking per group the dead node owned (VIPs / N of them, N hashes each); a
 // return costs one hash per group that may take the returning node. Anything else that changes
-// (Services, Nodes, pools, advertisements) needs a new ballot: electAll again.
+// (Services, Nodes, pools, advertisements) needs new ballots: a full election again.
 import { ballots, type Ballot, type Ballots } from './elect.js';
 import { amongAlive, ownerFor, ranksBefore } from './rank.js';
 import { StandingResults } from './standing-results.js';
