@@ -30,6 +30,7 @@ export default {
       ...common,
       displayName: 'lab',
       testMatch: ['<rootDir>/**/*.lab.test.ts'],
+      globalTeardown: '<rootDir>/e2e/testenv/jest-global-teardown.ts',
     },
   ],
 };

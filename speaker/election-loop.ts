@@ -5,7 +5,7 @@
 // thing on the packet path), then to logs, Events and metrics, then to ServiceL2Status writes.
 import type { Logger } from '../shared/log.js';
 import type { Announcer } from './announcer/announcer.js';
-import type { SpeakerMetrics } from './metrics.js';
+import { cpuSecondsSince, type SpeakerMetrics } from './metrics.js';
 import type { OwnershipReport } from './ownership/report.js';
 import { Pacer, type When } from './pacer.js';
 import type { StatusSync } from './status/sync.js';
@@ -13,7 +13,7 @@ import type { Elector } from './world/election-pass.js';
 
 export interface ElectionLoopOptions {
   readonly log: Logger;
-  readonly metrics: Pick<SpeakerMetrics, 'electionSeconds' | 'membershipElectionSeconds' | 'elections'>;
+  readonly metrics: Pick<SpeakerMetrics, 'electionSeconds' | 'electionCpuSeconds' | 'membershipElectionSeconds' | 'elections'>;
   readonly elector: Elector;
   /** Until membership has heard its peers, "alone" would mean "owner of everything". */
   readonly membership: { settled(): boolean; alive(): ReadonlySet<string> };
@@ -64,7 +64,7 @@ export class ElectionLoop {
     const announcer = opts.announcer();
     // Until membership has settled its 'settled' event asks again.
     if (!announcer || this.stopped || !opts.membership.settled()) return;
-    const t0 = performance.now();
+    const [t0, cpu0] = [performance.now(), process.cpuUsage()];
     const alive = opts.membership.alive();
     const { input, results, plan, externalRefused, kind, groupsElected } = opts.elector.elect(alive, opts.usableInterfaces());
     for (const e of announcer.setOwned(plan.pairs).errors) opts.log.error('announceError', e);
@@ -73,6 +73,7 @@ export class ElectionLoop {
     if (kind === 'full') {
       this.pacer.took(ms);
       opts.metrics.electionSeconds.set(ms / 1000);
+      opts.metrics.electionCpuSeconds.set(cpuSecondsSince(cpu0));
     } else opts.metrics.membershipElectionSeconds.set(ms / 1000);
     if (ms > opts.slowPassMs) opts.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(ms), kind, services: input.services.length, groups: groupsElected });
 

@@ -161,6 +161,7 @@ async function scalePhase(figures: BenchFigure[], notes: string[]): Promise<void
     { name: `scale: API writes for the change (${Math.round(s.vips / 3)} moved VIPs), Events excluded`, value: s.changeWritesNoEvents, unit: 'writes' },
     { name: 'scale: of those, writes the API server refused with 409 Conflict', value: s.statusConflicts, unit: 'writes' },
     { name: 'scale: one election over all VIPs (l2lb_speaker_last_election_seconds), max', value: maxOf(s.electionSeconds) * 1000, unit: 'ms' },
+    { name: 'scale: the CPU of that election (l2lb_speaker_last_election_cpu_seconds), max', value: maxOf(s.electionCpuSeconds) * 1000, unit: 'ms CPU' },
     { name: 'scale: the election after the peer death, only the VIPs it moved (l2lb_speaker_last_membership_election_seconds), max', value: maxOf(s.membershipElectionSeconds) * 1000, unit: 'ms' },
     { name: 'scale: full elections a survivor ran between the fault and the takeover, max', value: Math.max(...Object.values(s.electionsForChange).map((k) => k['full'] ?? 0)), unit: 'passes', target: '0' },
     { name: 'scale: 1-minute load average at the fault', value: s.loadAtFault, unit: '' },

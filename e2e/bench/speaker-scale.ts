@@ -50,6 +50,8 @@ export interface ScaleResult {
   readonly electionsForChange: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The machine's 1-minute load average when the speaker was killed (the bench shares the machine). */
   readonly loadAtFault: number;
+  /** The CPU that pass used (l2lb_speaker_last_election_cpu_seconds): wall time minus waiting for a core. */
+  readonly electionCpuSeconds: Readonly<Record<string, number>>;
   /** At rest: SETTLE_MS after the cold start's last API write. */
   readonly rssMb: Readonly<Record<string, number>>;
   /** Right after the cold start's last API write. */
@@ -294,9 +296,11 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const changeCpuWithWritesSeconds = Object.fromEntries(survivors.map((n) => [n, cpuSettled[n]! - idle1[n]! - idleRate(n) * (settledAt - fault)]));
     const electionSeconds: Record<string, number> = {};
     const membershipElectionSeconds: Record<string, number> = {};
+    const electionCpuSeconds: Record<string, number> = {};
     for (const n of survivors) {
       const text = await speakerMetrics(c, n);
       electionSeconds[n] = metricSum(text, 'l2lb_speaker_last_election_seconds');
+      electionCpuSeconds[n] = metricSum(text, 'l2lb_speaker_last_election_cpu_seconds');
       membershipElectionSeconds[n] = metricSum(text, 'l2lb_speaker_last_membership_election_seconds');
     }
     // Every speaker process of the run, the killed ones too: a failed group join is logged once.
@@ -311,7 +315,7 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const everyLine = runLines(['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
     const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
     const statusWriteErrors = [...new Set(runLines(['l2StatusWriteFailed']).map((l) => `${String(l['op'])}: ${String(l['error'])}`))].slice(0, 5);
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, membershipElectionSeconds, electionsForChange, loadAtFault, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, electionCpuSeconds, membershipElectionSeconds, electionsForChange, loadAtFault, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
   } finally {
     await c.stop();
   }

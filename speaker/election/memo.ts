@@ -1,5 +1,5 @@
 // A bounded memo for pure functions of a string. Re-electing 5,000 VIPs on every membership
-// change would otherwise re-parse every IP (ip-address, microseconds each): the inputs barely
+// change would otherwise re-parse and re-hash every IP: the inputs barely
 // change between runs, so caching makes a change cost lookups. Cleared wholesale when full:
 // simple, and a full cache only means one slower election.
 export function memoize<T>(fn: (key: string) => T, maxEntries = 200_000): (key: string) => T {
