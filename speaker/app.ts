@@ -1,5 +1,8 @@
-// The speaker's I/O shell. Informers, heartbeats and the interface watcher feed one coalesced, pure election (speaker/election, no API
-// writes: every speaker computes the same owners); its outcome goes to the announcer, flow spreading (spread/), logs, Events, metrics, ServiceL2Status.
+// The speaker's I/O shell. Informers, heartbeats and the interface watcher all feed one coalesced
+// election (election-loop.ts); its outcome goes to the announcer (the only thing on the packet
+// path), to flow spreading (spread/), to logs, Events and metrics, and to ServiceL2Status writes. Election itself is pure
+// (speaker/election) and needs no API writes: every speaker computes the same owners from the
+// same facts.
 import { HEARTBEAT_KEY_FIELD } from '../shared/api/heartbeat.js';
 import { registerInformerMetrics } from '../shared/k8s/informer-metrics.js';
 import { startMetricsServer, type MetricsServer } from '../shared/metrics/server.js';
@@ -10,15 +13,15 @@ import { allSpeakerInformers, speakerInformers, type SpeakerInformers } from './
 import { watchInterfaces, type InterfaceWatcher, type UsableInterface } from './interfaces/index.js';
 import type { SpeakerConfig } from './config.js';
 import { expectedPeers, HeartbeatThread, MembershipLifecycle, membershipMetrics } from './membership/index.js';
-import { cpuSecondsSince, createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
+import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 import { OwnershipReport } from './ownership/report.js';
 import { ServiceEvents } from './ownership/service-events.js';
 import { servicesNamingNode } from './status/plan.js';
 import { StatusSync } from './status/sync.js';
 import { StrictArpMonitor } from './strict-arp/monitor.js';
-import { electFromCaches } from './world/election-pass.js';
+import { Elector, objectsInCaches } from './world/election-pass.js';
+import { ElectionLoop } from './election-loop.js';
 import { SpeakerConfigState } from './config-state.js';
-import { Pacer, type When } from './pacer.js';
 import { FlowSpreader } from './spread/spreader.js';
 
 /** A pass over every VIP longer than this is logged: the main thread also answers ARP/NDP. */
@@ -36,9 +39,8 @@ export class Speaker {
   private readonly membership: MembershipLifecycle;
   private usable: readonly UsableInterface[] = [];
   private readonly report: OwnershipReport;
+  private readonly elections: ElectionLoop;
   private readonly spread: FlowSpreader;
-  private electionQueued = false;
-  private readonly electionPacer = new Pacer(() => this.queueElection());
   private synced = false;
   /** start() has the caches, the announcer and the interfaces: heartbeats may begin. */
   private ready = false;
@@ -84,13 +86,25 @@ export class Speaker {
     this.spread = FlowSpreader.forSpeaker(cfg, this.metrics.registry, this.informers, (k, t, r, m) => events.emit(k, t, r, m), () => this.usable);
     this.strictArp = StrictArpMonitor.forSpeaker(cfg, () => this.informers.nodes.get(cfg.nodeName)?.metadata?.uid);
     this.configState = new SpeakerConfigState(cfg, this.informers, (verb, resource) => this.metrics.apiWrites.inc({ verb, resource }));
+    this.elections = new ElectionLoop({
+      log: cfg.log,
+      metrics: this.metrics,
+      elector: new Elector(() => objectsInCaches(this.informers), cfg),
+      membership: this.membership,
+      announcer: () => this.announcer,
+      usableInterfaces: () => this.usable.map((u) => u.name),
+      report: this.report,
+      spread: this.spread,
+      statusSync: this.statusSync,
+      slowPassMs: SLOW_PASS_MS,
+    });
   }
 
   async start(): Promise<void> {
     const { log } = this.cfg;
     this.server = await startMetricsServer({ port: this.cfg.metricsPort, host: this.cfg.metricsHost, registry: this.metrics.registry, ready: () => this.readiness() });
     const i = this.informers;
-    for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.scheduleElection('paced'));
+    for (const inf of [i.services, i.endpointSlices, i.nodes, i.pools, i.legacyPools, i.advertisements]) inf.on(() => this.elections.objectsChanged());
     i.speakers.on(() => this.updatePeers());
     i.secret.on(() => this.heartbeatKeyChanged());
     i.statuses.on(() => this.statusSync.schedule('paced'));
@@ -122,12 +136,13 @@ export class Speaker {
   /** Planned stop: stop answering at once, tell peers we leave, so VIPs move in milliseconds. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.electionPacer.cancel();
+    this.elections.stop();
     this.statusSync.stop();
     this.announcer?.setOwned([]);
     this.report.withdrawAll('speakerStopping');
     await Promise.all([this.membership.stop({ leaving: true }), this.spread.stop(), this.configState.remove()]);
-    for (const closable of [this.announcer, this.watcher]) closable?.close();
+    this.announcer?.close();
+    this.watcher?.close();
     this.strictArp.stop();
     await Promise.all(allSpeakerInformers(this.informers).map((x) => x.stop()));
     await this.server?.close();
@@ -162,38 +177,8 @@ export class Speaker {
     this.scheduleElection();
   }
 
-  /** 'now' for membership and interface changes (failover); 'paced' for object changes (see pacer.ts). */
-  private scheduleElection(when: When = 'now'): void {
-    if (!this.stopping) this.electionPacer.request(when);
-  }
-
-  private queueElection(): void {
-    if (this.electionQueued || this.stopping) return;
-    this.electionQueued = true;
-    setImmediate(() => {
-      this.electionQueued = false;
-      this.elect();
-    });
-  }
-
-  private elect(): void {
-    const announcer = this.announcer;
-    // Until membership has heard its peers, "alone" would mean "owner of everything"; its
-    // 'settled' event asks again.
-    if (!announcer || this.stopping || !this.membership.settled()) return;
-    const [t0, cpu0] = [performance.now(), process.cpuUsage()];
-    const alive = this.membership.alive();
-    const { input, results, plan, externalRefused } = electFromCaches(this.informers, alive, { ...this.cfg, usableInterfaces: this.usable.map((u) => u.name) });
-    const { errors } = announcer.setOwned(plan.pairs);
-    for (const e of errors) this.cfg.log.error('announceError', e);
-    const electionMs = performance.now() - t0;
-    this.electionPacer.took(electionMs);
-    this.metrics.electionSeconds.set(electionMs / 1000);
-    this.metrics.electionCpuSeconds.set(cpuSecondsSince(cpu0));
-    if (electionMs > SLOW_PASS_MS) this.cfg.log.warn('slowElection', 'an election held the main thread for long', { ms: Math.round(electionMs), services: input.services.length });
-
-    this.report.apply(plan, results, externalRefused);
-    this.spread.elected(plan.owned, results);
-    this.statusSync.elect({ results, alive, interfacesOf: (key) => this.report.current.get(key)?.interfaces ?? [] });
+  /** Membership, peers and interfaces: at once (the failover path); object changes are paced. */
+  private scheduleElection(): void {
+    if (!this.stopping) this.elections.request('now');
   }
 }

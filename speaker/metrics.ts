@@ -15,6 +15,8 @@ export interface SpeakerMetrics {
   readonly apiWrites: Counter<'verb' | 'resource'>;
   readonly electionSeconds: Gauge;
   readonly electionCpuSeconds: Gauge;
+  readonly membershipElectionSeconds: Gauge;
+  readonly elections: Counter<'kind'>;
 }
 
 export function createSpeakerMetrics(): SpeakerMetrics {
@@ -26,8 +28,10 @@ export function createSpeakerMetrics(): SpeakerMetrics {
     announced: new Gauge({ name: 'metallb_speaker_announced', help: 'Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.', labelNames: ['ip', 'node', 'protocol', 'service'], registers: r }),
     ownershipChanges: new Counter({ name: 'l2lb_speaker_ownership_changes_total', help: 'Services this node started (gained) or stopped (lost) announcing', labelNames: ['change'], registers: r }),
     apiWrites: new Counter({ name: 'l2lb_k8s_writes_total', help: 'Writes to the Kubernetes API, by verb and resource', labelNames: ['verb', 'resource'], registers: r }),
-    electionSeconds: new Gauge({ name: 'l2lb_speaker_last_election_seconds', help: 'Duration of the last full election', registers: r }),
+    electionSeconds: new Gauge({ name: 'l2lb_speaker_last_election_seconds', help: 'Duration of the last full election (every VIP), to the announcer holding its outcome', registers: r }),
     // Wall time alone cannot tell a slow election from a busy machine: beside it, the CPU it used.
     electionCpuSeconds: new Gauge({ name: 'l2lb_speaker_last_election_cpu_seconds', help: 'CPU time of the last full election (the process: includes the heartbeat thread meanwhile)', registers: r }),
+    membershipElectionSeconds: new Gauge({ name: 'l2lb_speaker_last_membership_election_seconds', help: 'Duration of the last election after a membership change alone (only the VIPs it could move), to the announcer holding its outcome', registers: r }),
+    elections: new Counter({ name: 'l2lb_speaker_elections_total', help: 'Elections run: full (a cluster object or interface changed) or membership (a peer died, left or returned)', labelNames: ['kind'], registers: r }),
   };
 }

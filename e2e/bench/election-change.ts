@@ -4,12 +4,17 @@
 // the incremental re-election (speaker/election/incremental.ts), median and max over random nodes.
 // Half the VIPs come from a pool whose advertisement prefers one zone, so preference scores rank.
 // Each re-election is checked against a full election of the same alive set (owners), outside
-// the timed part. Times are the process's CPU time (user + system), not wall time.
+// the timed part. Then the same changes through the speaker's own pass (world/election-pass.ts:
+// from the Kubernetes objects, with the announcement plan and the externalIPs refusals), whose
+// owners are checked against the pure re-election's. Times are the process's CPU time (user +
+// system), not wall time.
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { electAll } from '../../speaker/election/elect.js';
 import { ballotsFor, reelect, resultsOf, stand } from '../../speaker/election/incremental.js';
-import type { ElectionInput, NodeInfo, ServiceInfo } from '../../speaker/election/types.js';
+import type { ElectionInput, ElectionResult, NodeInfo, ServiceInfo } from '../../speaker/election/types.js';
 import { loadavg } from 'node:os';
 import { rng } from '../../speaker/membership/sim/network.js';
+import { Elector, type ElectionObjects } from '../../speaker/world/election-pass.js';
 import { percentile, writeBenchReport, type BenchFigure } from './report.js';
 
 // CPU time of this (single-threaded, pure) code: on a shared machine wall time also counts the
@@ -50,6 +55,24 @@ function world(nodes: number, vips: number): ElectionInput {
   };
 }
 
+/** The same world as the Kubernetes objects the speaker's caches would hold. */
+function objectsOf(input: ElectionInput): ElectionObjects {
+  return {
+    nodes: input.nodes.map((n): V1Node => ({ metadata: { name: n.name, labels: { ...n.labels } }, status: { conditions: [] } })),
+    services: input.services.map((s): V1Service => {
+      const [namespace, name] = s.key.split('/');
+      return { metadata: { namespace, name, annotations: { 'metallb.io/ip-allocated-from-pool': s.pool ?? '' } }, spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: s.ips.map((ip) => ({ ip })) } } };
+    }),
+    endpointSlices: input.services.map((s): V1EndpointSlice => {
+      const [namespace, name] = s.key.split('/');
+      return { metadata: { namespace, name: `${name}-x`, labels: { 'kubernetes.io/service-name': name ?? '' } }, addressType: 'IPv4', endpoints: s.endpoints.map((e) => ({ addresses: ['10.255.0.1'], nodeName: e.nodeName ?? undefined, conditions: { ready: true } })) };
+    }),
+    pools: input.pools.map((p) => ({ metadata: { name: p.name }, spec: { addresses: ['10.0.0.0/8'] } })),
+    legacyPools: [],
+    advertisements: input.l2Advertisements.map((a) => ({ metadata: { name: a.name }, spec: { ...(a.ipAddressPools ? { ipAddressPools: [...a.ipAddressPools] } : {}), ...(a.preferredNodeSelectors ? { preferredNodeSelectors: [...a.preferredNodeSelectors] } : {}) } })),
+  };
+}
+
 export function runElectionChangeBench(): Promise<void> {
   const startedAt = new Date().toISOString();
   const nodes = Number(process.env['ELECTION_CHANGE_NODES'] ?? 1000);
@@ -85,6 +108,24 @@ export function runElectionChangeBench(): Promise<void> {
     returnMs.push(ms(() => (standing = reelect(standing, input.alivePeers).standing)));
     if (i < 2) check(input.alivePeers);
   }
+  // The speaker's pass: one full, then deaths and returns of the same victims.
+  const elector = new Elector(() => objectsOf(input), { nodeName: names[0] as string, lbClass: '' });
+  const shellFullMs = ms(() => void elector.elect(input.alivePeers, ['eth0']));
+  const shellDeathMs: number[] = [];
+  const shellReturnMs: number[] = [];
+  let shellMismatches = 0;
+  const pick2 = rng(7);
+  for (let i = 0; i < changes; i++) {
+    const victim = names[Math.floor(pick2() * names.length)] as string;
+    const without = new Set(names.filter((n) => n !== victim));
+    let results: ReadonlyMap<string, ElectionResult> = new Map();
+    shellDeathMs.push(ms(() => ({ results } = elector.elect(without, ['eth0']))));
+    if (i < 2) {
+      const want = resultsOf(reelect(standing, without).standing);
+      for (const [key, r] of want) if (results.get(key)?.owner !== r.owner) shellMismatches++;
+    }
+    shellReturnMs.push(ms(() => void elector.elect(input.alivePeers, ['eth0'])));
+  }
   const label = `${nodes} nodes x ${vips} VIPs`;
   const figures: BenchFigure[] = [
     { name: `${label}: full electAll`, value: round(fullMs), unit: 'ms' },
@@ -96,6 +137,12 @@ export function runElectionChangeBench(): Promise<void> {
     { name: `${label}: one return, incremental, max`, value: round(Math.max(...returnMs)), unit: 'ms', target: '<= 50' },
     { name: `${label}: VIPs moved per death, median`, value: median(moved), unit: 'groups' },
     { name: `${label}: owners differing from a full election (4 changes checked)`, value: mismatches, unit: 'Services', target: '0' },
+    { name: `${label}: the speaker's pass (objects to announcement plan), full`, value: round(shellFullMs), unit: 'ms' },
+    { name: `${label}: the speaker's pass, one death, median`, value: round(median(shellDeathMs)), unit: 'ms', target: '<= 50' },
+    { name: `${label}: the speaker's pass, one death, max`, value: round(Math.max(...shellDeathMs)), unit: 'ms', target: '<= 50' },
+    { name: `${label}: the speaker's pass, one return, median`, value: round(median(shellReturnMs)), unit: 'ms', target: '<= 50' },
+    { name: `${label}: the speaker's pass, one return, max`, value: round(Math.max(...shellReturnMs)), unit: 'ms', target: '<= 50' },
+    { name: `${label}: the speaker's pass, owners differing from the pure re-election (2 deaths checked)`, value: shellMismatches, unit: 'Services', target: '0' },
   ];
   for (const f of figures) process.stdout.write(`  ${f.name}: ${f.value} ${f.unit}\n`);
   const file = writeBenchReport({

@@ -6,6 +6,7 @@
 // change costs each survivor (to the takeover, and to the end of its API writes), and memory.
 import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { LabCluster } from '../cluster/lab-cluster.js';
 import { logsSince, markLogs } from '../cluster/log-marks.js';
 import { apiserverMetrics, apiserverWrites, diffWrites, metricSeries, metricSum, speakerMetrics } from '../cluster/scrape.js';
@@ -41,7 +42,14 @@ export interface ScaleResult {
   readonly changeCpuSeconds: Readonly<Record<string, number>>;
   /** The same up to the end of its API writes for the change. */
   readonly changeCpuWithWritesSeconds: Readonly<Record<string, number>>;
+  /** The last full election (every VIP) of each survivor: l2lb_speaker_last_election_seconds. */
   readonly electionSeconds: Readonly<Record<string, number>>;
+  /** The election after the peer death (only the VIPs it moved): l2lb_speaker_last_membership_election_seconds. */
+  readonly membershipElectionSeconds: Readonly<Record<string, number>>;
+  /** Each survivor's elections from the fault to the takeover, by kind (full, membership). */
+  readonly electionsForChange: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The machine's 1-minute load average when the speaker was killed (the bench shares the machine). */
+  readonly loadAtFault: number;
   /** The CPU that pass used (l2lb_speaker_last_election_cpu_seconds): wall time minus waiting for a core. */
   readonly electionCpuSeconds: Readonly<Record<string, number>>;
   /** At rest: SETTLE_MS after the cold start's last API write. */
@@ -251,7 +259,11 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const writes0 = apiserverWrites(apiText0);
     // Nothing was faulted since the cold start: every peer death and withdrawal so far is false.
     const falseBeforeFault = logsSince(c, coldMark, ['peerDead']).length + ownershipDelta(logsSince(c, coldMark)).lost;
+    const electionsByKind = async (n: string): Promise<Record<string, number>> =>
+      Object.fromEntries(metricSeries(await speakerMetrics(c, n), 'l2lb_speaker_elections_total').map((x) => [x.labels['kind'] ?? '', x.value]));
+    const elections0 = Object.fromEntries(await Promise.all(survivors.map(async (n) => [n, await electionsByKind(n)] as const)));
     const mark = markLogs(c);
+    const loadAtFault = loadavg()[0] ?? Number.NaN;
     const fault = Date.now();
     await Promise.all([c.speakers.get(victim)!.stop('SIGKILL'), c.lab.setLink(c.node(victim).ns, 'down')]);
     const moved = expected.get(victim)!;
@@ -268,6 +280,11 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const missing = [...moved].filter((ip) => !nowAnnounced.has(ip));
     if (missing.length > 0) throw new Error(`scale: after the takeover ${missing.length} of the victim's VIPs are not announced, e.g. ${missing.slice(0, 3).join(', ')}`);
     const cpuTakeover = await cpuAt();
+    const electionsForChange: Record<string, Record<string, number>> = {};
+    for (const n of survivors) {
+      const now = await electionsByKind(n);
+      electionsForChange[n] = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (elections0[n]?.[k] ?? 0)]));
+    }
     // Then the API side of the change (a ServiceL2Status rewrite and an Event per moved Service):
     // done when the API server has seen no write for 3 s.
     const settledAt = await writesQuiet(c);
@@ -278,11 +295,13 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const changeCpuSeconds = Object.fromEntries(survivors.map((n) => [n, cpuTakeover[n]! - idle1[n]! - idleRate(n) * (takeoverAt - fault)]));
     const changeCpuWithWritesSeconds = Object.fromEntries(survivors.map((n) => [n, cpuSettled[n]! - idle1[n]! - idleRate(n) * (settledAt - fault)]));
     const electionSeconds: Record<string, number> = {};
+    const membershipElectionSeconds: Record<string, number> = {};
     const electionCpuSeconds: Record<string, number> = {};
     for (const n of survivors) {
       const text = await speakerMetrics(c, n);
       electionSeconds[n] = metricSum(text, 'l2lb_speaker_last_election_seconds');
       electionCpuSeconds[n] = metricSum(text, 'l2lb_speaker_last_election_cpu_seconds');
+      membershipElectionSeconds[n] = metricSum(text, 'l2lb_speaker_last_membership_election_seconds');
     }
     // Every speaker process of the run, the killed ones too: a failed group join is logged once.
     const errorEvents = new Set(['announceError', 'joinGroupFailed', 'leaveGroupFailed', 'sendFailed']);
@@ -296,7 +315,7 @@ export async function runScale(vips = 5_000): Promise<ScaleResult> {
     const everyLine = runLines(['mainThreadResumed', 'slowElection', 'slowStatusPlan']);
     const slowMs = { wedged: everyLine.filter((l) => l.event === 'mainThreadResumed').map((l) => Number(l['wedgedForMs'])), passes: everyLine.filter((l) => l.event !== 'mainThreadResumed').map((l) => `${l.event} ${String(l['ms'])}`) };
     const statusWriteErrors = [...new Set(runLines(['l2StatusWriteFailed']).map((l) => `${String(l['op'])}: ${String(l['error'])}`))].slice(0, 5);
-    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, electionCpuSeconds, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
+    return { vips, setupSeconds, startToAnnouncedMs, perSpeakerAnnouncedMs, takeoverMs: takeoverAt - fault, writesSettledMs: settledAt - fault, changeWrites: d.all, changeWritesNoEvents: d.all - d.events, changeWritesByResource: d.byResource, statusConflicts, changeCpuSeconds, changeCpuWithWritesSeconds, electionSeconds, electionCpuSeconds, membershipElectionSeconds, electionsForChange, loadAtFault, rssMb, justAfterRssMb, privateMb, peakRssMb, announceErrors, falseBeforeFault, falseAfterFault, coldStartHandovers, coldWritesMs, healthLines, heapMb, slowMs, statusWriteErrors };
   } finally {
     await c.stop();
   }

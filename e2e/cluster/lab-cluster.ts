@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPAddressPoolSpec, L2AdvertisementSpec } from '../../shared/api/types.js';
+import { eachBounded } from '../../shared/async/bounded.js';
 import { installChartRbac } from '../install/chart-rbac.js';
 import { createLab, type Lab, type LabEndpoint } from '../lab/lab.js';
 import { startProgram, type ProgramProcess } from '../programs/process.js';
@@ -22,6 +23,9 @@ const version = 'v1beta1';
 export const VIP_RANGE_V4 = '192.0.2.200/29';
 export const VIP_RANGE_V6 = '2001:db8::200/125';
 export const SERVICE_PORT = 8080;
+
+/** Nodes set up (registered, network prepared, speaker started) at once. */
+const SETUP_WIDTH = 10;
 
 /** Longer than the speakers' deadAfter (500 ms), so membership has converged. */
 const MEMBERSHIP_SETTLE_MS = 1_000;
@@ -114,16 +118,21 @@ export class LabCluster {
     writeFileSync(this.speakerKubeconfig, spkText.replace(this.cp.server, `https://${this.lab.hostAddress!.ipv4}:${apiPort}`));
     say('chart RBAC installed: controller and speakers run with their ServiceAccounts\' tokens');
 
-    for (const n of this.lab.nodes) {
+    // A few nodes at a time: at 50 nodes one after the other took minutes (API round trips,
+    // namespace commands and a name server's start each, on a loaded machine).
+    await eachBounded(this.lab.nodes, SETUP_WIDTH, async (n) => {
       await this.kubelet.registerNode({ name: n.name, ipv4: n.ipv4, ipv6: n.ipv6 });
       await this.prepareNodeNetwork(n);
-    }
+    });
+    say(`${this.lab.nodes.length} Nodes registered, their networks prepared`);
     this.controllerMetricsPort = await freePort('127.0.0.1');
     this.controller = startProgram('controller', ['--kubeconfig', ctlConfig, '--namespace', this.namespace, '--leader-elect=false', '--metrics-host', '127.0.0.1', '--metrics-port', String(this.controllerMetricsPort)], this.echo('controller'));
     await this.controller.waitForEvent('resync', 30_000);
     say('controller running');
-    for (const n of this.lab.nodes) await this.startSpeaker(n.name, false);
+    await eachBounded(this.lab.nodes, SETUP_WIDTH, (n) => this.startSpeaker(n.name, false));
+    say(`${this.lab.nodes.length} speakers started`);
     for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('informersSynced', 30_000);
+    say('every speaker has its caches');
     // Membership starts after the caches (its first peerAlive lines come with the peer list); a
     // Service created before every speaker heartbeats would see the cluster still forming.
     for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('peerAlive', 60_000);
@@ -142,17 +151,18 @@ export class LabCluster {
    */
   private async prepareNodeNetwork(n: LabEndpoint): Promise<void> {
     const cmds = [
-      ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1'],
-      ['sysctl', '-qw', 'net.ipv4.conf.eth0.arp_ignore=1'],
+      'sysctl -qw net.ipv4.conf.all.arp_ignore=1',
+      'sysctl -qw net.ipv4.conf.eth0.arp_ignore=1',
       // kube-proxy's strictARP sets arp_announce=2 too: without it a node's own ARP request (for
       // the client, to answer a connection to the VIP) carries the VIP as sender address, and the
       // client's neighbour entry flips back to a node that no longer owns the VIP.
-      ['sysctl', '-qw', 'net.ipv4.conf.all.arp_announce=2'],
-      ['sysctl', '-qw', 'net.ipv4.conf.eth0.arp_announce=2'],
-      ['ip', 'route', 'add', 'local', VIP_RANGE_V4, 'dev', 'lo', 'table', 'local'],
-      ['ip', '-6', 'route', 'add', 'local', VIP_RANGE_V6, 'dev', 'lo', 'table', 'local'],
+      'sysctl -qw net.ipv4.conf.all.arp_announce=2',
+      'sysctl -qw net.ipv4.conf.eth0.arp_announce=2',
+      `ip route add local ${VIP_RANGE_V4} dev lo table local`,
+      `ip -6 route add local ${VIP_RANGE_V6} dev lo table local`,
     ];
-    for (const c of cmds) await this.lab.execOk(n.ns, c);
+    // One command in the namespace, not six: each enters the namespace anew, slow when many labs share the machine.
+    await this.lab.execOk(n.ns, ['sh', '-ec', cmds.join('\n')]);
     const server = this.lab.spawn(n.ns, [process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/name-server.mjs'), n.name, String(SERVICE_PORT)]);
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {

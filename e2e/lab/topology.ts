@@ -10,11 +10,11 @@ function ipBatch(ns: string | undefined, lines: readonly string[]): Promise<unkn
 }
 
 /**
- * Writes /proc/sys inside ns (one shell per call, no procps needed). A key ending in "?" is
- * optional: skipped when this kernel lacks it (accept_untracked_na arrived in 5.18); any
- * other missing key is an error, so a typo cannot pass silently.
+ * The shell lines that write /proc/sys (no procps needed). A key ending in "?" is optional:
+ * skipped when this kernel lacks it (accept_untracked_na arrived in 5.18); any other missing key
+ * is an error, so a typo cannot pass silently.
  */
-function sysctl(ns: string, settings: readonly string[]): Promise<unknown> {
+function sysctlLines(settings: readonly string[]): string[] {
   const lines = settings.map((s) => {
     const eq = s.indexOf('=');
     const key = s.slice(0, eq);
@@ -23,8 +23,13 @@ function sysctl(ns: string, settings: readonly string[]): Promise<unknown> {
     if (!/^[a-z0-9_/]+$/.test(path) || !/^[0-9]+$/.test(s.slice(eq + 1))) throw new RangeError(`bad sysctl ${s}`);
     return `w ${path} ${s.slice(eq + 1)} ${optional ? 'optional' : 'required'}`;
   });
-  const script = ['set -e', 'w() { if [ -e "$1" ]; then echo "$2" > "$1"; elif [ "$3" = required ]; then echo "no sysctl $1" >&2; exit 1; fi; }', ...lines].join('\n');
-  return runChecked(inNs(ns, ['sh', '-c', script]));
+  return ['w() { if [ -e "$1" ]; then echo "$2" > "$1"; elif [ "$3" = required ]; then echo "no sysctl $1" >&2; exit 1; fi; }', ...lines];
+}
+
+/** Writes /proc/sys inside ns, then runs `ip` batch lines there: one command in the namespace. */
+function configure(ns: string, settings: readonly string[], ipLines: readonly string[] = []): Promise<unknown> {
+  const batch = ipLines.length === 0 ? [] : ["ip -batch - <<'EOF'", ...ipLines, 'EOF'];
+  return runChecked(inNs(ns, ['sh', '-c', ['set -e', ...sysctlLines(settings), ...batch].join('\n')]));
 }
 
 export function listNamespaces(): string[] {
@@ -36,9 +41,15 @@ export function listNamespaces(): string[] {
     .filter((n) => n !== '');
 }
 
-async function addEndpoint(plan: LabPlan, ep: EndpointPlan, role: 'node' | 'client'): Promise<void> {
-  await runChecked(['ip', '-n', plan.bridgeNs, 'link', 'add', ep.bridgePort, 'type', 'veth', 'peer', 'name', LAB_IF, 'netns', ep.ns]);
-  await ipBatch(plan.bridgeNs, [`link set ${ep.bridgePort} master ${BRIDGE_IF}`, `link set ${ep.bridgePort} up`]);
+/** The bridge's side of an endpoint: its veth pair (the other end moved into the endpoint's namespace), attached and up. */
+const bridgePortLines = (ep: EndpointPlan): string[] => [
+  `link add ${ep.bridgePort} type veth peer name ${LAB_IF} netns ${ep.ns}`,
+  `link set ${ep.bridgePort} master ${BRIDGE_IF}`,
+  `link set ${ep.bridgePort} up`,
+];
+
+/** The endpoint's side, once its veth end is there: one command per namespace (each entry into a namespace is slow when many labs share the machine). */
+async function configureEndpoint(ep: EndpointPlan, role: 'node' | 'client'): Promise<void> {
   // Before the link comes up: without accept_dad=0 IPv6 sends fail for a second or two, and
   // keep_addr_on_down keeps the static addresses across setLink(down/up) (failover tests).
   const common = [
@@ -58,8 +69,7 @@ async function addEndpoint(plan: LabPlan, ep: EndpointPlan, role: 'node' | 'clie
           'net.ipv6.conf.all.accept_untracked_na?=1',
           `net.ipv6.conf.${LAB_IF}.accept_untracked_na?=1`,
         ];
-  await sysctl(ep.ns, [...common, ...roleSettings]);
-  await ipBatch(ep.ns, [
+  await configure(ep.ns, [...common, ...roleSettings], [
     'link set lo up',
     `link set ${LAB_IF} address ${ep.mac}`,
     `addr add ${ep.ipv4}/${IPV4_PREFIX} dev ${LAB_IF}`,
@@ -74,7 +84,7 @@ async function addEndpoint(plan: LabPlan, ep: EndpointPlan, role: 'node' | 'clie
 // routes and answer ARP for its addresses. Servers in the root namespace are reached through
 // forwarders (see forward.ts).
 async function addHostAddress(plan: LabPlan): Promise<void> {
-  await sysctl(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_ra=0`]);
+  await configure(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_ra=0`]);
   await ipBatch(plan.bridgeNs, [
     `addr add ${HOST_IPV4}/${IPV4_PREFIX} dev ${BRIDGE_IF}`,
     `addr add ${HOST_IPV6}/${IPV6_PREFIX} dev ${BRIDGE_IF} nodad`,
@@ -91,10 +101,12 @@ export async function buildLab(plan: LabPlan, hostAddress: boolean): Promise<voi
   // queries from it and stays silent while the address is tentative. Ports (created after
   // this) get no IPv6 of their own: they would send router solicitations and MLD reports
   // into the lab, noise in every capture.
-  await sysctl(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_dad=0`, 'net.ipv6.conf.default.disable_ipv6=1']);
+  await configure(plan.bridgeNs, [`net.ipv6.conf.${BRIDGE_IF}.accept_dad=0`, 'net.ipv6.conf.default.disable_ipv6=1']);
   if (hostAddress) await addHostAddress(plan);
   await ipBatch(plan.bridgeNs, [`link set ${BRIDGE_IF} up`]);
-  await Promise.all([...plan.nodes.map((n) => addEndpoint(plan, n, 'node')), addEndpoint(plan, plan.client, 'client')]);
+  // Every veth pair in one batch in the bridge namespace, then each endpoint's side in parallel.
+  await ipBatch(plan.bridgeNs, [...plan.nodes, plan.client].flatMap(bridgePortLines));
+  await Promise.all([...plan.nodes.map((n) => configureEndpoint(n, 'node')), configureEndpoint(plan.client, 'client')]);
 }
 
 function killNamespaceProcesses(ns: string): void {

@@ -91,8 +91,11 @@ const plain = (r: ElectionResult | undefined) => (r === undefined ? undefined : 
 function expectSame(standing: Standing, input: ElectionInput): void {
   const full = electAll(input);
   const incremental = resultsOf(standing);
-  expect([...incremental.keys()].sort()).toEqual([...full.keys()].sort());
+  expect([...incremental.keys()]).toEqual([...full.keys()]);
+  expect(incremental.size).toBe(full.size);
   for (const [key, r] of full) expect({ key, ...plain(incremental.get(key)) }).toEqual({ key, ...plain(r) });
+  // Results are made when read: iterating gives the same as reading each one.
+  expect([...incremental].map(([key, r]) => ({ key, ...plain(r) }))).toEqual([...full].map(([key, r]) => ({ key, ...plain(r) })));
 }
 
 const seed = Number(process.env['PROPERTY_SEED'] ?? Date.now() % 2 ** 31);

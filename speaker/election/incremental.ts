@@ -15,10 +15,11 @@
 //  - a group whose owner left A' is ranked again over its ballot within A'.
 // A death costs one ranking per group the dead node owned (VIPs / N of them, N hashes each); a
 // return costs one hash per group that may take the returning node. Anything else that changes
-// (Services, Nodes, pools, advertisements) needs a new ballot: electAll again.
-import { ballots, NO_CANDIDATES, type Ballot, type Ballots } from './elect.js';
-import { ownerFor, rankCandidates, ranksBefore, type Scores } from './rank.js';
-import type { ElectionInput, ElectionReason, ElectionResult } from './types.js';
+// (Services, Nodes, pools, advertisements) needs new ballots: a full election again.
+import { ballots, type Ballot, type Ballots } from './elect.js';
+import { amongAlive, ownerFor, ranksBefore } from './rank.js';
+import { StandingResults } from './standing-results.js';
+import type { ElectionInput, ElectionResult } from './types.js';
 
 /** Owners of every group for one alive set, over ballots computed with every node alive. */
 export interface Standing {
@@ -33,14 +34,8 @@ export function ballotsFor(input: Omit<ElectionInput, 'alivePeers'>): Ballots {
   return ballots({ ...input, alivePeers: new Set(input.nodes.map((n) => n.name)) });
 }
 
-const among = (nodes: ReadonlySet<string>, alive: ReadonlySet<string>): string[] => {
-  const out: string[] = [];
-  for (const n of nodes) if (alive.has(n)) out.push(n);
-  return out;
-};
-
 function ownerOf(g: Ballot, alive: ReadonlySet<string>): string | null {
-  return g.common === null ? null : ownerFor(g.keyIp, among(g.common, alive), g.scores);
+  return g.common === null ? null : ownerFor(g.keyIp, amongAlive(g.common, alive), g.scores);
 }
 
 /** A full election over the ballots: one ranking pass per group. */
@@ -75,35 +70,7 @@ export function reelect(prev: Standing, alive: ReadonlySet<string>): Reelection 
   return { standing: { ...prev, alive, owners }, moved };
 }
 
-const NOBODY: ReadonlySet<string> = new Set();
-
-/** A result whose candidate order is ranked only when read (the speaker reads the first). */
-class StandingResult implements ElectionResult {
-  private ranked: readonly string[] | null = null;
-  constructor(
-    readonly owner: string | null,
-    readonly reason: ElectionReason,
-    readonly keyIp: string,
-    private readonly offered: ReadonlySet<string>,
-    private readonly scores: Scores,
-    private readonly alive: ReadonlySet<string>,
-  ) {}
-
-  get candidates(): readonly string[] {
-    this.ranked ??= this.offered.size === 0 ? NO_CANDIDATES : rankCandidates(this.keyIp, among(this.offered, this.alive), this.scores);
-    return this.ranked;
-  }
-}
-
-/** The results electAll gives for the standing's alive set, keyed by Service key. */
-export function resultsOf(s: Standing): Map<string, ElectionResult> {
-  const out = new Map<string, ElectionResult>(s.ballots.fixed);
-  s.ballots.groups.forEach((g, i) => {
-    const owner = s.owners[i] ?? null;
-    for (const { svc, wanted: w, refusedScores } of g.members) {
-      if (w.ok) out.set(svc.key, new StandingResult(owner, owner === null ? 'noCandidates' : 'elected', g.keyIp, g.common ?? NOBODY, g.scores, s.alive));
-      else out.set(svc.key, new StandingResult(null, w.reason, g.keyIp, w.refused?.nodes ?? NOBODY, refusedScores, s.alive));
-    }
-  });
-  return out;
+/** The results electAll gives for the standing's alive set, keyed by Service key (made when read). */
+export function resultsOf(s: Standing): ReadonlyMap<string, ElectionResult> {
+  return new StandingResults(s);
 }

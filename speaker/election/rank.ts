@@ -46,6 +46,13 @@ export function ownerFor(keyIp: string, candidates: Iterable<string>, scores: Sc
   return best?.name ?? null;
 }
 
+/** The nodes of a set that are alive, in the set's order. */
+export function amongAlive(nodes: ReadonlySet<string>, alive: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const n of nodes) if (alive.has(n)) out.push(n);
+  return out;
+}
+
 /** True when a comes before b in keyIp's election order. */
 export function ranksBefore(keyIp: string, a: string, b: string, scores: Scores = NO_SCORES): boolean {
   return byScoreHashName(scored(a, keyIp, scores), scored(b, keyIp, scores)) < 0;

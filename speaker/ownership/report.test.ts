@@ -4,7 +4,7 @@ import type { OwnedService } from '../world/announcement-plan.js';
 import { OwnershipReport } from './report.js';
 
 const svc = (key: string, ips = ['192.0.2.10'], interfaces = ['eth0']): OwnedService => ({ key, ips, pool: 'p', interfaces });
-const plan = (owned: OwnedService[], failed: Array<[string, string]> = [], refused: Array<[string, string]> = []) => ({ owned: new Map(owned.map((s) => [s.key, s])), failed: new Map(failed), reasons: new Map(), refused: new Map(refused) });
+const plan = (owned: OwnedService[], failed: Array<[string, string]> = [], refused: Array<[string, string]> = []) => ({ owned: new Map(owned.map((s) => [s.key, s])), failed: new Map(failed), refused: new Map(refused) });
 
 function setup(before: string[] = []) {
   const events: string[] = [];

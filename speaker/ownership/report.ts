@@ -40,7 +40,7 @@ export class OwnershipReport {
 
   /** Reports the difference between the last election's plan and this one's. */
   apply(
-    plan: Pick<AnnouncementPlan, 'owned' | 'failed' | 'reasons' | 'refused'>,
+    plan: Pick<AnnouncementPlan, 'owned' | 'failed' | 'refused'>,
     results: ReadonlyMap<string, ElectionResult>,
     externalRefused: ReadonlyMap<string, string> = new Map(),
   ): void {
@@ -50,7 +50,7 @@ export class OwnershipReport {
     // A large move (a peer died owning thousands of VIPs) is one summary line; each Service at
     // debug. stdout to a pipe is synchronous on Linux: thousands of lines would stall the loop.
     const quiet = diff.lost.length + diff.gained.length + diff.changed.length > PER_PAIR_LOG_LIMIT;
-    for (const s of diff.lost) this.withdrawn(s, plan.reasons.get(s.key), results.get(s.key), quiet);
+    for (const s of diff.lost) this.withdrawn(s, results.get(s.key), quiet);
     for (const s of diff.gained) this.announced(s, quiet, !beforeStart.has(s.key));
     for (const s of diff.changed) {
       this.clearAnnouncedMetric(this.owned.get(s.key)!);
@@ -104,10 +104,10 @@ export class OwnershipReport {
     if (newToUsers) this.opts.event(s.key, 'Normal', 'nodeAssigned', `announcing from node "${nodeName}" with protocol "layer2"`);
   }
 
-  private withdrawn(s: OwnedService, reason: string | undefined, result: ElectionResult | undefined, quiet: boolean): void {
+  private withdrawn(s: OwnedService, result: ElectionResult | undefined, quiet: boolean): void {
     this.clearAnnouncedMetric(s);
     this.opts.metrics.ownershipChanges.inc({ change: 'lost' });
-    const why = result?.owner ? `notOwner (now ${result.owner})` : reason ?? 'serviceDeleted';
+    const why = result?.owner ? `notOwner (now ${result.owner})` : result?.reason ?? 'serviceDeleted';
     this.opts.log[quiet ? 'debug' : 'info']('serviceWithdrawn', 'withdrawing service announcement', { service: s.key, ips: s.ips, reason: why });
   }
 

@@ -23,7 +23,6 @@ describe('planAnnouncements', () => {
     expect(plan.pairs.map((p) => `${p.ip.family}:${p.interfaceName}`).sort()).toEqual(['4:eth0', '4:eth1', '6:eth0', '6:eth1']);
     expect([...plan.owned.keys()]).toEqual(['ns/a']);
     expect(plan.owned.get('ns/a')).toEqual({ key: 'ns/a', ips: ['192.0.2.1', '2001:db8::1'], pool: 'p', interfaces: ['eth0', 'eth1'] });
-    expect(plan.reasons.get('ns/c')).toBe('noEndpoints');
   });
 
   it('narrows to the L2Advertisement interfaces; none of them here: announceFailed, no pairs', () => {

@@ -3,7 +3,8 @@
 import type { L2Advertisement } from '../../shared/api/types.js';
 import { parseIp, type IpAddress } from '../../shared/ip/address.js';
 import type { OwnedPair } from '../responder/owned.js';
-import type { ElectionInput, ElectionReason, ElectionResult } from '../election/types.js';
+import { memoize } from '../election/memo.js';
+import type { ElectionInput, ElectionResult, NodeInfo, PoolInfo, ServiceInfo } from '../election/types.js';
 import { announceInterfaces, applicableAdvertisements, pickInterfaces } from './announce-interfaces.js';
 
 export interface OwnedService {
@@ -18,8 +19,6 @@ export interface AnnouncementPlan {
   readonly owned: ReadonlyMap<string, OwnedService>;
   /** Elected here, but none of the usable interfaces is allowed: announceFailed. */
   readonly failed: ReadonlyMap<string, string>;
-  /** Why each Service is not announced by anyone (for the withdrawal log). */
-  readonly reasons: ReadonlyMap<string, ElectionReason>;
   /**
    * Refused by a configuration rule, with the message for a Warning Event. Only the speaker the
    * Service would have elected reports it, so the cluster emits one Event, not one per node.
@@ -31,6 +30,59 @@ export interface AnnouncementPlan {
 export const SHARED_IP_REFUSAL =
   'the Service uses the allow-shared-ip annotation but an L2Advertisement selects it with serviceSelectors, and Services matching serviceSelectors cannot share an IP: not announced. Remove the annotation or the serviceSelectors match';
 
+/** What a plan reads besides the results: the same for every pass over the same objects and interfaces. */
+export interface PlanContext {
+  readonly me: string;
+  readonly node: NodeInfo | undefined;
+  readonly pools: ReadonlyMap<string, PoolInfo>;
+  readonly advertisements: readonly L2Advertisement[];
+  readonly usableInterfaces: readonly string[];
+  /**
+   * The interface choice per pool and set of applicable advertisements (this node is fixed):
+   * computed once per such set, not per Service, and kept for the context's passes.
+   */
+  readonly interfacesOf: Map<string, string[]>;
+}
+
+export function planContext(me: string, input: ElectionInput, advertisements: readonly L2Advertisement[], usableInterfaces: readonly string[]): PlanContext {
+  return { me, node: input.nodes.find((n) => n.name === me), pools: new Map(input.pools.map((p) => [p.name, p])), advertisements, usableInterfaces, interfacesOf: new Map() };
+}
+
+/** One Service's part of the plan. */
+interface ServicePlan {
+  readonly owned?: OwnedService;
+  readonly failed?: string;
+  readonly refused?: string;
+}
+
+const NOTHING: ServicePlan = {};
+
+function planService(ctx: PlanContext, svc: ServiceInfo, r: ElectionResult | undefined): ServicePlan {
+  const { me, node } = ctx;
+  if (!r) return NOTHING;
+  if (r.reason === 'sharedIpWithServiceSelectors' && r.candidates[0] === me) return { refused: SHARED_IP_REFUSAL };
+  if (r.owner !== me || !node || svc.pool === null) return NOTHING;
+  const pool = ctx.pools.get(svc.pool);
+  if (!pool) return NOTHING;
+  const applicable = applicableAdvertisements(pool, node, svc.labels ?? {}, ctx.advertisements);
+  const cacheKey = [pool.name, ...applicable.map((a) => a.metadata.name ?? '')].join('\u0000');
+  let interfaces = ctx.interfacesOf.get(cacheKey);
+  if (!interfaces) {
+    interfaces = pickInterfaces(announceInterfaces(pool, applicable), ctx.usableInterfaces);
+    ctx.interfacesOf.set(cacheKey, interfaces);
+  }
+  if (interfaces.length === 0) {
+    const allowed = ctx.advertisements.flatMap((a) => a.spec?.interfaces ?? []);
+    return {
+      failed: allowed.length > 0
+        ? `node ${me} has none of the interfaces the L2Advertisements allow (${[...new Set(allowed)].join(', ')}); usable here: ${ctx.usableInterfaces.join(', ') || 'none'}`
+        : `node ${me} has no usable interface to announce on`,
+    };
+  }
+  return { owned: { key: svc.key, ips: svc.ips, pool: svc.pool, interfaces } };
+}
+
+/** Every Service's part, from nothing. */
 export function planAnnouncements(
   me: string,
   input: ElectionInput,
@@ -38,48 +90,44 @@ export function planAnnouncements(
   advertisements: readonly L2Advertisement[],
   usableInterfaces: readonly string[],
 ): AnnouncementPlan {
-  const pairs: OwnedPair[] = [];
-  const owned = new Map<string, OwnedService>();
-  const failed = new Map<string, string>();
-  const reasons = new Map<string, ElectionReason>();
-  const refused = new Map<string, string>();
-  const node = input.nodes.find((n) => n.name === me);
-  const pools = new Map(input.pools.map((p) => [p.name, p]));
-  // The interface choice depends only on the advertisements that apply (this node is fixed): once
-  // per pool and set of advertisements, not per Service.
-  const interfacesOf = new Map<string, string[]>();
-  for (const svc of input.services) {
-    const r = results.get(svc.key);
-    if (!r) continue;
-    reasons.set(svc.key, r.reason);
-    if (r.reason === 'sharedIpWithServiceSelectors' && r.candidates[0] === me) refused.set(svc.key, SHARED_IP_REFUSAL);
-    if (r.owner !== me || !node || svc.pool === null) continue;
-    const pool = pools.get(svc.pool);
-    if (!pool) continue;
-    const applicable = applicableAdvertisements(pool, node, svc.labels ?? {}, advertisements);
-    const cacheKey = [pool.name, ...applicable.map((a) => a.metadata.name ?? '')].join('\u0000');
-    let interfaces = interfacesOf.get(cacheKey);
-    if (!interfaces) {
-      interfaces = pickInterfaces(announceInterfaces(pool, applicable), usableInterfaces);
-      interfacesOf.set(cacheKey, interfaces);
-    }
-    if (interfaces.length === 0) {
-      const allowed = advertisements.flatMap((a) => a.spec?.interfaces ?? []);
-      failed.set(svc.key, allowed.length > 0
-        ? `node ${me} has none of the interfaces the L2Advertisements allow (${[...new Set(allowed)].join(', ')}); usable here: ${usableInterfaces.join(', ') || 'none'}`
-        : `node ${me} has no usable interface to announce on`);
-      continue;
-    }
-    const ips = svc.ips.map((t) => parseIp(t)).flatMap((p) => (p.ok ? [p.value] : []));
-    for (const ip of ips) for (const interfaceName of interfaces) pairs.push({ ip, interfaceName });
-    owned.set(svc.key, { key: svc.key, ips: svc.ips, pool: svc.pool, interfaces });
-  }
-  return { pairs: dedupe(pairs), owned, failed, reasons, refused };
+  return replanAnnouncements(EMPTY_PLAN, planContext(me, input, advertisements, usableInterfaces), input.services, results);
 }
 
-function dedupe(pairs: readonly OwnedPair[]): OwnedPair[] {
+/**
+ * The plan with the parts of `services` planned again (their results changed) and every other
+ * Service's part kept: what a membership change costs is the Services it moved.
+ */
+export function replanAnnouncements(prev: AnnouncementPlan, ctx: PlanContext, services: Iterable<ServiceInfo>, results: ReadonlyMap<string, ElectionResult>): AnnouncementPlan {
+  const owned = new Map(prev.owned);
+  const failed = new Map(prev.failed);
+  const refused = new Map(prev.refused);
+  for (const svc of services) {
+    owned.delete(svc.key);
+    failed.delete(svc.key);
+    refused.delete(svc.key);
+    const part = planService(ctx, svc, results.get(svc.key));
+    if (part.owned) owned.set(svc.key, part.owned);
+    if (part.failed !== undefined) failed.set(svc.key, part.failed);
+    if (part.refused !== undefined) refused.set(svc.key, part.refused);
+  }
+  return { pairs: pairsOf(owned.values()), owned, failed, refused };
+}
+
+export const EMPTY_PLAN: AnnouncementPlan = { pairs: [], owned: new Map(), failed: new Map(), refused: new Map() };
+
+/** Parsed once per VIP text: every pass lists the pairs of everything this node owns. */
+const parsedIp = memoize(parseIp);
+
+/** Every IP of each owned Service on each of its interfaces, once each. */
+function pairsOf(owned: Iterable<OwnedService>): OwnedPair[] {
   const seen = new Map<string, OwnedPair>();
-  for (const p of pairs) seen.set(`${p.ip.family}/${p.ip.value}/${p.interfaceName}`, p);
+  for (const s of owned) {
+    for (const text of s.ips) {
+      const p = parsedIp(text);
+      if (!p.ok) continue;
+      for (const interfaceName of s.interfaces) seen.set(`${p.value.family}/${p.value.value}/${interfaceName}`, { ip: p.value, interfaceName });
+    }
+  }
   return [...seen.values()];
 }
 

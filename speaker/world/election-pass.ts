@@ -1,12 +1,39 @@
 // One election over the informer caches: the world as the caches show it, every VIP's owner, and
 // what this node must announce. Synchronous and free of I/O; the speaker applies the result.
-import type { L2Advertisement } from '../../shared/api/types.js';
-import { electAll } from '../election/index.js';
-import type { ElectionResult } from '../election/types.js';
+//
+// A pass after a membership change alone (a peer died, left or came back) re-elects only the
+// groups whose owner can change (election/incremental.ts) and plans again only the Services
+// whose result changed: the cluster objects, the ballots built from them and the rest of the
+// plan are those of the last full pass. Anything else that changes (a Service, EndpointSlice,
+// Node, pool or advertisement; this node's usable interfaces) makes the next pass a full one:
+// invalidate() says so. Either way the pass equals a full election of the same alive set.
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { AddressPool, IPAddressPool, L2Advertisement } from '../../shared/api/types.js';
+import { ballotsFor, reelect, resultsOf, stand, type Standing } from '../election/index.js';
+import type { ElectionResult, ServiceInfo } from '../election/types.js';
 import type { SpeakerInformers } from '../informers.js';
-import { planAnnouncements, type AnnouncementPlan } from './announcement-plan.js';
+import { EMPTY_PLAN, planContext, replanAnnouncements, type AnnouncementPlan, type PlanContext } from './announcement-plan.js';
 import { electionInput, type SpeakerInput } from './election-input.js';
 import { refusalsToReport } from './external-ips.js';
+
+/** The cluster objects an election reads. */
+export interface ElectionObjects {
+  readonly services: readonly V1Service[];
+  readonly endpointSlices: readonly V1EndpointSlice[];
+  readonly nodes: readonly V1Node[];
+  readonly pools: readonly IPAddressPool[];
+  readonly legacyPools: readonly AddressPool[];
+  readonly advertisements: readonly L2Advertisement[];
+}
+
+export const objectsInCaches = (i: SpeakerInformers): ElectionObjects => ({
+  services: i.services.list(),
+  endpointSlices: i.endpointSlices.list(),
+  nodes: i.nodes.list(),
+  pools: i.pools.list(),
+  legacyPools: i.legacyPools.list(),
+  advertisements: i.advertisements.list(),
+});
 
 export interface ElectionPass {
   readonly input: SpeakerInput;
@@ -14,31 +41,75 @@ export interface ElectionPass {
   readonly plan: AnnouncementPlan;
   /** Services whose externalIPs this node reports as not announced (one live node reports each), with why. */
   readonly externalRefused: ReadonlyMap<string, string>;
+  /** 'full': every VIP elected; 'membership': only the groups the alive set's change could move. */
+  readonly kind: 'full' | 'membership';
+  /** Groups of Services (one per IP) whose owner this pass changed; every group for a full pass. */
+  readonly groupsElected: number;
 }
 
-export function electFromCaches(
-  i: SpeakerInformers,
-  alivePeers: ReadonlySet<string>,
-  opts: { readonly nodeName: string; readonly lbClass: string; readonly announceExternalIps?: boolean; readonly usableInterfaces: readonly string[] },
-): ElectionPass {
-  const advertisements: L2Advertisement[] = [...i.advertisements.list()];
-  const input = electionInput({
-    services: i.services.list(),
-    endpointSlices: i.endpointSlices.list(),
-    nodes: i.nodes.list(),
-    pools: [...i.pools.list()],
-    legacyPools: [...i.legacyPools.list()],
-    l2Advertisements: advertisements,
-    alivePeers,
-    loadBalancerClass: opts.lbClass,
-    announceExternalIps: opts.announceExternalIps === true,
-  });
-  const results = electAll(input);
-  const live = input.nodes.filter((n) => alivePeers.has(n.name)).map((n) => n.name);
-  return {
-    input,
-    results,
-    plan: planAnnouncements(opts.nodeName, input, results, advertisements, opts.usableInterfaces),
-    externalRefused: refusalsToReport(opts.nodeName, input.externalIpRefusals, live),
-  };
+export interface ElectorOptions {
+  readonly nodeName: string;
+  readonly lbClass: string;
+  readonly announceExternalIps?: boolean;
+}
+
+/** What a full pass computed from the cluster objects, reused while only liveness changes. */
+interface Basis {
+  readonly input: SpeakerInput;
+  readonly standing: Standing;
+  readonly context: PlanContext;
+  readonly plan: AnnouncementPlan;
+  /** Refused Services (shared IP with serviceSelectors): the node that reports one is its would-be owner, which any change can move. */
+  readonly refusals: readonly ServiceInfo[];
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class Elector {
+  private basis: Basis | undefined;
+
+  constructor(
+    private readonly objects: () => ElectionObjects,
+    private readonly opts: ElectorOptions,
+  ) {}
+
+  /** A cluster object changed: the next pass elects every VIP again. */
+  invalidate(): void {
+    this.basis = undefined;
+  }
+
+  elect(alive: ReadonlySet<string>, usableInterfaces: readonly string[]): ElectionPass {
+    const b = this.basis;
+    if (b === undefined || !sameList(b.context.usableInterfaces, usableInterfaces)) return this.full(alive, usableInterfaces);
+    const { standing, moved } = reelect(b.standing, alive);
+    const results = resultsOf(standing);
+    const input: SpeakerInput = { ...b.input, alivePeers: alive };
+    const changed = moved.flatMap((i) => standing.ballots.groups[i]?.members.map((m) => m.svc) ?? []);
+    const plan = replanAnnouncements(b.plan, b.context, [...changed, ...b.refusals], results);
+    this.basis = { ...b, input, standing, plan };
+    return { input, results, plan, externalRefused: this.externalRefused(input), kind: 'membership', groupsElected: moved.length };
+  }
+
+  private full(alive: ReadonlySet<string>, usableInterfaces: readonly string[]): ElectionPass {
+    const o = this.objects();
+    const input = electionInput({
+      ...o,
+      l2Advertisements: o.advertisements,
+      alivePeers: alive,
+      loadBalancerClass: this.opts.lbClass,
+      announceExternalIps: this.opts.announceExternalIps === true,
+    });
+    const standing = stand(ballotsFor(input), alive);
+    const results = resultsOf(standing);
+    const context = planContext(this.opts.nodeName, input, o.advertisements, usableInterfaces);
+    const plan = replanAnnouncements(EMPTY_PLAN, context, input.services, results);
+    const refusals = input.services.filter((s) => results.get(s.key)?.reason === 'sharedIpWithServiceSelectors');
+    this.basis = { input, standing, context, plan, refusals };
+    return { input, results, plan, externalRefused: this.externalRefused(input), kind: 'full', groupsElected: standing.owners.length };
+  }
+
+  private externalRefused(input: SpeakerInput): ReadonlyMap<string, string> {
+    const live = input.nodes.flatMap((n) => (input.alivePeers.has(n.name) ? [n.name] : []));
+    return refusalsToReport(this.opts.nodeName, input.externalIpRefusals, live);
+  }
 }
