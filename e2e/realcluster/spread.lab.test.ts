@@ -15,43 +15,16 @@ import { repoRoot } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
 import { RealCluster } from './cluster.js';
 import { CAP, findContainerProcesses } from './container-procs.js';
-import { announcingNode, APP_NAMESPACE, ECHO_PORT, installL2lbWithEcho, L2LB_NAMESPACE, serviceIps } from './workloads.js';
+import { announcingNode, APP_NAMESPACE, ECHO_PORT, echoDeployment, installL2lbWithEcho, L2LB_NAMESPACE, serviceIps } from './workloads.js';
 
 const describeReal = describeIf({ root: true, built: [BUILT.programs, 'dist/e2e/spread/flow-peer.js'] });
 jest.setTimeout(180_000);
 
 const log = (line: string): void => void process.stderr.write(`[realcluster-spread] ${line}\n`);
 
-/** l2lb-echo --tcp pods on the given nodes, one each. */
+/** l2lb-echo --tcp pods on the given nodes, one each, behind a spread LoadBalancer Service. */
 function tcpEchoManifest(name: string, imageRef: string, nodes: readonly string[]): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${APP_NAMESPACE}}
-spec:
-  replicas: ${nodes.length}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      affinity:
-        nodeAffinity:
-          requiredDuringSchedulingIgnoredDuringExecution:
-            nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [${nodes.join(', ')}]}]}]
-      topologySpreadConstraints:
-        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: ${name}}}}
-      terminationGracePeriodSeconds: 2
-      containers:
-        - name: echo
-          image: ${imageRef}
-          imagePullPolicy: Never
-          command: [l2lb-echo, --tcp, --port, "${ECHO_PORT}"]
-          env:
-            - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
-            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-          ports: [{containerPort: ${ECHO_PORT}}]
-          readinessProbe: {tcpSocket: {port: ${ECHO_PORT}}, periodSeconds: 1}
-          securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
----
+  return `${echoDeployment(name, imageRef, { replicas: nodes.length, onNodes: nodes, tcp: true })}---
 apiVersion: v1
 kind: Service
 metadata:

@@ -66,15 +66,35 @@ export function echoDeploymentManifest(name: string, imageRef: string, replicas:
 kind: Namespace
 metadata: {name: ${APP_NAMESPACE}}
 ---
-apiVersion: apps/v1
+${echoDeployment(name, imageRef, { replicas })}`;
+}
+
+export interface EchoOptions {
+  readonly replicas: number;
+  /** Only on these nodes (by hostname), one pod each when replicas equals their number. */
+  readonly onNodes?: readonly string[];
+  /** l2lb-echo --tcp: line flows and blobs instead of one HTTP answer. */
+  readonly tcp?: boolean;
+}
+
+/** The Deployment of l2lb-echo pods, one per node at most (topology spread). */
+export function echoDeployment(name: string, imageRef: string, o: EchoOptions): string {
+  const affinity = o.onNodes
+    ? `
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [${o.onNodes.join(', ')}]}]}]`
+    : '';
+  return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}, namespace: ${APP_NAMESPACE}}
 spec:
-  replicas: ${replicas}
+  replicas: ${o.replicas}
   selector: {matchLabels: {app: ${name}}}
   template:
     metadata: {labels: {app: ${name}}}
-    spec:
+    spec:${affinity}
       topologySpreadConstraints:
         - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: ${name}}}}
       terminationGracePeriodSeconds: 2
@@ -82,7 +102,7 @@ spec:
         - name: echo
           image: ${imageRef}
           imagePullPolicy: Never
-          command: [l2lb-echo, --port, "${ECHO_PORT}"]
+          command: [l2lb-echo, ${o.tcp ? '--tcp, ' : ''}--port, "${ECHO_PORT}"]
           env:
             - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
             - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
