@@ -36,6 +36,9 @@ export default async function globalTeardown(): Promise<void> {
   await cp?.stop();
   // Closing sockets finish within a turn or two: only what outlives a short wait is a leak.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const left = openHandles();
+  // Timers and requests are not handles: counted by kind (a ref'd interval keeps jest alive too).
+  const others = process.getActiveResourcesInfo().filter((r) => !/Wrap$/.test(r));
+  const counts = [...new Set(others)].map((r) => `${r} x${others.filter((o) => o === r).length}`);
+  const left = [...openHandles(), ...(counts.length > 0 ? [`other resources: ${counts.join(', ')}`] : [])];
   if (left.length > 0) process.stderr.write(`jest: ${left.length} open handle(s) after the run, keeping the process alive:\n${left.map((l) => `  ${l}`).join('\n')}\n`);
 }
