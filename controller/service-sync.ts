@@ -18,6 +18,7 @@ import type { ControllerInformers } from './informers.js';
 import type { ControllerMetrics } from './metrics.js';
 import { reconcileService, type ReconcileContext, type ServiceDecision } from './reconcile/service.js';
 import type { LeaderTerm } from './term.js';
+import { splitObjectKey } from '../shared/k8s/store.js';
 import type { WorkResult } from './work-queue.js';
 import type { ControllerWriters } from './writers.js';
 
@@ -76,9 +77,8 @@ export class ServiceSync {
     // Ended: the next term reconciles everything from its own caches. Only lapsed (a renewal is
     // late but may still come): try again later, or the key would be lost if it does.
     if (!term.current) return term.ended ? 'done' : 'retry';
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const svc = this.d.informers.services.get(key.slice(slash + 1), namespace);
+    const { namespace, name } = splitObjectKey(key);
+    const svc = this.d.informers.services.get(name, namespace);
     this.settle(term, key, svc);
     const decision = reconcileService(key, svc, term.allocator, this.context(term, namespace));
     if (decision.pending) term.pending.add(key);

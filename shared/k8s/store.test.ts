@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ObjectStore, slim } from './store.js';
+import { ObjectStore, slim, splitObjectKey } from './store.js';
 
 const obj = (name: string, rv: string, namespace?: string): KubernetesObject => ({ metadata: { name, resourceVersion: rv, ...(namespace ? { namespace } : {}) } });
 const summary = (changes: { event: string; obj: KubernetesObject }[]): string[] => changes.map((c) => `${c.event} ${c.obj.metadata?.namespace ?? ''}/${c.obj.metadata?.name}@${c.obj.metadata?.resourceVersion}`);
@@ -58,5 +58,15 @@ describe('ObjectStore watch updates and lookups', () => {
     s.upsert(o);
     expect(s.get('a')?.metadata).toEqual({ name: 'a' });
     expect(slim({ metadata: { name: 'b' } })).toEqual({ metadata: { name: 'b' } });
+  });
+});
+
+describe('splitObjectKey', () => {
+  it.each([
+    ['default/web', 'default', 'web'],
+    ['metallb-system/l2lb-controller', 'metallb-system', 'l2lb-controller'],
+    ['/cluster-scoped', '', 'cluster-scoped'],
+  ])('%s -> namespace %j, name %j', (key, namespace, name) => {
+    expect(splitObjectKey(key)).toEqual({ namespace, name });
   });
 });

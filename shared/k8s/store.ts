@@ -20,6 +20,12 @@ export function slim<T extends KubernetesObject>(obj: T): T {
   return obj;
 }
 
+/** "namespace/name" (the key queues, Events and reports use) split back into its parts. */
+export function splitObjectKey(key: string): { readonly namespace: string; readonly name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
 const nsOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
 const nameOf = (obj: KubernetesObject): string => obj.metadata?.name ?? '';
 

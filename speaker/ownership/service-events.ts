@@ -6,6 +6,7 @@ import { BoundedQueue } from '../../shared/async/bounded.js';
 import type { KubeClient } from '../../shared/k8s/client.js';
 import { EventRecorder } from '../../shared/k8s/events.js';
 import type { Logger } from '../../shared/log.js';
+import { splitObjectKey } from '../../shared/k8s/store.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -30,8 +31,8 @@ export class ServiceEvents {
 
   emit(serviceKey: string, type: EventType, reason: string, message: string): void {
     this.queue.push(async () => {
-      const slash = serviceKey.indexOf('/');
-      const svc = this.lookup(serviceKey.slice(0, slash), serviceKey.slice(slash + 1));
+      const { namespace, name } = splitObjectKey(serviceKey);
+      const svc = this.lookup(namespace, name);
       if (!svc) return;
       await this.recorder.event({ apiVersion: 'v1', kind: 'Service', name: svc.metadata?.name ?? '', namespace: svc.metadata?.namespace, uid: svc.metadata?.uid }, type, reason, message);
     });

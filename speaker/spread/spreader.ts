@@ -18,6 +18,7 @@ import { counterDeltas } from './deltas.js';
 import { NeighbourMacs, type MacLookup } from './macs.js';
 import { spreadMetrics, type SpreadMetrics } from './metrics.js';
 import { nodeIpv4s } from './neighbours.js';
+import { splitObjectKey } from '../../shared/k8s/store.js';
 import { systemNft, type CounterValue, type Nft } from './nft.js';
 import { planSpreading, planStrays, servicePorts, type SpreadPlan, type SpreadServiceFacts, type StrayCandidate } from './plan.js';
 import { REMOVE_RULESET, renderRuleset, type CounterEntry } from './render.js';
@@ -97,8 +98,8 @@ export class FlowSpreader {
   static forSpeaker(cfg: SpeakerConfig, registry: Registry, informers: SpeakerInformers, event: SpreadEvent, interfaces: SpreadSources['interfaces']): FlowSpreader {
     const sources: SpreadSources = {
       service: (key) => {
-        const slash = key.indexOf('/');
-        return informers.services.get(key.slice(slash + 1), key.slice(0, slash));
+        const { namespace, name } = splitObjectKey(key);
+        return informers.services.get(name, namespace);
       },
       services: () => informers.services.list(),
       pools: () => informers.pools.list(),
