@@ -69,7 +69,7 @@ function objectsOf(input: ElectionInput): ElectionObjects {
     }),
     pools: input.pools.map((p) => ({ metadata: { name: p.name }, spec: { addresses: ['10.0.0.0/8'] } })),
     legacyPools: [],
-    advertisements: input.l2Advertisements.map((a) => ({ metadata: { name: a.name }, spec: { ...(a.ipAddressPools ? { ipAddressPools: [...a.ipAddressPools] } : {}), ...(a.preferredNodeSelectors ? { preferredNodeSelectors: [...a.preferredNodeSelectors] } : {}) } })),
+    l2Advertisements: input.l2Advertisements.map((a) => ({ metadata: { name: a.name }, spec: { ...(a.ipAddressPools ? { ipAddressPools: [...a.ipAddressPools] } : {}), ...(a.preferredNodeSelectors ? { preferredNodeSelectors: [...a.preferredNodeSelectors] } : {}) } })),
   };
 }
 

@@ -88,7 +88,7 @@ const objects = (names: readonly string[]) =>
       advertisements: fc.integer({ min: 0, max: 3 }).chain((k) => fc.tuple(...Array.from({ length: k }, (_, i) => advertisement(i)))),
       services: fc.integer({ min: 1, max: 10 }).chain((k) => fc.tuple(...Array.from({ length: k }, (_, i) => service(i, names)))),
     })
-    .map((w): ElectionObjects => ({ nodes: w.nodes, advertisements: w.advertisements, services: w.services.map((s) => s.svc), endpointSlices: w.services.map((s) => s.slice), pools, legacyPools }));
+    .map((w): ElectionObjects => ({ nodes: w.nodes, l2Advertisements: w.advertisements, services: w.services.map((s) => s.svc), endpointSlices: w.services.map((s) => s.slice), pools, legacyPools }));
 
 type Step = { alive: string[] } | { objects: true } | { usable: readonly string[] };
 
@@ -126,10 +126,10 @@ const plainPlan = (p: AnnouncementPlan) => ({
 });
 
 function fullElection(me: string, o: ElectionObjects, alive: ReadonlySet<string>, usable: readonly string[], announceExternalIps: boolean) {
-  const input = electionInput({ ...o, l2Advertisements: o.advertisements, alivePeers: alive, loadBalancerClass: '', announceExternalIps });
+  const input = electionInput({ ...o, alivePeers: alive, loadBalancerClass: '', announceExternalIps });
   const results = electAll(input);
   const live = input.nodes.flatMap((n) => (alive.has(n.name) ? [n.name] : []));
-  return { results, plan: planAnnouncements(me, input, results, o.advertisements, usable), externalRefused: refusalsToReport(me, input.externalIpRefusals, live) };
+  return { results, plan: planAnnouncements(me, input, results, o.l2Advertisements, usable), externalRefused: refusalsToReport(me, input.externalIpRefusals, live) };
 }
 
 function expectSame(pass: ElectionPass, want: ReturnType<typeof fullElection>): void {
@@ -185,7 +185,7 @@ describe(`the speaker's election pass equals a full election (seed ${seed}; PROP
       status: { loadBalancer: { ingress: [{ ip: `192.0.2.${i + 1}` }] } },
     }));
     const endpointSlices = services.map((s): V1EndpointSlice => ({ metadata: { name: `${s.metadata?.name}-x`, namespace: 'ns', labels: { 'kubernetes.io/service-name': s.metadata?.name ?? '' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], nodeName: 'n1', conditions: { ready: true } }] }));
-    const o: ElectionObjects = { nodes, services, endpointSlices, pools, legacyPools: [], advertisements: [{ metadata: { name: 'all' }, spec: {} }] };
+    const o: ElectionObjects = { nodes, services, endpointSlices, pools, legacyPools: [], l2Advertisements: [{ metadata: { name: 'all' }, spec: {} }] };
     const elector = new Elector(() => o, { nodeName: 'n2', lbClass: '' });
     const all = new Set(NAMES);
     const first = elector.elect(all, ['eth0']);

@@ -7,24 +7,15 @@
 // plan are those of the last full pass. Anything else that changes (a Service, EndpointSlice,
 // Node, pool or advertisement; this node's usable interfaces) makes the next pass a full one:
 // invalidate() says so. Either way the pass equals a full election of the same alive set.
-import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
-import type { AddressPool, IPAddressPool, L2Advertisement } from '../../shared/api/types.js';
 import { ballotsFor, reelect, resultsOf, stand, type Standing } from '../election/index.js';
 import type { ElectionResult, ServiceInfo } from '../election/types.js';
 import type { SpeakerInformers } from '../informers.js';
 import { EMPTY_PLAN, planContext, replanAnnouncements, type AnnouncementPlan, type PlanContext } from './announcement-plan.js';
-import { electionInput, type SpeakerInput } from './election-input.js';
+import { electionInput, type ClusterFacts, type SpeakerInput } from './election-input.js';
 import { refusalsToReport } from './external-ips.js';
 
-/** The cluster objects an election reads. */
-export interface ElectionObjects {
-  readonly services: readonly V1Service[];
-  readonly endpointSlices: readonly V1EndpointSlice[];
-  readonly nodes: readonly V1Node[];
-  readonly pools: readonly IPAddressPool[];
-  readonly legacyPools: readonly AddressPool[];
-  readonly advertisements: readonly L2Advertisement[];
-}
+/** The cluster objects an election reads: its input facts without the ones the speaker adds. */
+export type ElectionObjects = Pick<ClusterFacts, 'services' | 'endpointSlices' | 'nodes' | 'pools' | 'legacyPools' | 'l2Advertisements'>;
 
 export const objectsInCaches = (i: SpeakerInformers): ElectionObjects => ({
   services: i.services.list(),
@@ -32,7 +23,7 @@ export const objectsInCaches = (i: SpeakerInformers): ElectionObjects => ({
   nodes: i.nodes.list(),
   pools: i.pools.list(),
   legacyPools: i.legacyPools.list(),
-  advertisements: i.advertisements.list(),
+  l2Advertisements: i.advertisements.list(),
 });
 
 export interface ElectionPass {
@@ -94,14 +85,13 @@ export class Elector {
     const o = this.objects();
     const input = electionInput({
       ...o,
-      l2Advertisements: o.advertisements,
       alivePeers: alive,
       loadBalancerClass: this.opts.lbClass,
       announceExternalIps: this.opts.announceExternalIps === true,
     });
     const standing = stand(ballotsFor(input), alive);
     const results = resultsOf(standing);
-    const context = planContext(this.opts.nodeName, input, o.advertisements, usableInterfaces);
+    const context = planContext(this.opts.nodeName, input, o.l2Advertisements, usableInterfaces);
     const plan = replanAnnouncements(EMPTY_PLAN, context, input.services, results);
     const refusals = input.services.filter((s) => results.get(s.key)?.reason === 'sharedIpWithServiceSelectors');
     this.basis = { input, standing, context, plan, refusals };
