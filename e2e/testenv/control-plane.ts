@@ -110,8 +110,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const adminKubeConfig = new KubeConfig();
     adminKubeConfig.loadFromString(await readFile(adminKubeconfigPath, 'utf8'));
 
-    // The controller manager and the CRDs do not depend on each other: start both at once.
-    const [kcm] = await Promise.all([
+    // The controller manager and the CRDs do not depend on each other: start both at once. Both
+    // settle before a failure is thrown: a CRD refused while the controller manager was still
+    // being spawned would otherwise stop the run first and leave that process behind.
+    const [kcmStart, crds] = await Promise.allSettled([
       startControllerManager({
         binary: tools.KUBE_CONTROLLER_MANAGER,
         dir,
@@ -123,6 +125,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       }),
       installCrds(adminKubeConfig, opts.crdDir ?? join(repoRoot(), 'charts/l2lb/crds'), timeoutMs).then((names) => step(`CRDs established (${names.length})`)),
     ]);
+    if (crds.status === 'rejected') throw crds.reason;
+    if (kcmStart.status === 'rejected') throw kcmStart.reason;
+    const kcm = kcmStart.value;
     step('kube-controller-manager healthy');
 
     const core = adminKubeConfig.makeApiClient(CoreV1Api);
