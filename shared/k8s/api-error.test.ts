@@ -24,6 +24,14 @@ describe('API errors', () => {
   });
 
   it.each([
+    ['an error without a message, with a code', Object.assign(new Error(''), { code: 'ECONNREFUSED' }), 'ECONNREFUSED'],
+    ['an error without a message or code', new AggregateError([], ''), 'AggregateError'],
+    ['a string', 'boom', 'boom'],
+  ])('describes %s', (_what, err, want) => {
+    expect(describeApiError(err)).toBe(want);
+  });
+
+  it.each([
     [{ code: 404 }, 404],
     [{ statusCode: 410 }, 410],
     [{ code: 'ENOTFOUND' }, undefined],

@@ -95,5 +95,7 @@ export function apiStatus(err: unknown): number | undefined {
 /** A short, loggable description of an API error: status and the server's message. */
 export function describeApiError(err: unknown): string {
   if (err instanceof ApiError) return `HTTP ${err.status}: ${err.statusMessage}`;
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  // Some errors carry no message (an AggregateError of refused connections): their code or name.
+  return err.message || (err as NodeJS.ErrnoException).code || err.name;
 }

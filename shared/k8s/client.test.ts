@@ -147,6 +147,30 @@ describe('KubeClient', () => {
     }
   });
 
+  it('reports a write reset on two pooled connections in a row as a transport failure in doubt', async () => {
+    // The server keeps the first request of each connection's answer and resets every later one,
+    // as when a restarting server dropped all of them: both attempts of the PUT meet a reset.
+    const served = new WeakSet<object>();
+    const dropping = createHttpServer((req, res) => {
+      if (served.has(req.socket)) return void req.socket.resetAndDestroy();
+      served.add(req.socket);
+      setTimeout(() => res.end('{}'), 20); // concurrent, so the pool holds two connections
+    });
+    const port = await listen(dropping);
+    const c = new KubeClient(resolveConnection({ server: `http://127.0.0.1:${port}`, insecureSkipTlsVerify: false }));
+    try {
+      await Promise.all([c.get('/warm1'), c.get('/warm2')]);
+      const err: unknown = await c.replace('/svc/status', {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).sent).toBe(true);
+      expect(describeApiError(err)).toBe('PUT /svc/status: connection reset before an answer, twice on reused connections');
+    } finally {
+      c.close();
+      dropping.closeAllConnections();
+      await new Promise((r) => dropping.close(r));
+    }
+  });
+
   it('reports a write whose retry after a reset conflicts as in doubt: the first attempt may have been applied', async () => {
     let puts = 0;
     const applying = createHttpServer((req, res) => {

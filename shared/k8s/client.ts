@@ -36,7 +36,12 @@ export interface CallOptions {
 }
 
 /** Internal: the request went out on a reused connection the server had already closed. */
-class StaleConnectionError extends Error {}
+class StaleConnectionError extends Error {
+  override readonly name = 'StaleConnectionError';
+  constructor() {
+    super('a reused connection was reset before any answer');
+  }
+}
 
 export class KubeClient {
   private readonly agent: HttpAgent;
@@ -97,6 +102,10 @@ export class KubeClient {
         if (err instanceof StaleConnectionError && method !== 'GET' && again instanceof ApiError && again.status === 409) {
           throw new TransportError(method, path, new Error('connection reset after sending; the retry conflicted, so the first attempt may have been applied'));
         }
+        // Reset again on another pooled connection: the server dropped them all at once, as a
+        // restarting one does. A transport failure like any other, and a write is in doubt (a
+        // reset can follow the server applying the request).
+        if (again instanceof StaleConnectionError) throw new TransportError(method, path, new Error('connection reset before an answer, twice on reused connections'));
         throw again;
       }
     }
