@@ -247,6 +247,7 @@ export class FaultRun {
       '--kubeconfig', this.kubeconfigFile, '--namespace', this.env.installNs, '--lb-class', this.env.lbClass,
       '--metrics-host', '127.0.0.1', '--metrics-port', String(metricsPort), '--leader-elect=true', '--log-level', 'debug', ...LEASE,
     ]);
+    void proc.exited.then(({ code, signal }) => this.trace(`replica pid ${proc.pid} exited: code ${code} signal ${signal}`));
     if (synced) await proc.waitForEvent('informersSynced', 60_000);
     return { proc, metricsPort };
   }
@@ -459,6 +460,14 @@ export class FaultRun {
         await sleep(f.freezeMs);
         // Operations during the freeze: buffered in the frozen leader's watches.
         await this.sendBatch(f.freezeOps);
+        const frozen = this.controllers[li!]!.proc;
+        if (!frozen.running) {
+          const how = await frozen.exited;
+          this.violation(`replica ${li} (pid ${pid}) exited during its freeze: code ${how.code} signal ${how.signal}; stderr: ${frozen.stderr.slice(-5).join(' | ')}`);
+          this.retired.push(frozen);
+          this.controllers[li!] = await this.startController(false);
+          break;
+        }
         process.kill(pid, 'SIGCONT');
         break;
       }
