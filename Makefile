@@ -40,7 +40,9 @@ demo: build
 demo-lab: build
 	@$(NODE) dist/e2e/demo/main.js
 
-# BENCH=allocator,packets,controller,failover,realcluster,membership-scale,election-change picks benchmarks;
+# BENCH=allocator,packets,controller,failover,realcluster,membership-scale,election-change,spread,
+# spread-realcluster picks benchmarks; SPREAD_BENCH_MBIT/_PARALLEL/_SECONDS change the spreading
+# benches' shaping and pulls;
 # L2LB_SOAK_SECONDS shortens the soak; L2LB_REALCLUSTER_TRIALS sets the real-cluster failover trials
 # (default 10); L2LB_FAILOVER_PHASES=fifty runs the 50-speaker phase alone.
 bench: build

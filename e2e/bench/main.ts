@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'membership-scale': async () => ({ run: (await import('./membership-scale.js')).runMembershipScaleBench }),
   'election-change': async () => ({ run: (await import('./election-change.js')).runElectionChangeBench }),
   spread: async () => ({ run: (await import('./spread.js')).runSpreadBench }),
+  'spread-realcluster': async () => ({ run: (await import('./spread-realcluster.js')).runSpreadRealClusterBench }),
 };
 
 /** Benchmarks `make bench` runs only when BENCH names them. */

@@ -1,22 +1,20 @@
 // BENCH=spread: flow spreading on real kernels (network-namespace lab, e2e/spread/dr-lab.ts):
 // - throughput: every node's uplink shaped to the same rate (tbf), a client pulling 1 MB blobs
-//   over many parallel connections with spreading off and then on, in the same run; reply bytes
+//   over many parallel connections (throughput: bytes arriving in a fixed window) with spreading off and then on, in the same run; reply bytes
 //   per node counted at the client by source MAC;
 // - owner failover with 100 long-lived connections: the owner's link goes down, the survivors'
 //   new owner installs its table (one fewer node), the client follows the new owner's MAC; then
 //   every connection is asked again: resets among connections whose node survived (target 0);
 // - a non-owner's death: connections on other nodes that changed node or broke (target 0).
-// The nodes stand in for kube-proxy with the VIP on lo; the real-cluster version is not built yet.
+// The nodes stand in for kube-proxy with the VIP on lo; BENCH=spread-realcluster is the same on
+// real nodes. Shaping and pull settings: benchShaping (e2e/spread/dr-lab.ts).
 import { loadavg } from 'node:os';
 import { createLab, type LabEndpoint } from '../lab/lab.js';
-import { countRepliesByNode, FlowClient, labElect, labSpreader, pointClientAt, prepareDirectRouting, shapeUplinks, type Vips } from '../spread/dr-lab.js';
+import { benchShaping, countRepliesByNode, FlowClient, labElect, labSpreader, mbitPerS, pointClientAt, prepareDirectRouting, shapeUplinks, type Vips } from '../spread/dr-lab.js';
 import { writeBenchReport, type BenchFigure } from './report.js';
 
 const VIPS: Vips = { v4: '192.0.2.220', v6: '2001:db8::220' };
-const MBIT = Number(process.env['SPREAD_BENCH_MBIT'] ?? 40);
-const SECONDS = Number(process.env['SPREAD_BENCH_SECONDS'] ?? 8);
-const PARALLEL = 24;
-const BLOB = 1_000_000;
+const { mbit: MBIT, pull: PULL } = benchShaping();
 const FLOWS = 100;
 
 async function withLab<T>(f: (lab: Awaited<ReturnType<typeof createLab>>, client: FlowClient, nodes: [LabEndpoint, LabEndpoint, LabEndpoint]) => Promise<T>): Promise<T> {
@@ -33,7 +31,7 @@ async function withLab<T>(f: (lab: Awaited<ReturnType<typeof createLab>>, client
   }
 }
 
-const mbitPerS = (r: { bytes: number; ms: number }): number => Math.round((r.bytes * 8) / (r.ms / 1000) / 1e4) / 100;
+const rounded = (x: number): number => Math.round(x * 100) / 100;
 
 export async function runSpreadBench(): Promise<void> {
   const startedAt = new Date().toISOString();
@@ -46,17 +44,17 @@ export async function runSpreadBench(): Promise<void> {
     await shapeUplinks(lab, MBIT);
     const replies = await countRepliesByNode(lab, VIPS);
     await labElect(spreader, VIPS, [n1, n2, n3]);
-    const off = await client.pull(VIPS.v4, { parallel: PARALLEL, bytes: BLOB, seconds: SECONDS });
+    const off = await client.pull(VIPS.v4, PULL);
     const afterOff = await replies();
     spread = true;
     await labElect(spreader, VIPS, [n1, n2, n3]);
-    const on = await client.pull(VIPS.v4, { parallel: PARALLEL, bytes: BLOB, seconds: SECONDS });
+    const on = await client.pull(VIPS.v4, PULL);
     const afterOn = await replies();
     await spreader.stop();
     figures.push(
-      { name: `throughput, spreading off (uplinks ${MBIT} Mbit/s each, ${PARALLEL} parallel pulls)`, value: mbitPerS(off), unit: 'Mbit/s' },
-      { name: `throughput, spreading on (same shaping, same run)`, value: mbitPerS(on), unit: 'Mbit/s' },
-      { name: 'throughput ratio on / off', value: Math.round((mbitPerS(on) / mbitPerS(off)) * 100) / 100, unit: 'x', target: '>= 2.5' },
+      { name: `throughput, spreading off (uplinks ${MBIT} Mbit/s each, ${PULL.parallel} parallel pulls)`, value: rounded(mbitPerS(off)), unit: 'Mbit/s' },
+      { name: `throughput, spreading on (same shaping, same run)`, value: rounded(mbitPerS(on)), unit: 'Mbit/s' },
+      { name: 'throughput ratio on / off', value: rounded(mbitPerS(on) / mbitPerS(off)), unit: 'x', target: '>= 2.5' },
     );
     for (const n of [n1, n2, n3]) {
       const mb = ((afterOn.get(n.name)?.bytes ?? 0) - (afterOff.get(n.name)?.bytes ?? 0)) / 1e6;

@@ -95,8 +95,8 @@ export class FlowClient {
     return ((await this.send({ op: 'ask' })) as { answers: string[] }).answers.map(nodeOf);
   }
 
-  /** Keeps `parallel` connections pulling `bytes`-byte blobs for `seconds`: bytes received and the time taken. */
-  async pull(host: string, opts: { readonly parallel: number; readonly bytes: number; readonly seconds: number; readonly port?: number }): Promise<{ bytes: number; ms: number }> {
+  /** Keeps `parallel` connections pulling `bytes`-byte blobs: bytes that arrived in the `seconds` after `warmup`. */
+  async pull(host: string, opts: PullSettings & { readonly port?: number }): Promise<{ bytes: number; ms: number }> {
     return (await this.send({ op: 'pull', host, port: FLOW_PORT, ...opts })) as { bytes: number; ms: number };
   }
 
@@ -144,7 +144,59 @@ export async function labElect(spreader: FlowSpreader, vips: Vips, candidates: r
   await spreader.idle();
 }
 
-/** Shapes every node's uplink (egress of its eth0) to the same rate, as a slower NIC would. */
+/**
+ * How the spreading benches and tests pull: many connections (each new blob a new connection, so
+ * a new hash) because with C connections hashed over 3 nodes a node has none at some moment with
+ * probability about 2/(C+2) (24: 8 %, 96: 2 %), and an idle node's link is capacity lost; a
+ * warm-up second so slow start and the first connections' setup are not in the window.
+ */
+export interface PullSettings {
+  readonly parallel: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly warmup: number;
+}
+export const SHAPED_PULL: PullSettings = { parallel: 96, bytes: 1_000_000, seconds: 8, warmup: 1 };
+
+/**
+ * The rate each node's uplink is shaped to. The figures emulate link-limited nodes, so the links
+ * must be the bottleneck: at 3 x 20 Mbit/s the packet work (veths, bridge, kube-proxy's NAT, the
+ * echo servers, the client) stays well inside what 2 shared cores do at a load average near 20,
+ * which 3 x 40 Mbit/s did not.
+ */
+export const UPLINK_MBIT = 20;
+
+/** The benches' shaping and pull, with SPREAD_BENCH_MBIT / _PARALLEL / _SECONDS to try others. */
+export function benchShaping(env: NodeJS.ProcessEnv = process.env): { readonly mbit: number; readonly pull: PullSettings } {
+  const num = (k: string, d: number): number => {
+    const v = env[k] ? Number(env[k]) : d;
+    if (!(v > 0)) throw new Error(`${k}=${env[k]}: not a positive number`);
+    return v;
+  };
+  return {
+    mbit: num('SPREAD_BENCH_MBIT', UPLINK_MBIT),
+    pull: { ...SHAPED_PULL, parallel: num('SPREAD_BENCH_PARALLEL', SHAPED_PULL.parallel), seconds: num('SPREAD_BENCH_SECONDS', SHAPED_PULL.seconds) },
+  };
+}
+
+export const mbitPerS = (r: { readonly bytes: number; readonly ms: number }): number => (r.bytes * 8) / (r.ms / 1000) / 1e6;
+
+/**
+ * tbf's bucket: at least 128 KiB, so a whole 64 KiB GSO packet fits (a smaller bucket makes tbf
+ * cut every packet into segments in software), and 25 ms at the rate, because tokens beyond the
+ * bucket are lost: a dequeue that a loaded machine runs late by more than the bucket's worth of
+ * time leaves the link below its rate.
+ */
+export function tbfBurstBytes(mbit: number): number {
+  return Math.max(128 * 1024, Math.ceil((mbit * 1e6) / 8 * 0.025));
+}
+
+/** Shapes a node's uplink (egress of its eth0) to `mbit`, as a slower NIC would. */
+export function shapeArgs(mbit: number, dev = 'eth0'): string[] {
+  return ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', String(tbfBurstBytes(mbit)), 'latency', '50ms'];
+}
+
+/** Shapes every node's uplink to the same rate. */
 export async function shapeUplinks(lab: Lab, mbit: number): Promise<void> {
-  for (const n of lab.nodes) await lab.execOk(n.ns, ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '32kb', 'latency', '50ms']);
+  for (const n of lab.nodes) await lab.execOk(n.ns, shapeArgs(mbit));
 }

@@ -4,9 +4,11 @@
 //     {"op":"open","host":H,"port":P,"count":N}  opens N connections (one new source port each)
 //                                                 and asks each once: {"nodes":[line|error...]}
 //     {"op":"ask"}                                asks every connection again: {"answers":[line|error...]}
-//     {"op":"pull","host":H,"port":P,"parallel":C,"bytes":N,"seconds":S}
-//                                                 keeps C connections pulling N-byte blobs for S
-//                                                 seconds: {"bytes":total,"ms":elapsed}
+//     {"op":"pull","host":H,"port":P,"parallel":C,"bytes":N,"seconds":S,"warmup":W}
+//                                                 keeps C connections pulling N-byte blobs (a new
+//                                                 connection each) for W + S seconds, then closes
+//                                                 them: {"bytes":B,"ms":S*1000}, B the bytes that
+//                                                 arrived in the S seconds after the warm-up
 // A connection that was reset or timed out answers with its error ("error: ECONNRESET").
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -53,37 +55,51 @@ function ask(flow: Flow): Promise<string> {
   });
 }
 
-/** One blob over a new connection: the bytes received before the server closed. */
-function pullOnce(host: string, port: number, bytes: number): Promise<number> {
-  return new Promise((resolve) => {
+/**
+ * Throughput as bytes arriving in a fixed window, not as completed blobs: counting whole blobs
+ * would stretch the run until the last blob ends, and in that tail nodes whose connections are done
+ * sit idle while one still sends, which understates any setup that spreads connections over
+ * several links. Connections still open when the window ends are closed.
+ */
+async function pull(host: string, port: number, parallel: number, bytes: number, seconds: number, warmup: number): Promise<{ bytes: number; ms: number }> {
+  const from = performance.now() + warmup * 1000;
+  const until = from + seconds * 1000;
+  let total = 0;
+  const open = new Set<Socket>();
+  const pullOnce = (): Promise<number> => new Promise((resolve) => {
     let got = 0;
     const sock = createConnection({ host, port }, () => sock.write(`blob ${bytes}\n`));
-    sock.on('data', (d: Buffer) => (got += d.length));
+    open.add(sock);
+    sock.on('data', (d: Buffer) => {
+      got += d.length;
+      const t = performance.now();
+      if (t >= from && t < until) total += d.length;
+    });
     sock.on('error', () => undefined);
-    sock.on('close', () => resolve(got));
+    sock.on('close', () => {
+      open.delete(sock);
+      resolve(got);
+    });
   });
-}
-
-async function pull(host: string, port: number, parallel: number, bytes: number, seconds: number): Promise<{ bytes: number; ms: number }> {
-  const t0 = performance.now();
-  const until = t0 + seconds * 1000;
-  let total = 0;
   const worker = async (): Promise<void> => {
     while (performance.now() < until) {
-      // Not `total += await ...`: that reads total before waiting, and the workers would overwrite each other.
-      const got = await pullOnce(host, port, bytes);
-      total += got;
+      // A refused or reset connection must not turn into a busy loop of new ones.
+      if ((await pullOnce()) === 0) await new Promise((r) => setTimeout(r, 50));
     }
   };
+  const stop = setTimeout(() => {
+    for (const s of open) s.destroy();
+  }, until - performance.now());
   await Promise.all(Array.from({ length: parallel }, worker));
-  return { bytes: total, ms: performance.now() - t0 };
+  clearTimeout(stop);
+  return { bytes: total, ms: seconds * 1000 };
 }
 
 function client(): void {
   const flows: Flow[] = [];
   const reply = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
   createInterface({ input: process.stdin }).on('line', (line) => {
-    const cmd = JSON.parse(line) as { op: string; host?: string; port?: number; count?: number; parallel?: number; bytes?: number; seconds?: number };
+    const cmd = JSON.parse(line) as { op: string; host?: string; port?: number; count?: number; parallel?: number; bytes?: number; seconds?: number; warmup?: number };
     void (async () => {
       if (cmd.op === 'open') {
         const fresh: Flow[] = [];
@@ -91,7 +107,7 @@ function client(): void {
         flows.push(...fresh);
         reply({ nodes: await Promise.all(fresh.map(ask)) });
       } else if (cmd.op === 'ask') reply({ answers: await Promise.all(flows.map(ask)) });
-      else if (cmd.op === 'pull') reply(await pull(cmd.host ?? '', cmd.port ?? 0, cmd.parallel ?? 1, cmd.bytes ?? 0, cmd.seconds ?? 1));
+      else if (cmd.op === 'pull') reply(await pull(cmd.host ?? '', cmd.port ?? 0, cmd.parallel ?? 1, cmd.bytes ?? 0, cmd.seconds ?? 1, cmd.warmup ?? 0));
       else reply({ error: `unknown op ${cmd.op}` });
     })();
   });
