@@ -13,7 +13,7 @@
 import { loadavg } from 'node:os';
 import { benchShaping, FlowClient } from '../spread/dr-lab.js';
 import type { RealCluster } from '../realcluster/cluster.js';
-import { disturbed, lostWithVictim, measureNodeDeath, measureSpreadThroughput, onOtherNodes, startSpreadCluster, type NodeDeath, type SpreadThroughput } from '../realcluster/spread-cluster.js';
+import { disturbed, flowsReaching, lostWithVictim, measureNodeDeath, measureSpreadThroughput, onOtherNodes, startSpreadCluster, type NodeDeath, type SpreadThroughput } from '../realcluster/spread-cluster.js';
 import { APP_NAMESPACE, L2LB_NAMESPACE, SPEAKER_SELECTOR } from '../realcluster/workloads.js';
 import { writeBenchReport, type BenchFigure } from './report.js';
 
@@ -34,6 +34,8 @@ function throughputFigures(c: RealCluster, t: SpreadThroughput): BenchFigure[] {
       unit: 'MB',
       target: '> 0',
     })),
+    { name: "machine's CPU busy during the pull, spreading off (2 cores, every process)", value: Math.round(t.cpuOff * 100), unit: '%' },
+    { name: "machine's CPU busy during the pull, spreading on", value: Math.round(t.cpuOn * 100), unit: '%' },
     {
       name: 'reply bytes leaving the other nodes with spreading off',
       value: Math.round(c.nodes.filter((n) => n.plan.name !== t.owner).reduce((s, n) => s + (t.offBytes.get(n.plan.name) ?? 0), 0) / 1e5) / 10,
@@ -99,6 +101,13 @@ export async function runSpreadRealClusterBench(): Promise<void> {
       await c.restartNode(d.victim);
       await c.waitForReadyPods(L2LB_NAMESPACE, SPEAKER_SELECTOR, c.nodes.length, 180_000);
       await c.waitForReadyPods(APP_NAMESPACE, 'app=bulk', c.nodes.length, 180_000);
+      // Pod statuses can still say Ready from before the death: wait for answers from every node.
+      const client = FlowClient.start(c.lab);
+      try {
+        await flowsReaching(client, vip, c.nodes.map((n) => n.plan.name), 180_000);
+      } finally {
+        client.stop();
+      }
     });
     if (ok) {
       await phase('owner failover', async () => {

@@ -10,7 +10,7 @@
 // real nodes. Shaping and pull settings: benchShaping (e2e/spread/dr-lab.ts).
 import { loadavg } from 'node:os';
 import { createLab, type LabEndpoint } from '../lab/lab.js';
-import { benchShaping, countRepliesByNode, FlowClient, labElect, labSpreader, mbitPerS, pointClientAt, prepareDirectRouting, shapeUplinks, type Vips } from '../spread/dr-lab.js';
+import { benchShaping, countRepliesByNode, cpuBusySince, FlowClient, labElect, labSpreader, mbitPerS, pointClientAt, prepareDirectRouting, shapeUplinks, type Vips } from '../spread/dr-lab.js';
 import { writeBenchReport, type BenchFigure } from './report.js';
 
 const VIPS: Vips = { v4: '192.0.2.220', v6: '2001:db8::220' };
@@ -36,7 +36,7 @@ const rounded = (x: number): number => Math.round(x * 100) / 100;
 export async function runSpreadBench(): Promise<void> {
   const startedAt = new Date().toISOString();
   const figures: BenchFigure[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [`Load average at the start: ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`];
 
   await withLab(async (lab, client, [n1, n2, n3]) => {
     let spread = false;
@@ -44,17 +44,23 @@ export async function runSpreadBench(): Promise<void> {
     await shapeUplinks(lab, MBIT);
     const replies = await countRepliesByNode(lab, VIPS);
     await labElect(spreader, VIPS, [n1, n2, n3]);
+    let cpu = cpuBusySince();
     const off = await client.pull(VIPS.v4, PULL);
+    const cpuOff = cpu();
     const afterOff = await replies();
     spread = true;
     await labElect(spreader, VIPS, [n1, n2, n3]);
+    cpu = cpuBusySince();
     const on = await client.pull(VIPS.v4, PULL);
+    const cpuOn = cpu();
     const afterOn = await replies();
     await spreader.stop();
     figures.push(
       { name: `throughput, spreading off (uplinks ${MBIT} Mbit/s each, ${PULL.parallel} parallel pulls)`, value: rounded(mbitPerS(off)), unit: 'Mbit/s' },
       { name: `throughput, spreading on (same shaping, same run)`, value: rounded(mbitPerS(on)), unit: 'Mbit/s' },
       { name: 'throughput ratio on / off', value: rounded(mbitPerS(on) / mbitPerS(off)), unit: 'x', target: '>= 2.5' },
+      { name: "machine's CPU busy during the pull, spreading off (2 cores, every process)", value: Math.round(cpuOff * 100), unit: '%' },
+      { name: "machine's CPU busy during the pull, spreading on", value: Math.round(cpuOn * 100), unit: '%' },
     );
     for (const n of [n1, n2, n3]) {
       const mb = ((afterOn.get(n.name)?.bytes ?? 0) - (afterOff.get(n.name)?.bytes ?? 0)) / 1e6;

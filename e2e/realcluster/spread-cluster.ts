@@ -4,7 +4,7 @@
 // run), reply bytes counted on each node, and a node's death with long-lived connections open.
 import { SPREAD_ANNOTATION } from '../../speaker/spread/settings.js';
 import { TABLE_NAME } from '../../speaker/spread/render.js';
-import { FlowClient, mbitPerS, shapeUplinks, type PullSettings } from '../spread/dr-lab.js';
+import { cpuBusySince, FlowClient, mbitPerS, shapeUplinks, type PullSettings } from '../spread/dr-lab.js';
 import { repoRoot } from '../testenv/tools.js';
 import { waitFor } from '../testenv/wait.js';
 import { RealCluster } from './cluster.js';
@@ -106,6 +106,9 @@ export interface SpreadThroughput {
   /** Reply bytes that left each node's uplink during each pull. */
   readonly offBytes: ReadonlyMap<string, number>;
   readonly onBytes: ReadonlyMap<string, number>;
+  /** The machine's busy share of its cores during each pull (every process, other jobs too). */
+  readonly cpuOff: number;
+  readonly cpuOn: number;
 }
 
 /**
@@ -120,15 +123,19 @@ export async function measureSpreadThroughput(c: RealCluster, client: FlowClient
   await setSpreading(c, service, false);
   await waitFor('every new flow on the owner', async () => new Set(await client.open(vip, 10)).size === 1, { timeoutMs: 30_000, intervalMs: 500 });
   const before = await replies();
+  let cpu = cpuBusySince();
   const off = await client.pull(vip, pull);
+  const cpuOff = cpu();
   const mid = await replies();
   await setSpreading(c, service, true);
   await flowsReaching(client, vip, c.nodes.map((n) => n.plan.name));
   const mid2 = await replies();
+  cpu = cpuBusySince();
   const on = await client.pull(vip, pull);
+  const cpuOn = cpu();
   const after = await replies();
   const delta = (a: Map<string, number>, b: Map<string, number>): Map<string, number> => new Map([...b].map(([n, v]) => [n, v - (a.get(n) ?? 0)]));
-  return { owner, offMbit: mbitPerS(off), onMbit: mbitPerS(on), offBytes: delta(before, mid), onBytes: delta(mid2, after) };
+  return { owner, offMbit: mbitPerS(off), onMbit: mbitPerS(on), offBytes: delta(before, mid), onBytes: delta(mid2, after), cpuOff, cpuOn };
 }
 
 /** The nodes `node`'s spreading table forwards `vip`'s flows to; undefined when it has no rule for `vip`. */

@@ -64,7 +64,7 @@ describeReal('flow spreading on a real 3-node cluster', () => {
   test('shaped uplinks: spreading off keeps replies on the owner, on puts them on every node (throughput printed)', async () => {
     const t = await measureSpreadThroughput(c, client, 'bulk', bulk, UPLINK_MBIT, SHAPED_PULL);
     const mb = (m: ReadonlyMap<string, number>): string => c.nodes.map((n) => ((m.get(n.plan.name) ?? 0) / 1e6).toFixed(1)).join('/');
-    log(`uplinks ${UPLINK_MBIT} Mbit/s, ${SHAPED_PULL.parallel} pulls: off ${t.offMbit.toFixed(1)} Mbit/s, on ${t.onMbit.toFixed(1)} Mbit/s, ratio ${(t.onMbit / t.offMbit).toFixed(2)}; reply MB per node (counted on each node) off ${mb(t.offBytes)}, on ${mb(t.onBytes)}`);
+    log(`uplinks ${UPLINK_MBIT} Mbit/s, ${SHAPED_PULL.parallel} pulls: off ${t.offMbit.toFixed(1)} Mbit/s, on ${t.onMbit.toFixed(1)} Mbit/s, ratio ${(t.onMbit / t.offMbit).toFixed(2)}; reply MB per node (counted on each node) off ${mb(t.offBytes)}, on ${mb(t.onBytes)}; CPU busy off ${Math.round(t.cpuOff * 100)} %, on ${Math.round(t.cpuOn * 100)} %`);
     for (const n of c.nodes) {
       if (n.plan.name !== t.owner) expect(t.offBytes.get(n.plan.name)).toBeLessThan(100_000);
       expect(t.onBytes.get(n.plan.name)).toBeGreaterThan(1_000_000);

@@ -5,6 +5,7 @@
 // the owner, as after the owner's gratuitous ARP. kube-proxy's part (accepting a packet for a
 // load-balancer IP) is played by the address on `lo`; everything on the wire is real.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseEchoReply } from '../../echo/reply.js';
 import { createLogger } from '../../shared/log.js';
@@ -160,9 +161,8 @@ export const SHAPED_PULL: PullSettings = { parallel: 96, bytes: 1_000_000, secon
 
 /**
  * The rate each node's uplink is shaped to. The figures emulate link-limited nodes, so the links
- * must be the bottleneck: at 3 x 20 Mbit/s the packet work (veths, bridge, kube-proxy's NAT, the
- * echo servers, the client) stays well inside what 2 shared cores do at a load average near 20,
- * which 3 x 40 Mbit/s did not.
+ * must be the bottleneck, not the packet work (veths, bridge, kube-proxy's NAT, the echo servers,
+ * the client) on the 2 shared cores of the machines this runs on.
  */
 export const UPLINK_MBIT = 20;
 
@@ -176,6 +176,24 @@ export function benchShaping(env: NodeJS.ProcessEnv = process.env): { readonly m
   return {
     mbit: num('SPREAD_BENCH_MBIT', UPLINK_MBIT),
     pull: { ...SHAPED_PULL, parallel: num('SPREAD_BENCH_PARALLEL', SHAPED_PULL.parallel), seconds: num('SPREAD_BENCH_SECONDS', SHAPED_PULL.seconds) },
+  };
+}
+
+/**
+ * The machine's CPU use from now on (all cores, every process: other jobs too): call the returned
+ * function for the fraction of time the cores were busy since, 0..1. From /proc/stat.
+ */
+export function cpuBusySince(read: () => string = () => readFileSync('/proc/stat', 'utf8')): () => number {
+  const sample = (): { busy: number; total: number } => {
+    const f = (/^cpu\s+(.*)$/m.exec(read())?.[1] ?? '').trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user and nice).
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+  };
+  const start = sample();
+  return () => {
+    const now = sample();
+    return now.total > start.total ? (now.busy - start.busy) / (now.total - start.total) : 0;
   };
 }
 

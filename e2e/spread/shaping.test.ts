@@ -1,4 +1,4 @@
-import { benchShaping, SHAPED_PULL, tbfBurstBytes, UPLINK_MBIT } from './dr-lab.js';
+import { benchShaping, cpuBusySince, SHAPED_PULL, tbfBurstBytes, UPLINK_MBIT } from './dr-lab.js';
 
 describe('tbfBurstBytes', () => {
   it.each([
@@ -27,5 +27,22 @@ describe('benchShaping', () => {
   it('refuses a value that is not a positive number', () => {
     expect(() => benchShaping({ SPREAD_BENCH_MBIT: 'fast' })).toThrow(/SPREAD_BENCH_MBIT=fast/);
     expect(() => benchShaping({ SPREAD_BENCH_PARALLEL: '0' })).toThrow(/SPREAD_BENCH_PARALLEL/);
+  });
+});
+
+describe('cpuBusySince', () => {
+  it('is the busy share of the time between the samples, idle and iowait not busy', () => {
+    const stats = [
+      'cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\n',
+      // +300 user, +20 system, +60 softirq, +100 idle, +20 iowait: 380 busy of 500.
+      'cpu  400 0 70 900 70 0 60 0 0 0\ncpu0 200 0 35 450 35 0 30 0 0 0\n',
+    ];
+    let i = 0;
+    const busy = cpuBusySince(() => stats[Math.min(i++, 1)]!);
+    expect(busy()).toBeCloseTo(380 / 500, 10);
+  });
+  it('is 0 when no time passed', () => {
+    const busy = cpuBusySince(() => 'cpu  1 2 3 4 5 6 7 8 0 0\n');
+    expect(busy()).toBe(0);
   });
 });
