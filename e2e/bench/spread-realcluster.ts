@@ -124,7 +124,7 @@ export async function runSpreadRealClusterBench(): Promise<void> {
   notes.push(
     ...errors,
     `3 real nodes (containerd 1.6, kubelet and kube-proxy v1.35 iptables) in lab namespaces on 2 shared cores; each node's uplink (eth0 egress) shaped with tbf to ${MBIT} Mbit/s; ${PULL.parallel} connections pulling 1 MB blobs, a new connection per blob; throughput is the bytes that arrived in ${PULL.seconds} s after a ${PULL.warmup} s warm-up.`,
-    `Reply bytes are counted on each node's uplink (netdev egress, source the VIP) from the start of a pull to its end: a node at its rate sends about ${capMb.toFixed(1)} MB in that time.`,
+    `Reply bytes are counted on each node's uplink (netdev egress, source the VIP) from the start of a pull to its end, before the shaper: segments the shaper drops count, and so do their retransmissions, so a node can show more than the ${capMb.toFixed(1)} MB its link carries in that time.`,
     'Node deaths: link down, then kubelet, kube-proxy, containerd and containers SIGKILLed. The owner\'s table is read back from the kernel (nft list) every 100 ms.',
   );
   say(`report: ${writeBenchReport({ benchmark: 'spread-realcluster', startedAt, figures, notes })}`);

@@ -81,8 +81,9 @@ const REPLY_TABLE = 'l2lb_bench_replies';
 /**
  * Counts, on every node, the bytes of replies from `vip` (source port ECHO_PORT) leaving its
  * uplink: a netdev egress counter on the node's eth0, after kube-proxy's reverse NAT made the
- * VIP the source. Returns a reader of the counts so far by node (GSO packets count whole, as they
- * reach the uplink's queue).
+ * VIP the source. Returns a reader of the counts so far by node. The hook runs before the
+ * uplink's queue (and its shaper): GSO packets count whole, and segments the shaper drops count
+ * as well as their retransmissions.
  */
 export async function countNodeReplies(c: RealCluster, vip: string): Promise<() => Promise<Map<string, number>>> {
   const ip = vip.includes(':') ? 'ip6' : 'ip';
