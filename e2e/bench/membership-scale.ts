@@ -57,7 +57,6 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   const wallStart = performance.now();
   const sim = new SimNetwork({
     names: simNames(n),
-    tickMs: TICK,
     seed,
     measureCpu: true,
     factory: (self, now) => createEngine(version, { self, keys: [KEY], intervalMs: INTERVAL, tickMs: TICK, deadAfterMs: DEAD_AFTER }, now),

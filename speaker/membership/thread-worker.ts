@@ -15,7 +15,6 @@ import { HeartbeatService } from './udp.js';
 const METRICS_FLUSH_MS = 250;
 /** Main-thread pauses from this long are observed in l2lb_speaker_main_thread_stall_seconds. */
 const MAIN_STALL_OBSERVE_MS = 250;
-const SETTLED_POLL_MS = 10;
 
 const port = parentPort;
 if (!port) throw new Error('thread-worker.ts runs only as a worker thread');
@@ -100,13 +99,12 @@ const publish = (changes: readonly MembershipChange[]): void => {
   post({ t: 'state', changes, alive: [...svc.alive()], settled });
 };
 svc.on('change', (c) => publish([c]));
-const timers = [
-  setInterval(() => sink.flush(), METRICS_FLUSH_MS),
-  // settled() turns true with time too, not only with a change.
-  setInterval(() => {
-    if (svc.settled() !== settled) publish([]);
-  }, SETTLED_POLL_MS),
-];
+// settled() turns true with time too; the service checks it after every engine call (no polling:
+// each timer wake-up of this thread costs CPU on every node, all the time).
+svc.on('settled', () => {
+  if (svc.settled() !== settled) publish([]);
+});
+const timers = [setInterval(() => sink.flush(), METRICS_FLUSH_MS)];
 
 port.on('message', (m: ToHeartbeatThread) => {
   switch (m.t) {
