@@ -60,9 +60,12 @@ class BatchingSink implements MembershipMetricsSink {
     this.mainStallSeconds.length = 0;
     this.dirty = false;
   }
+  /** A flush METRICS_FLUSH_MS after the first observation since the last one: no timer at rest. */
   private mark(update: () => void): void {
     update();
+    if (this.dirty) return;
     this.dirty = true;
+    setTimeout(() => this.flush(), METRICS_FLUSH_MS).unref();
   }
 }
 
@@ -104,7 +107,6 @@ svc.on('change', (c) => publish([c]));
 svc.on('settled', () => {
   if (svc.settled() !== settled) publish([]);
 });
-const timers = [setInterval(() => sink.flush(), METRICS_FLUSH_MS)];
 
 port.on('message', (m: ToHeartbeatThread) => {
   switch (m.t) {
@@ -124,7 +126,6 @@ port.on('message', (m: ToHeartbeatThread) => {
       svc.setPeers(m.peers);
       return;
     case 'stop':
-      for (const t of timers) clearInterval(t);
       void svc.stop({ leaving: m.leaving }).then(() => {
         sink.flush();
         post({ t: 'stopped' });

@@ -58,6 +58,7 @@ export const DEFAULT_WIRE_VERSION: WireVersion = 'v2';
 const LEAVING_COPIES = 3;
 const LEAVING_SPACING_MS = 5;
 const REJECT_LOG_EVERY_MS = 10_000;
+const ignoreSendResult = (): void => {};
 
 export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   readonly engine: MembershipEngine;
@@ -225,7 +226,7 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
       this.emit('change', c);
     }
     if (step.changes.length > 0) this.metrics.peersAlive([...this.engine.alive()].filter((n) => n !== this.engine.self).length);
-    if (step.send.length > 0 && this.canServe()) for (const d of step.send) void this.send(d);
+    if (step.send.length > 0 && this.canServe()) for (const d of step.send) this.sendAndForget(d);
     const settled = this.engine.settled(this.now());
     if (settled !== this.wasSettled) {
       this.wasSettled = settled;
@@ -233,7 +234,16 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     }
   }
 
-  /** Never rejects: a failed send is a lost heartbeat, which the protocol tolerates by design. */
+  /**
+   * A failed send is a lost heartbeat, which the protocol tolerates by design. The callback is
+   * there so that send errors do not become socket 'error' events (logged as errors).
+   */
+  private sendAndForget(d: Outgoing): void {
+    const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
+    socket?.send(d.bytes, d.to.port, d.to.host, ignoreSendResult);
+  }
+
+  /** As sendAndForget, resolving once the datagram went out (or failed). */
   private send(d: Outgoing): Promise<void> {
     const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
     if (!socket) return Promise.resolve();
