@@ -4,6 +4,7 @@
 // those pauses made peers declare a healthy speaker dead, which moved thousands of VIPs, which
 // caused more such work (seen with 5,000 VIPs). Whatever it observes goes to the main thread as
 // messages (thread-messages.ts); it imports nothing that would bloat a second V8 isolate.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { jsonSafe, type LogFields, type Logger, type LogLevel } from '../../shared/log.js';
 import type { MembershipChange } from './membership.js';
@@ -13,6 +14,14 @@ import type { FromHeartbeatThread, HeartbeatThreadInit, ToHeartbeatThread } from
 import { HeartbeatService } from './udp.js';
 
 const METRICS_FLUSH_MS = 250;
+/**
+ * The scheduling priority this thread asks for (nice, Linux: per thread). Its work is small and
+ * bounded (its neighbours' heartbeats, ~15 ms of CPU per second), but on a saturated node a thread
+ * at the default priority waits for a core long enough to miss its peers' deadAfter, and they take
+ * its VIPs: a busy node is not a dead one. Needs CAP_SYS_NICE; without it the thread keeps the
+ * default priority.
+ */
+const HEARTBEAT_THREAD_NICE = -10;
 /** Main-thread pauses from this long are observed in l2lb_speaker_main_thread_stall_seconds. */
 const MAIN_STALL_OBSERVE_MS = 250;
 
@@ -85,6 +94,13 @@ function mainThreadResponsive(): boolean {
     log.error('mainThreadWedged', 'the speaker\'s main thread has not run; no heartbeats until it does, so peers take its VIPs', { silentForMs: Math.round(silentMs) });
   }
   return false;
+}
+
+try {
+  setPriority(HEARTBEAT_THREAD_NICE);
+  log.info('heartbeatPriority', 'the heartbeat thread runs at a raised priority', { nice: HEARTBEAT_THREAD_NICE });
+} catch (err) {
+  log.info('heartbeatPriority', 'the heartbeat thread keeps the default priority (raising it needs CAP_SYS_NICE)', { error: err instanceof Error ? err.message : String(err) });
 }
 
 let svc: HeartbeatService;
