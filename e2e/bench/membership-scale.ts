@@ -57,7 +57,6 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   const wallStart = performance.now();
   const sim = new SimNetwork({
     names: simNames(n),
-    tickMs: TICK,
     seed,
     measureCpu: true,
     factory: (self, now) => createEngine(version, { self, keys: [KEY], intervalMs: INTERVAL, tickMs: TICK, deadAfterMs: DEAD_AFTER }, now),
@@ -200,7 +199,7 @@ export async function runMembershipScaleBench(): Promise<void> {
   const sizes = (process.env['MEMBERSHIP_SCALE_N'] ?? '10,100,1000,5000').split(',').map((s) => Number(s.trim())).filter((x) => Number.isInteger(x) && x >= 2);
   const figures: BenchFigure[] = [];
   const notes = [
-    `Wire version ${version}; interval ${INTERVAL} ms, dead after ${DEAD_AFTER} ms, tick ${TICK} ms, 1 ms one-way delay, ${VIPS.length} VIPs for the answerer windows.`,
+    `Wire version ${version}; interval ${INTERVAL} ms, dead after ${DEAD_AFTER} ms, timers at each engine's nextTimerAt (version 1: tick ${TICK} ms), rounds on multiples of the interval, 1 ms one-way delay, ${VIPS.length} VIPs for the answerer windows.`,
     'CPU: wall time inside one node\'s engine calls (decode, HMAC, rules, encode) per simulated second; datagrams and bytes count in plus out.',
   ];
   for (const n of sizes) {

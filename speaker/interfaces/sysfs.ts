@@ -1,7 +1,11 @@
 // Reads interface facts from /sys/class/net and /proc/net/if_inet6 (both show the reading
 // process's network namespace). Preferred to ioctls: no socket needed, and a speaker in a pod
 // with hostNetwork sees the node's interfaces. Interfaces that vanish mid-scan are left out.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+// Synchronous reads on purpose: these files live in memory and read in microseconds, while each
+// asynchronous readFile is four thread-pool round trips (open, fstat, read, close), each waking
+// the main thread; with a scan every few seconds of a node's dozens of interfaces, that was most
+// of an idle speaker's main-thread CPU.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RawInterface } from './rules.js';
 
@@ -34,32 +38,30 @@ export function parseIfInet6(text: string): Set<string> {
   return names;
 }
 
-async function readTrim(path: string): Promise<string | undefined> {
+function readTrim(path: string): string | undefined {
   try {
-    return (await readFile(path, 'utf8')).trim();
+    return readFileSync(path, 'utf8').trim();
   } catch {
     return undefined;
   }
 }
 
-async function masterOf(classNet: string, name: string): Promise<{ master?: string; masterKind?: string }> {
+function masterOf(classNet: string, name: string): { master?: string; masterKind?: string } {
   let target: string;
   try {
-    target = await readlink(join(classNet, name, 'master'));
+    target = readlinkSync(join(classNet, name, 'master'));
   } catch {
     return {};
   }
   const master = basename(target);
-  const uevent = (await readTrim(join(classNet, master, 'uevent'))) ?? '';
+  const uevent = readTrim(join(classNet, master, 'uevent')) ?? '';
   const kind = /^DEVTYPE=(.+)$/m.exec(uevent)?.[1];
   return kind === undefined ? { master } : { master, masterKind: kind };
 }
 
-async function readOne(paths: SysfsPaths, name: string, linkLocal: Set<string>): Promise<RawInterface | undefined> {
+function readOne(paths: SysfsPaths, name: string, linkLocal: Set<string>): RawInterface | undefined {
   const dir = join(paths.classNet, name);
-  const [ifindex, address, flags, type, operstate] = await Promise.all(
-    ['ifindex', 'address', 'flags', 'type', 'operstate'].map((f) => readTrim(join(dir, f))),
-  );
+  const [ifindex, address, flags, type, operstate] = ['ifindex', 'address', 'flags', 'type', 'operstate'].map((f) => readTrim(join(dir, f)));
   if (ifindex === undefined || flags === undefined || type === undefined) return undefined; // gone
   return {
     name,
@@ -68,14 +70,14 @@ async function readOne(paths: SysfsPaths, name: string, linkLocal: Set<string>):
     flags: parseInt(flags, 16),
     type: Number(type),
     operstate: operstate ?? 'unknown',
-    ...(await masterOf(paths.classNet, name)),
+    ...masterOf(paths.classNet, name),
     ipv6LinkLocal: linkLocal.has(name),
   };
 }
 
 export async function readInterfaces(paths: SysfsPaths = DEFAULT_PATHS): Promise<RawInterface[]> {
-  const [names, inet6] = await Promise.all([readdir(paths.classNet), readTrim(paths.ifInet6)]);
-  const linkLocal = parseIfInet6(inet6 ?? '');
-  const all = await Promise.all(names.map((n) => readOne(paths, n, linkLocal)));
+  const names = readdirSync(paths.classNet);
+  const linkLocal = parseIfInet6(readTrim(paths.ifInet6) ?? '');
+  const all = names.map((n) => readOne(paths, n, linkLocal));
   return all.filter((i): i is RawInterface => i !== undefined).sort((a, b) => a.ifindex - b.ifindex);
 }

@@ -38,8 +38,7 @@ class Sim {
   constructor() {
     this.net = new SimNetwork({
       names: NAMES,
-      tickMs: TICK,
-      delayMs: LATENCY,
+        delayMs: LATENCY,
       factory: (self, now) => new V1Engine({ self, keys: [KEY], intervalMs: INTERVAL, tickMs: TICK, deadAfterMs: DEAD_AFTER }, now),
     });
     this.tracker = new AnswerTracker(this.net, VIPS);

@@ -86,6 +86,13 @@ export class BilingualEngine implements MembershipEngine {
     return this.merge(this.mode === 'v1' ? this.v1.timer(now) : NO_STEP, this.v2.timer(now), now);
   }
 
+  nextTimerAt(now: number): number {
+    const next = this.mode === 'v1' ? Math.min(this.v1.nextTimerAt(now), this.v2.nextTimerAt(now)) : this.v2.nextTimerAt(now);
+    // settled() waits this long after the start (below), whatever the rules.
+    const settleAt = this.startedAt + 2 * this.intervalMs;
+    return settleAt > now ? Math.min(next, settleAt) : next;
+  }
+
   leave(now: number): Outgoing[] {
     return this.mode === 'v1' ? [...this.v1.leave(now), ...this.v2.leave(now)] : this.v2.leave(now);
   }

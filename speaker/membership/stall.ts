@@ -19,6 +19,11 @@ export class StallDetector {
     this.lastCallAt = Math.max(this.lastCallAt, now);
   }
 
+  /** When the current grace ends (in the past when there is none). */
+  get graceEnd(): number {
+    return this.graceUntil;
+  }
+
   inGrace(now: number): boolean {
     return now < this.graceUntil;
   }

@@ -4,6 +4,7 @@
 // those pauses made peers declare a healthy speaker dead, which moved thousands of VIPs, which
 // caused more such work (seen with 5,000 VIPs). Whatever it observes goes to the main thread as
 // messages (thread-messages.ts); it imports nothing that would bloat a second V8 isolate.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { jsonSafe, type LogFields, type Logger, type LogLevel } from '../../shared/log.js';
 import type { MembershipChange } from './membership.js';
@@ -13,9 +14,16 @@ import type { FromHeartbeatThread, HeartbeatThreadInit, ToHeartbeatThread } from
 import { HeartbeatService } from './udp.js';
 
 const METRICS_FLUSH_MS = 250;
+/**
+ * The scheduling priority this thread asks for (nice, Linux: per thread). Its work is small and
+ * bounded (its neighbours' heartbeats, ~15 ms of CPU per second), but on a saturated node a thread
+ * at the default priority waits for a core long enough to miss its peers' deadAfter, and they take
+ * its VIPs: a busy node is not a dead one. Needs CAP_SYS_NICE; without it the thread keeps the
+ * default priority.
+ */
+const HEARTBEAT_THREAD_NICE = -10;
 /** Main-thread pauses from this long are observed in l2lb_speaker_main_thread_stall_seconds. */
 const MAIN_STALL_OBSERVE_MS = 250;
-const SETTLED_POLL_MS = 10;
 
 const port = parentPort;
 if (!port) throw new Error('thread-worker.ts runs only as a worker thread');
@@ -61,9 +69,12 @@ class BatchingSink implements MembershipMetricsSink {
     this.mainStallSeconds.length = 0;
     this.dirty = false;
   }
+  /** A flush METRICS_FLUSH_MS after the first observation since the last one: no timer at rest. */
   private mark(update: () => void): void {
     update();
+    if (this.dirty) return;
     this.dirty = true;
+    setTimeout(() => this.flush(), METRICS_FLUSH_MS).unref();
   }
 }
 
@@ -85,6 +96,13 @@ function mainThreadResponsive(): boolean {
   return false;
 }
 
+try {
+  setPriority(HEARTBEAT_THREAD_NICE);
+  log.info('heartbeatPriority', 'the heartbeat thread runs at a raised priority', { nice: HEARTBEAT_THREAD_NICE });
+} catch (err) {
+  log.info('heartbeatPriority', 'the heartbeat thread keeps the default priority (raising it needs CAP_SYS_NICE)', { error: err instanceof Error ? err.message : String(err) });
+}
+
 let svc: HeartbeatService;
 try {
   svc = await HeartbeatService.start({ ...init, metrics: sink, logger: log, canServe: mainThreadResponsive });
@@ -100,13 +118,11 @@ const publish = (changes: readonly MembershipChange[]): void => {
   post({ t: 'state', changes, alive: [...svc.alive()], settled });
 };
 svc.on('change', (c) => publish([c]));
-const timers = [
-  setInterval(() => sink.flush(), METRICS_FLUSH_MS),
-  // settled() turns true with time too, not only with a change.
-  setInterval(() => {
-    if (svc.settled() !== settled) publish([]);
-  }, SETTLED_POLL_MS),
-];
+// settled() turns true with time too; the service checks it after every engine call (no polling:
+// each timer wake-up of this thread costs CPU on every node, all the time).
+svc.on('settled', () => {
+  if (svc.settled() !== settled) publish([]);
+});
 
 port.on('message', (m: ToHeartbeatThread) => {
   switch (m.t) {
@@ -126,7 +142,6 @@ port.on('message', (m: ToHeartbeatThread) => {
       svc.setPeers(m.peers);
       return;
     case 'stop':
-      for (const t of timers) clearInterval(t);
       void svc.stop({ leaving: m.leaving }).then(() => {
         sink.flush();
         post({ t: 'stopped' });

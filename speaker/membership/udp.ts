@@ -1,7 +1,11 @@
 // The heartbeat shell: UDP sockets, one timer and metrics around a membership engine (engine.ts).
 // Everything that decides lives in the engine; this file only moves datagrams and time.
-//  - Time is performance.now() (monotonic): wall-clock steps never kill or revive a peer.
-//  - The engine's timer runs every tickMs; it decides when heartbeats are due.
+//  - Time is the wall clock read once at process start plus performance.now() (monotonic from
+//    there): wall-clock steps never kill or revive a peer, and speakers' clocks agree closely
+//    enough that their heartbeat rounds fall together (engines align rounds to the interval).
+//  - One timer, set to when the engine next has something to do (engine.nextTimerAt): a heartbeat
+//    round every interval, or a neighbour's silence reaching deadAfter. An idle speaker wakes about
+//    once per interval, not every tick, and a silence is judged when it ends, not up to a tick later.
 //  - One socket per address family (udp4, udp6 v6-only); a family the host lacks is skipped.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -36,7 +40,7 @@ export interface HeartbeatServiceOptions {
   readonly canServe?: () => boolean;
   readonly logger?: Logger;
   readonly bootId?: string;
-  /** Monotonic milliseconds; default performance.now. */
+  /** Monotonic milliseconds; default performance.timeOrigin + performance.now(). */
   readonly now?: () => number;
   /** Wire protocol; default DEFAULT_WIRE_VERSION. */
   readonly wireVersion?: WireVersion;
@@ -44,6 +48,8 @@ export interface HeartbeatServiceOptions {
 
 export interface HeartbeatServiceEvents {
   change: [MembershipChange];
+  /** settled() changed (it turns true with time too, so it is checked after every engine call). */
+  settled: [boolean];
 }
 
 /** Heartbeat interval when none is given: with the default 500 ms dead-after, five missed in a row mean dead. */
@@ -52,6 +58,7 @@ export const DEFAULT_WIRE_VERSION: WireVersion = 'v2';
 const LEAVING_COPIES = 3;
 const LEAVING_SPACING_MS = 5;
 const REJECT_LOG_EVERY_MS = 10_000;
+const ignoreSendResult = (): void => {};
 
 export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   readonly engine: MembershipEngine;
@@ -61,16 +68,19 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   private readonly canServe: () => boolean;
   private readonly log: Logger | undefined;
   private sockets: { v4?: Socket; v6?: Socket } = {};
-  private timers: NodeJS.Timeout[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly maxWaitMs: number;
+  private wasSettled = false;
   private seenStalls = 0;
   private stopped = false;
   private readonly lastRejectLog = new Map<RejectReason, number>();
 
   private constructor(opts: HeartbeatServiceOptions) {
     super();
-    this.now = opts.now ?? (() => performance.now());
+    this.now = opts.now ?? (() => performance.timeOrigin + performance.now());
     const intervalMs = opts.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.tickMs = opts.tickMs ?? Math.max(1, Math.min(10, intervalMs / 4));
+    this.maxWaitMs = intervalMs;
     this.log = opts.logger?.child({ component: 'membership' });
     this.metrics = opts.metrics;
     this.canServe = opts.canServe ?? (() => true);
@@ -95,14 +105,15 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   static async start(opts: HeartbeatServiceOptions): Promise<HeartbeatService> {
     const svc = new HeartbeatService(opts);
     await svc.bind(opts.bindAddresses ?? ['0.0.0.0', '::'], opts.port);
-    svc.timers.push(setInterval(() => svc.apply(svc.engine.timer(svc.now())), svc.tickMs));
-    for (const t of svc.timers) t.unref();
+    svc.onTimer();
     return svc;
   }
 
   /** The speakers Kubernetes lists (speaker Pods: node name, host IP, heartbeat port). */
   setPeers(peers: readonly ExpectedPeer[]): void {
     this.apply(this.engine.setPeers(peers, this.now()));
+    // The peer list starts windows (the first deadAfter) the timer must end on time.
+    this.schedule();
   }
 
   /** Alive speakers, this node included while others hear it. */
@@ -130,8 +141,7 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
   async stop(opts: { leaving: boolean }): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    clearTimeout(this.timer);
     if (opts.leaving) {
       const leaving = this.engine.leave(this.now());
       for (let i = 0; i < LEAVING_COPIES; i++) {
@@ -167,6 +177,25 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     if (!this.sockets.v4 && !this.sockets.v6) throw new Error(`cannot bind heartbeat port ${port} on ${addresses.join(', ')}`);
   }
 
+  private onTimer(): void {
+    this.apply(this.engine.timer(this.now()));
+    this.schedule();
+  }
+
+  /**
+   * The next timer call, when the engine next has something due; never later than an interval
+   * (a guard: engines already say so). A datagram received meanwhile only moves deadlines later
+   * (a neighbour heard), so the timer set here is never late; an early one is a no-op.
+   */
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const now = this.now();
+    const waitMs = Math.min(this.maxWaitMs, Math.max(1, Math.ceil(this.engine.nextTimerAt(now) - now)));
+    this.timer = setTimeout(() => this.onTimer(), waitMs);
+    this.timer.unref();
+  }
+
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.stopped) return;
     const now = this.now();
@@ -197,10 +226,24 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
       this.emit('change', c);
     }
     if (step.changes.length > 0) this.metrics.peersAlive([...this.engine.alive()].filter((n) => n !== this.engine.self).length);
-    if (step.send.length > 0 && this.canServe()) for (const d of step.send) void this.send(d);
+    if (step.send.length > 0 && this.canServe()) for (const d of step.send) this.sendAndForget(d);
+    const settled = this.engine.settled(this.now());
+    if (settled !== this.wasSettled) {
+      this.wasSettled = settled;
+      this.emit('settled', settled);
+    }
   }
 
-  /** Never rejects: a failed send is a lost heartbeat, which the protocol tolerates by design. */
+  /**
+   * A failed send is a lost heartbeat, which the protocol tolerates by design. The callback is
+   * there so that send errors do not become socket 'error' events (logged as errors).
+   */
+  private sendAndForget(d: Outgoing): void {
+    const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
+    socket?.send(d.bytes, d.to.port, d.to.host, ignoreSendResult);
+  }
+
+  /** As sendAndForget, resolving once the datagram went out (or failed). */
   private send(d: Outgoing): Promise<void> {
     const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
     if (!socket) return Promise.resolve();

@@ -51,6 +51,14 @@ export class V1Engine implements MembershipEngine {
     return this.after(this.protocol.membership.tick(now), now);
   }
 
+  /**
+   * Version 1 judges every peer's silence on a tick (membership.ts: judging them all is its cost),
+   * so it keeps the tick; its rounds fall between ticks.
+   */
+  nextTimerAt(now: number): number {
+    return Math.min(now + this.tickMs, this.lastRoundAt + this.intervalMs);
+  }
+
   leave(now: number): Outgoing[] {
     return this.protocol.outgoing(now, 'leaving');
   }

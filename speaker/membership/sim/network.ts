@@ -1,6 +1,7 @@
 // A simulated network of speakers in one process: the real engines (codec, HMAC, rules) of N nodes
 // exchange real datagrams over a fake millisecond clock, with delay, random loss, one-way cuts,
-// partitions, kills and stalls. It measures what each node spends (wall time inside its engine
+// partitions, kills and stalls. Each engine's timer runs when the engine says something is due
+// (nextTimerAt), as in the UDP shell. It measures what each node spends (wall time inside its engine
 // calls, datagrams and bytes in and out) and records every membership change, so tests and the
 // membership-scale benchmark read agreement, detection times and false deaths from the same run.
 import type { MembershipEngine, EngineStep, Outgoing } from '../engine.js';
@@ -23,7 +24,11 @@ export type EngineFactory = (self: string, now: number) => MembershipEngine;
 export interface SimOptions {
   readonly names: readonly string[];
   readonly factory: EngineFactory;
-  readonly tickMs: number;
+  /**
+   * Also call every engine's timer every millisecond, not only when it is due (tests of
+   * nextTimerAt: a call before it must find nothing to do).
+   */
+  readonly timerEveryMs?: boolean;
   /** One-way delay of every datagram, in whole ms (>= 1). */
   readonly delayMs?: number;
   readonly seed?: number;
@@ -47,7 +52,8 @@ interface SimNode {
   readonly peer: ExpectedPeer;
   engine: MembershipEngine | null;
   stalledUntil: number;
-  readonly phase: number;
+  /** When the engine's timer is next due (engine.nextTimerAt after its last timer call). */
+  timerAt: number;
   stats: NodeStats;
   /** Held in the socket while the process is stalled. */
   held: Packet[];
@@ -83,14 +89,14 @@ export class SimNetwork {
   private readonly queue = new Map<number, Packet[]>();
   private readonly rand: () => number;
   private readonly delayMs: number;
-  private readonly tickMs: number;
+  private readonly timerEveryMs: boolean;
   private readonly measure: boolean;
   private readonly factory: EngineFactory;
 
   constructor(opts: SimOptions) {
     this.rand = rng(opts.seed ?? 1);
     this.delayMs = Math.max(1, Math.round(opts.delayMs ?? 1));
-    this.tickMs = opts.tickMs;
+    this.timerEveryMs = opts.timerEveryMs ?? false;
     this.measure = opts.measureCpu ?? false;
     this.factory = opts.factory;
     this.peers = opts.names.map((name, i) => ({ name, host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 7946 }));
@@ -100,7 +106,7 @@ export class SimNetwork {
       peer,
       engine: null,
       stalledUntil: 0,
-      phase: Math.floor(this.rand() * this.tickMs),
+      timerAt: 0,
       stats: emptyStats(),
       held: [],
     }));
@@ -133,6 +139,7 @@ export class SimNetwork {
     n.held = [];
     n.stalledUntil = 0;
     this.apply(n, () => (n.engine as MembershipEngine).setPeers(this.peers, this.t));
+    this.scheduleTimer(n);
     this.onRunState?.(name);
   }
 
@@ -204,10 +211,17 @@ export class SimNetwork {
         for (const p of held) this.deliver(p);
         if (!n.engine) continue;
       }
-      if ((this.t - n.phase) % this.tickMs !== 0) continue;
+      if (this.t < n.timerAt && !this.timerEveryMs) continue;
       const e = n.engine;
       this.apply(n, () => e.timer(this.t));
+      this.scheduleTimer(n);
     }
+  }
+
+  /** As the UDP shell: the next timer call when the engine next has something due, at least 1 ms on. */
+  private scheduleTimer(n: SimNode): void {
+    const e = n.engine;
+    if (e) n.timerAt = Math.max(this.t + 1, Math.ceil(this.timed(n, () => e.nextTimerAt(this.t))));
   }
 
   private deliver(p: Packet): void {

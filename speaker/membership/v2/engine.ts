@@ -7,7 +7,9 @@
 //    From that list every speaker derives the same watch graph (topology.ts): full mesh up to 9
 //    nodes, else 4 hash rings, so each node has at most 8 neighbours, a symmetric relation.
 // 2. Heartbeats. Every intervalMs a node sends one datagram to each neighbour, carrying its own
-//    report (rule 3). Any authenticated datagram from a neighbour is evidence it is alive.
+//    report (rule 3). Any authenticated datagram from a neighbour is evidence it is alive. Rounds
+//    fall on the multiples of intervalMs of the node's clock (a change of its report sends one at
+//    once too): neighbours' heartbeats then arrive together, read in one wake-up, not one each.
 // 3. Reports. A node's report lists the neighbours it has not heard for deadAfter (a neighbour
 //    never heard counts as not heard), numbered by a version per boot id. Its first deadAfter
 //    after the peer list arrived, and stallGrace after a stall of its own (rule 8), it adds no
@@ -245,10 +247,50 @@ export class V2Engine implements MembershipEngine {
       }
     }
     const changed = this.updateOwnReport(now);
-    const due = now - this.lastRoundAt >= this.intervalMs;
+    const due = now >= this.roundDueAt();
     const send = changed || due ? this.heartbeats(now) : [];
     const changes = changed || expired ? this.recompute(now, downBefore) : [];
     return { changes, send };
+  }
+
+  nextTimerAt(now: number): number {
+    let next = this.roundDueAt();
+    // Boundaries that end at a time (`now < end`): nothing left to do once passed.
+    const ends = (t: number): void => {
+      if (t > now && t < next) next = t;
+    };
+    // Boundaries crossed strictly after a time (`now - since > limit`): one passed but not yet
+    // acted on is due at once (the shell calls again a millisecond later).
+    const after = (t: number): void => {
+      next = Math.min(next, Math.max(t, now));
+    };
+    // Rule 3: the end of the starting window and of a stall grace (silent neighbours may become
+    // suspects then); the first is also when settled() turns true.
+    const starting = this.expectedSince === null || now - this.expectedSince < this.deadAfterMs;
+    if (this.expectedSince !== null) ends(this.expectedSince + this.deadAfterMs);
+    ends(this.stall.graceEnd);
+    // Rule 3: a heard neighbour becomes a suspect deadAfter after it was last heard (in grace not
+    // before the grace ends, above). One already suspected leaves the report when it is heard
+    // again, which receive() handles.
+    const inGrace = starting || this.stall.inGrace(now);
+    for (const n of neighboursOf(this.topology, this.self)) {
+      const h = this.heard.get(n);
+      if (!h || this.mySuspects.has(n)) continue;
+      const silentAt = h.at + this.deadAfterMs;
+      if (silentAt > now || !inGrace) after(silentAt);
+    }
+    // Rule 6: a leaving mark lapses 2 x deadAfter after it was set.
+    for (const l of this.leaving.values()) after(l.at + 2 * this.deadAfterMs);
+    return next;
+  }
+
+  /**
+   * Rule 2: rounds fall on the multiples of the interval. Clocks of the nodes agree to within
+   * milliseconds (the shell's clock is the wall clock at process start, then monotonic), so
+   * neighbours' heartbeats arrive together and a speaker reads them in one wake-up.
+   */
+  private roundDueAt(): number {
+    return (Math.floor(this.lastRoundAt / this.intervalMs) + 1) * this.intervalMs;
   }
 
   leave(now: number): Outgoing[] {

@@ -26,7 +26,6 @@ function cluster(n: number, opts: { seed?: number; version?: (name: string) => W
   const seed = opts.seed ?? 1;
   const sim = new SimNetwork({
     names: simNames(n),
-    tickMs: TICK,
     seed,
     factory: (self, now) => createEngine(opts.version?.(self) ?? 'v2', { self, keys: opts.keys?.(self) ?? [KEY], intervalMs: INTERVAL, tickMs: TICK, deadAfterMs: DEAD_AFTER }, now),
   });
