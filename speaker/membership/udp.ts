@@ -234,18 +234,22 @@ export class HeartbeatService extends EventEmitter<HeartbeatServiceEvents> {
     }
   }
 
+  /** The socket of the destination's address family (none when the host lacks that family). */
+  private socketFor(d: Outgoing): Socket | undefined {
+    return isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
+  }
+
   /**
    * A failed send is a lost heartbeat, which the protocol tolerates by design. The callback is
    * there so that send errors do not become socket 'error' events (logged as errors).
    */
   private sendAndForget(d: Outgoing): void {
-    const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
-    socket?.send(d.bytes, d.to.port, d.to.host, ignoreSendResult);
+    this.socketFor(d)?.send(d.bytes, d.to.port, d.to.host, ignoreSendResult);
   }
 
   /** As sendAndForget, resolving once the datagram went out (or failed). */
   private send(d: Outgoing): Promise<void> {
-    const socket = isIPv6(d.to.host) ? this.sockets.v6 : this.sockets.v4;
+    const socket = this.socketFor(d);
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => socket.send(d.bytes, d.to.port, d.to.host, () => resolve()));
   }
