@@ -111,7 +111,9 @@ describeRoot('flow spreading between network namespaces', () => {
     // The client refuses the nodes' replies from now on with port-unreachable errors, each about
     // one reply (inner header: VIP:8080 -> client:port), sent to the VIP, i.e. to the owner.
     const others = [n2, n3];
-    await lab.execOk(lab.client.ns, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    // Every refused reply must yield its error: no per-host limit, and a global budget (per
+    // namespace; burst 50 by default) larger than the 45 flows' retransmissions arriving together.
+    await lab.execOk(lab.client.ns, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0', 'net.ipv4.icmp_msgs_per_sec=100000', 'net.ipv4.icmp_msgs_burst=100000']);
     const rejects = others.map((_n, i) => `counter r${i} {\n}\nchain c${i} {\n counter name "r${i}" reject with icmp type port-unreachable\n}`).join('\n');
     const hooks = others.map((n, i) => `ether saddr ${n.mac} ip saddr ${VIPS.v4} tcp sport 8080 jump c${i}`).join('\n');
     await lab.execOk(lab.client.ns, ['nft', '-f', '-'], { input: `table inet refuse {\n${rejects}\nchain in {\n type filter hook input priority 0; policy accept;\n${hooks}\n}\n}\n` });
