@@ -25,17 +25,20 @@ const progress = (line: string): void => void process.stderr.write(`fifty +${((D
 
 describeRoot(`${NODES} speakers (node namespaces)`, () => {
   let c: LabCluster;
+  let starting: Promise<LabCluster> | undefined;
 
   beforeAll(async () => {
-    c = await LabCluster.start({ nodes: NODES, progress });
+    // Kept so that afterAll can stop a cluster whose start outlived this hook's timeout.
+    starting = LabCluster.start({ nodes: NODES, progress });
+    c = await starting;
     const cpu = await Promise.all([...c.speakers.values()].map((p) => cpuSeconds(p.pid!)));
     progress(`speakers' CPU from their start to settled: ${cpu.reduce((a, b) => a + b, 0).toFixed(1)} s in all, max ${Math.max(...cpu).toFixed(2)} s`);
     await c.createPool('lab', { addresses: [VIP_RANGE_V4] });
     await c.createAdvertisement('lab');
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
-    await c?.stop();
+    await (c ?? (await starting?.catch(() => undefined)))?.stop();
     progress('lab stopped');
   });
 

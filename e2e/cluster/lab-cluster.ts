@@ -40,6 +40,12 @@ export interface LabClusterOptions {
   readonly progress?: (line: string) => void;
   /** The install namespace (default l2lb-system); metallb-system applies MetalLB's examples unchanged. */
   readonly namespace?: string;
+  /**
+   * The speakers' capabilities (default the chart's: NET_RAW only). Root with every capability
+   * would let the heartbeat thread raise its priority, which the chart's pods cannot; with 50
+   * speakers on two cores, 50 such threads starved every main thread and the API server.
+   */
+  readonly speakerCapabilities?: readonly string[];
 }
 
 export interface ServiceSpecOptions {
@@ -90,16 +96,22 @@ export class LabCluster {
     const say = opts.progress ?? ((): void => {});
     const lab = await createLab({ nodes: opts.nodes ?? 3, hostAddress: true });
     let cp: ControlPlane | undefined;
+    let cluster: LabCluster | undefined;
     try {
       say(`lab: ${lab.nodes.length} node namespaces + a client on one bridge`);
       cp = await startControlPlane({ extraSans: [lab.hostAddress!.ipv4, lab.hostAddress!.ipv6] });
       say(`control plane: etcd + kube-apiserver + kube-controller-manager ready in ${cp.startMs} ms`);
-      const cluster = new LabCluster(lab, cp, opts);
+      cluster = new LabCluster(lab, cp, opts);
       await cluster.setUp();
       return cluster;
     } catch (err) {
-      await cp?.stop();
-      await lab.destroy();
+      // Everything started so far, programs included: a failed setup left its controller running
+      // for the rest of the test run.
+      if (cluster) await cluster.stop();
+      else {
+        await cp?.stop();
+        await lab.destroy();
+      }
       throw err;
     }
   }
@@ -131,11 +143,14 @@ export class LabCluster {
     say('controller running');
     await eachBounded(this.lab.nodes, SETUP_WIDTH, (n) => this.startSpeaker(n.name, false));
     say(`${this.lab.nodes.length} speakers started`);
-    for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('informersSynced', 30_000);
+    // All at once, each with its own deadline: one after the other, the deadlines added up, and a
+    // speaker that never got there surfaced as the caller's timeout with no name and no log tail.
+    const everySpeaker = (event: string, ms: number): Promise<unknown> => Promise.all(this.lab.nodes.map((n) => this.speakers.get(n.name)!.waitForEvent(event, ms)));
+    await everySpeaker('informersSynced', 60_000);
     say('every speaker has its caches');
     // Membership starts after the caches (its first peerAlive lines come with the peer list); a
     // Service created before every speaker heartbeats would see the cluster still forming.
-    for (const n of this.lab.nodes) await this.speakers.get(n.name)!.waitForEvent('peerAlive', 60_000);
+    await everySpeaker('peerAlive', 60_000);
     await new Promise((r) => setTimeout(r, MEMBERSHIP_SETTLE_MS));
     say(`speakers running on ${this.lab.nodes.map((n) => n.name).join(', ')}`);
   }
@@ -181,7 +196,7 @@ export class LabCluster {
     const proc = startProgram('speaker', [
       '--kubeconfig', this.speakerKubeconfig, '--namespace', this.namespace, '--node-name', node,
       '--metrics-host', '127.0.0.1', ...(this.opts.speakerArgs ?? []), ...extraArgs,
-    ], { netns: n.ns, ...this.echo(node) });
+    ], { netns: n.ns, capabilities: this.opts.speakerCapabilities ?? ['net_raw'], ...this.echo(node) });
     this.speakers.set(node, proc);
     if (wait) await proc.waitForEvent('informersSynced', 30_000);
     return proc;

@@ -16,6 +16,11 @@ export interface ProgramOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Prefix for echoing the program's output to stderr (debugging); off when undefined. */
   readonly echo?: string;
+  /**
+   * Only these capabilities (e.g. ['net_raw']), as a pod's securityContext grants them: the
+   * program still runs as root, with every other capability outside its bounding set.
+   */
+  readonly capabilities?: readonly string[];
 }
 
 const live = new Set<ChildProcess>();
@@ -55,7 +60,8 @@ export class ProgramProcess {
     // The speaker through its bin script, as the image runs it: the script carries its V8 memory
     // flags, and the memory figures of the tests and benchmarks must be the product's.
     const argv = name === 'speaker' ? [join(repoRoot(), 'bin', 'l2lb-speaker'), ...args] : [process.execPath, '--enable-source-maps', entry, ...args];
-    const [cmd, ...rest] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
+    const limited = opts.capabilities ? ['setpriv', '--inh-caps=-all', `--bounding-set=-all${opts.capabilities.map((c) => `,+${c}`).join('')}`, '--', ...argv] : argv;
+    const [cmd, ...rest] = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...limited] : limited;
     this.child = spawn(cmd!, rest, { env: { L2LB_NODE: process.execPath, ...programEnv(process.env), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     killAllOnExit();
     live.add(this.child);
