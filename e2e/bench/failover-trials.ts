@@ -5,10 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { currentAnswerer, measureFailover, restore, type Fault, type FailoverMeasurement } from '../cluster/failover.js';
 import type { LabCluster } from '../cluster/lab-cluster.js';
+import { describeTimeline, failoverTimeline, type FailoverTimeline } from '../cluster/failover-timeline.js';
 import { logsSince, markLogs, type NodeLog } from '../cluster/log-marks.js';
 import { Prober } from '../cluster/observe.js';
 import { apiserverMetrics, apiserverWrites, controllerMetrics, diffWrites, metricSum, speakerMetrics, type ApiWrites } from '../cluster/scrape.js';
 import { sleep } from '../testenv/wait.js';
+import { cpuSeconds } from './packet-lab.js';
 
 const say = (line: string): void => void process.stderr.write(`failover: ${line}\n`);
 
@@ -46,6 +48,14 @@ export interface Trial extends FailoverMeasurement {
   /** Peer deaths / ownership moves that were not about the faulted node. */
   readonly unrelated: readonly NodeLog[];
   readonly writesByResource: Readonly<Record<string, number>>;
+  readonly timeline: FailoverTimeline;
+  /** CPU of every speaker but the faulted one, from just before the fault to the new owner answering. */
+  readonly survivorsCpuMs: number;
+}
+
+async function survivorsCpu(c: LabCluster, except: string): Promise<Map<string, number>> {
+  const pids = [...c.speakers].filter(([node, p]) => node !== except && p.running && p.pid !== undefined);
+  return new Map(await Promise.all(pids.map(async ([node, p]) => [node, await cpuSeconds(p.pid!)] as const)));
 }
 
 const WRITE_WINDOW_MS = 2_000;
@@ -55,15 +65,20 @@ export async function runTrial(c: LabCluster, ip: string, fault: Fault): Promise
   const owner = await currentAnswerer(c, ip);
   const mark = markLogs(c);
   const before = await snapshotWrites(c);
+  const cpu0 = await survivorsCpu(c, owner);
   const m = await measureFailover(c, ip, fault);
+  const cpu1 = await survivorsCpu(c, owner);
+  let survivorsCpuMs = 0;
+  for (const [node, s] of cpu1) survivorsCpuMs += (s - (cpu0.get(node) ?? s)) * 1000;
   await sleep(WRITE_WINDOW_MS - Math.min(WRITE_WINDOW_MS, m.connectMs));
   const after = await snapshotWrites(c);
   const w = diffWrites(after.api, before.api);
   // Everything in the window must be about the faulted node: its death, and the moves it causes.
   const unrelated = logsSince(c, mark, UNREST_EVENTS).filter((l) => !(l.event === 'peerDead' ? l['peer'] === owner : true));
+  const timeline = failoverTimeline(logsSince(c, mark, ['peerDead', 'serviceAnnounced']), owner, m.to, ip, m.t0);
   await restore(c, m.from);
   await waitOwnedBy(c, ip, m.from);
-  return { ...m, apiWrites: w.all, apiWritesNoEvents: w.all - w.events, l2lbWrites: l2lbWritesBetween(before, after), unrelated, writesByResource: w.byResource };
+  return { ...m, apiWrites: w.all, apiWritesNoEvents: w.all - w.events, l2lbWrites: l2lbWritesBetween(before, after), unrelated, writesByResource: w.byResource, timeline, survivorsCpuMs: Math.round(survivorsCpuMs) };
 }
 
 /** Until the client reaches ip on `node` and that node's speaker has announced it. */
@@ -83,7 +98,7 @@ export async function runTrials(c: LabCluster, ip: string, fault: Fault, n: numb
   for (let i = 0; i < n; i++) {
     const t = await runTrial(c, ip, fault);
     out.push(t);
-    say(`${label} ${i + 1}/${n}: ${t.from} -> ${t.to} connect ${t.connectMs.toFixed(0)} ms neighbour ${t.neighborMs.toFixed(0)} ms, writes ${t.apiWrites} (${t.apiWritesNoEvents} w/o Events) ${JSON.stringify(t.writesByResource)}, unrelated ${t.unrelated.length}`);
+    say(`${label} ${i + 1}/${n}: ${t.from} -> ${t.to} connect ${t.connectMs.toFixed(0)} ms neighbour ${t.neighborMs.toFixed(0)} ms, writes ${t.apiWrites} (${t.apiWritesNoEvents} w/o Events) ${JSON.stringify(t.writesByResource)}, unrelated ${t.unrelated.length}; ${describeTimeline(t.timeline)}; survivors' CPU ${t.survivorsCpuMs} ms`);
   }
   return out;
 }

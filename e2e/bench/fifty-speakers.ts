@@ -60,6 +60,21 @@ export async function fiftySpeakersPhase(figures: BenchFigure[], notes: string[]
       { name: `${NODES} speakers: trials`, value: kill.length, unit: 'trials' },
       { name: `${NODES} speakers: peer deaths not about the faulted node during the trials`, value: kill.flatMap((t) => t.unrelated).length, unit: 'events', target: '0' },
     );
+    // Where the time goes (medians over the trials; the speakers' own log lines).
+    const stage = (label: string, pick: (t: (typeof kill)[number]) => number | undefined): void => {
+      const xs = kill.flatMap((t) => {
+        const v = pick(t);
+        return v === undefined ? [] : [v];
+      });
+      figures.push({ name: `${NODES} speakers: fault to ${label}, median`, value: xs.length === 0 ? Number.NaN : percentile(xs.sort((a, b) => a - b), 50), unit: 'ms' });
+    };
+    stage("the first survivor's heartbeat thread deciding the death", (t) => t.timeline.firstDecisionMs);
+    stage("the last survivor's", (t) => t.timeline.lastDecisionMs);
+    stage("the new owner's heartbeat thread deciding it", (t) => t.timeline.ownerDecisionMs);
+    stage("the new owner's main thread logging it", (t) => t.timeline.ownerLoggedMs);
+    stage('the new owner announcing the VIP', (t) => t.timeline.ownerAnnouncedMs);
+    stage("the client's neighbour entry moving", (t) => t.neighborMs);
+    figures.push({ name: `${NODES} speakers: CPU of all survivors from the fault to the first answer, median`, value: percentile(kill.map((t) => t.survivorsCpuMs).sort((a, b) => a - b), 50), unit: 'ms' });
   } finally {
     await c.stop();
   }

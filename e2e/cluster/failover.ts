@@ -19,6 +19,8 @@ export interface FailoverMeasurement {
   readonly connectMs: number;
   /** Fault to the client's neighbour entry changing MAC. */
   readonly neighborMs: number;
+  /** When the fault was injected (wall clock, ms since the epoch). */
+  readonly t0: number;
 }
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -50,7 +52,7 @@ export async function measureFailover(c: LabCluster, ip: string, fault: Fault, t
       void speaker.stop('SIGTERM');
     }
     const [answer, change] = await Promise.all([prober.answeredAfter(t0, from, timeoutMs), monitor.changedAfter(ip, oldMac, t0, timeoutMs)]);
-    return { fault, ip, from, to: answer.node ?? '?', connectMs: answer.t - t0, neighborMs: change.t - t0 };
+    return { fault, ip, from, to: answer.node ?? '?', connectMs: answer.t - t0, neighborMs: change.t - t0, t0 };
   } finally {
     prober.stop();
     monitor.stop();
