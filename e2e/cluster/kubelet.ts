@@ -9,6 +9,37 @@ export interface LabNodeFacts {
   readonly ipv6: string;
 }
 
+/**
+ * The connection broke under the request (the API server of a 50-node lab on two cores dropped
+ * kept-alive connections: "socket hang up"): the request may or may not have been applied.
+ */
+function transportFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  const text = err instanceof Error ? err.message : '';
+  return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|socket disconnected/.test(text);
+}
+
+const httpCode = (err: unknown): number | undefined => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+/** Runs `write` again after a broken connection (three tries); `afterDoubt` decides a reply to a retry. */
+async function retried<T>(write: () => Promise<T>, afterDoubt: (err: unknown) => Promise<T> | undefined = () => undefined): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt > 1) {
+        const settled = afterDoubt(err);
+        if (settled) return settled;
+      }
+      if (attempt >= 3 || !transportFailure(err)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 export class FakeKubelet {
   private readonly core: CoreV1Api;
 
@@ -39,17 +70,21 @@ export class FakeKubelet {
 
   /** A running Pod bound to a node, Ready unless told otherwise; podIP given by the caller. */
   async runPod(o: { namespace: string; name: string; node: string; labels: Record<string, string>; podIP: string; hostIP: string; ready?: boolean }): Promise<V1Pod> {
-    await this.core.createNamespacedPod({
-      namespace: o.namespace,
-      body: {
-        metadata: { name: o.name, labels: o.labels },
-        spec: { nodeName: o.node, automountServiceAccountToken: false, containers: [{ name: 'main', image: 'l2lb.invalid/none' }] },
-      },
-    });
+    const body = {
+      metadata: { name: o.name, labels: o.labels },
+      spec: { nodeName: o.node, automountServiceAccountToken: false, containers: [{ name: 'main', image: 'l2lb.invalid/none' }] },
+    };
+    // A retry that finds the Pod: the first attempt was applied before the connection broke.
+    await retried(() => this.core.createNamespacedPod({ namespace: o.namespace, body }), (err) => (httpCode(err) === 409 ? this.core.readNamespacedPod({ name: o.name, namespace: o.namespace }) : undefined));
     return this.setPodReady(o.namespace, o.name, o.ready ?? true, { podIP: o.podIP, hostIP: o.hostIP });
   }
 
-  async setPodReady(namespace: string, name: string, ready: boolean, ips?: { podIP: string; hostIP: string }): Promise<V1Pod> {
+  /** Read and replace again after a broken connection: the status is set whole, so twice is once. */
+  setPodReady(namespace: string, name: string, ready: boolean, ips?: { podIP: string; hostIP: string }): Promise<V1Pod> {
+    return retried(() => this.writePodStatus(namespace, name, ready, ips));
+  }
+
+  private async writePodStatus(namespace: string, name: string, ready: boolean, ips?: { podIP: string; hostIP: string }): Promise<V1Pod> {
     const pod = await this.core.readNamespacedPod({ name, namespace });
     const now = new Date();
     const podIP = ips?.podIP ?? pod.status?.podIP;
