@@ -20,6 +20,10 @@
 //    than the one it holds (same boot id and higher version, or a boot id it never saw) keeps it
 //    and forwards it to its other neighbours at once. A node hearing a neighbour's new boot id
 //    sends it every non-empty report it holds, so a (re)started node learns the current facts.
+//    The reports of the datagrams read in one wake-up (receiveMany) are forwarded together,
+//    packed, each to every neighbour but the one it came from; the decision (rule 5) and our own
+//    report (rule 3) are also worked out once per wake-up: the state after it is the state after
+//    the same datagrams one by one, with fewer datagrams sent during a flood.
 // 5. Decision (decide.ts), a function of the topology and the reports held, nothing else:
 //    mutual reports (X does not hear S, S does not hear X) are about a link: the side that more
 //    others report loses its word, on a tie both words are void. S is dead when the reports that
@@ -65,7 +69,7 @@
 // TIMING CONSTRAINTS as version 1: interval + stallThreshold < deadAfter; deadAfter >= 3 × interval.
 import { StallDetector } from '../stall.js';
 import { randomBytes } from 'node:crypto';
-import { NO_STEP, type EngineStep, type MembershipEngine, type Outgoing } from '../engine.js';
+import { NO_STEP, type BatchStep, type EngineStep, type MembershipEngine, type Outgoing, type Received } from '../engine.js';
 import { canonicalHost, type ExpectedPeer, type MembershipChange, type PeerAddress } from '../membership.js';
 import type { RejectReason } from '../protocol.js';
 import { decode2, encode2, packReports, type DatagramType, type Report } from './codec.js';
@@ -91,14 +95,41 @@ interface SenderState {
   retired: string[];
 }
 
+/** A report newer than the one held, and the sender it came from (not sent back there). */
+interface FreshReport {
+  readonly report: Report;
+  readonly from: string;
+}
+
+/**
+ * The latest report of one origin. A speaker holds one for every expected peer and most are empty,
+ * so it is kept small and updated in place: an empty report keeps no copy of its datagram form
+ * (wireOf rebuilds it) and no list of retired boot ids until the origin restarts.
+ */
 interface HeldReport {
   bootId: string;
   version: number;
-  retired: string[];
-  /** As received (hashes), forwarded as they are. */
-  wire: Report;
+  starting: boolean;
+  /** Boot ids the origin moved on from, newest first; null until it restarts. */
+  retired: string[] | null;
+  /** The suspects as received (hashes, forwarded as they are); null when there are none. */
+  hashes: readonly string[] | null;
   /** Mapped to names of the current topology. */
   suspects: ReadonlySet<string>;
+}
+
+/** A held report as it travels. */
+const wireOf = (origin: string, h: HeldReport): Report => ({ origin, bootId: h.bootId, version: h.version, suspects: h.hashes ?? [], starting: h.starting });
+
+// Boot ids by origin, shared by the engines of one process: a simulation runs thousands of
+// engines that all hold the same boot id of every origin, and keeps one string for all of them.
+// A speaker has one engine; its table is one entry per name ever listed.
+const internedBootIds = new Map<string, string>();
+function internBootId(origin: string, bootId: string): string {
+  const known = internedBootIds.get(origin);
+  if (known === bootId) return known;
+  internedBootIds.set(origin, bootId);
+  return bootId;
 }
 
 
@@ -166,7 +197,8 @@ export class V2Engine implements MembershipEngine {
     const before = this.alive();
     const downBefore = this.down;
     this.peerList = list;
-    this.peers = new Map(list.map((p) => [p.name, { ...p, host: canonicalHost(p.host) }]));
+    // The list's own objects where their host is canonical already: N per speaker, N^2 simulated.
+    this.peers = new Map(list.map((p) => [p.name, canonicalHost(p.host) === p.host ? p : { ...p, host: canonicalHost(p.host) }]));
     const names = list.map((p) => p.name);
     if (!this.peers.has(this.self)) names.push(this.self);
     const oldNbrs = neighboursOf(this.topology, this.self);
@@ -175,7 +207,10 @@ export class V2Engine implements MembershipEngine {
     for (const name of [...this.reports.keys()]) if (!this.peers.has(name)) this.forget(name);
     for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.leaving.delete(name);
     // Suspects travel as hashes: re-map the held reports to the new list.
-    for (const [origin, h] of this.reports) this.hold(origin, { ...h, suspects: this.namesOf(h.wire.suspects) });
+    for (const [origin, h] of this.reports) {
+      h.suspects = this.namesOf(h.hashes ?? []);
+      this.hold(origin, h);
+    }
     const send: Outgoing[] = [];
     const nbrs = neighboursOf(this.topology, this.self);
     const newcomer = [...nbrs].some((n) => !oldNbrs.has(n));
@@ -191,34 +226,67 @@ export class V2Engine implements MembershipEngine {
   }
 
   receive(bytes: Uint8Array, from: PeerAddress, now: number): EngineStep {
-    this.stall.observe(now);
-    const d = decode2(bytes, this.keys);
-    if (!d.ok) return { ...NO_STEP, rejected: d.reason };
-    const dg = d.datagram;
-    if (dg.node === this.self) return { ...NO_STEP, rejected: 'self' };
-    const peer = this.peers.get(dg.node);
-    if (!peer) return { ...NO_STEP, rejected: 'unknown-peer' };
-    if (this.verifySource && (canonicalHost(from.host) !== peer.host || from.port !== peer.port)) return { ...NO_STEP, rejected: 'address-mismatch' };
-    const replay = this.checkSequence(dg.node, dg.bootId, dg.seq);
-    if (replay !== null) return { ...NO_STEP, rejected: replay };
+    const step = this.receiveMany([{ bytes, from }], now);
+    const rejected = step.rejected[0];
+    return rejected === undefined ? { changes: step.changes, send: step.send } : { ...NO_STEP, rejected };
+  }
 
+  /**
+   * The datagrams of one wake-up: each is checked and taken in turn (rules 2, 4, 6, 7), then the
+   * work a change causes is done once for all of them: our own report (rule 3), the forwarding of
+   * the fresh reports (rule 4, packed together, none back to the neighbour it came from) and the
+   * decision (rule 5). During a flood, neighbours relay the same wave in the same millisecond, so
+   * this is most of the datagrams a speaker receives then.
+   */
+  receiveMany(batch: readonly Received[], now: number): BatchStep {
+    this.stall.observe(now);
     const downBefore = this.down;
     const send: Outgoing[] = [];
+    const fresh: FreshReport[] = [];
+    const rejected: (RejectReason | undefined)[] = [];
+    let accepted = false;
+    let leavingChanged = false;
+    for (const { bytes, from } of batch) {
+      const r = this.take(bytes, from, now, send, fresh);
+      rejected.push(r === 'accepted' || r === 'leaving-changed' ? undefined : r);
+      if (r === 'leaving-changed') leavingChanged = true;
+      if (r === 'accepted' || r === 'leaving-changed') accepted = true;
+    }
+    if (!accepted) return { changes: [], send, rejected };
+    if (fresh.length > 0) send.push(...this.forward(fresh));
+    const own = this.updateOwnReport(now);
+    if (own) send.push(...this.heartbeats(now));
+    const changed = own || fresh.length > 0 || leavingChanged;
+    return { changes: changed ? this.recompute(now, downBefore) : [], send, rejected };
+  }
+
+  /** One datagram of a batch: rules 2, 4 (pushes), 6 and 7; fresh reports are collected. */
+  private take(bytes: Uint8Array, from: PeerAddress, now: number, send: Outgoing[], fresh: FreshReport[]): RejectReason | 'accepted' | 'leaving-changed' {
+    const d = decode2(bytes, this.keys);
+    if (!d.ok) return d.reason;
+    const dg = d.datagram;
+    if (dg.node === this.self) return 'self';
+    const peer = this.peers.get(dg.node);
+    if (!peer) return 'unknown-peer';
+    if (this.verifySource && (canonicalHost(from.host) !== peer.host || from.port !== peer.port)) return 'address-mismatch';
+    const replay = this.checkSequence(peer.name, dg.bootId, dg.seq);
+    if (replay !== null) return replay;
+
     let leavingChanged = false;
     if (dg.type === 'leaving') {
-      leavingChanged = !this.leaving.has(dg.node);
-      this.leaving.set(dg.node, { bootId: dg.bootId, at: now });
-      this.heard.delete(dg.node);
+      leavingChanged = !this.leaving.has(peer.name);
+      this.leaving.set(peer.name, { bootId: dg.bootId, at: now });
+      this.heard.delete(peer.name);
     } else {
-      const left = this.leaving.get(dg.node);
+      const left = this.leaving.get(peer.name);
       if (left && left.bootId !== dg.bootId) {
-        this.leaving.delete(dg.node);
+        this.leaving.delete(peer.name);
         leavingChanged = true;
       }
-      if (neighboursOf(this.topology, this.self).has(dg.node)) {
-        const h = this.heard.get(dg.node);
+      if (neighboursOf(this.topology, this.self).has(peer.name)) {
+        const h = this.heard.get(peer.name);
         if (!h || h.bootId !== dg.bootId) {
-          this.heard.set(dg.node, { at: now, bootId: dg.bootId, count: 1 });
+          this.heard.set(peer.name, { at: now, bootId: dg.bootId, count: 1 });
           send.push(...this.pushAll(peer));
         } else {
           h.at = now;
@@ -226,14 +294,9 @@ export class V2Engine implements MembershipEngine {
         }
       }
     }
-    const fresh: Report[] = [];
     const leavingBefore = this.leaving.size;
-    for (const r of dg.reports) if (this.accept(r, now)) fresh.push(r);
-    if (fresh.length > 0) send.push(...this.forward(fresh, dg.node));
-    const own = this.updateOwnReport(now);
-    if (own) send.push(...this.heartbeats(now));
-    const changed = own || fresh.length > 0 || leavingChanged || this.leaving.size !== leavingBefore;
-    return { changes: changed ? this.recompute(now, downBefore) : [], send };
+    for (const r of dg.reports) if (this.accept(r, now)) fresh.push({ report: r, from: peer.name });
+    return leavingChanged || this.leaving.size !== leavingBefore ? 'leaving-changed' : 'accepted';
   }
 
   timer(now: number): EngineStep {
@@ -348,18 +411,26 @@ export class V2Engine implements MembershipEngine {
 
   /** Rules 4 and 7 for reports: keeps a report newer than the one held; true when kept. */
   private accept(r: Report, now: number): boolean {
-    if (r.origin === this.self || !this.peers.has(r.origin)) return false;
-    const held = this.reports.get(r.origin);
+    const peer = r.origin === this.self ? undefined : this.peers.get(r.origin);
+    if (!peer) return false;
+    const origin = peer.name;
+    const held = this.reports.get(origin);
     if (held) {
       if (held.bootId === r.bootId) {
         if (r.version <= held.version) return false;
       } else {
-        if (held.retired.includes(r.bootId)) return false;
-        held.retired = [held.bootId, ...held.retired].slice(0, RETIRED_BOOT_IDS);
+        if (held.retired?.includes(r.bootId)) return false;
+        held.retired = [held.bootId, ...(held.retired ?? [])].slice(0, RETIRED_BOOT_IDS);
       }
     }
     const suspects = this.namesOf(r.suspects);
-    this.hold(r.origin, { bootId: r.bootId, version: r.version, retired: held?.retired ?? [], wire: r, suspects });
+    const h: HeldReport = held ?? { bootId: '', version: 0, starting: false, retired: null, hashes: null, suspects: NO_NAMES };
+    h.bootId = internBootId(origin, r.bootId);
+    h.version = r.version;
+    h.starting = r.starting;
+    h.hashes = r.suspects.length > 0 ? r.suspects : null;
+    h.suspects = suspects;
+    this.hold(origin, h);
     // Rule 6: a neighbour of a leaving node that no longer reports it has heard it again.
     for (const [name] of this.leaving) {
       const left = this.leaving.get(name);
@@ -411,7 +482,7 @@ export class V2Engine implements MembershipEngine {
     this.reports.set(origin, h);
     if (h.suspects.size > 0) this.suspecting.set(origin, h.suspects);
     else this.suspecting.delete(origin);
-    if (h.wire.starting) this.startingOrigins.add(origin);
+    if (h.starting) this.startingOrigins.add(origin);
     else this.startingOrigins.delete(origin);
   }
 
@@ -474,20 +545,43 @@ export class V2Engine implements MembershipEngine {
     return bytes ? this.toNeighbours(bytes) : [];
   }
 
-  /** Rule 4: new reports to every neighbour but the one they came from. */
-  private forward(reports: readonly Report[], from: string): Outgoing[] {
+  /**
+   * Rule 4: new reports to every neighbour but the one each came from. Neighbours that sent none
+   * of them share one encoding; each that sent some gets the others.
+   */
+  private forward(fresh: readonly FreshReport[]): Outgoing[] {
     const out: Outgoing[] = [];
-    for (const batch of packReports(this.self, reports)) {
-      const bytes = this.encode('alive', batch, 0);
-      if (bytes) out.push(...this.toNeighbours(bytes, from));
+    const sources = new Set(fresh.map((f) => f.from));
+    const all = fresh.map((f) => f.report);
+    const others = [...neighboursOf(this.topology, this.self)].filter((n) => !sources.has(n));
+    for (const bytes of this.packed(all)) for (const n of others) this.sendTo(out, n, bytes);
+    for (const source of sources) {
+      if (!neighboursOf(this.topology, this.self).has(source)) continue;
+      const rest = fresh.filter((f) => f.from !== source).map((f) => f.report);
+      for (const bytes of this.packed(rest)) this.sendTo(out, source, bytes);
     }
     return out;
+  }
+
+  private packed(reports: readonly Report[]): Buffer[] {
+    const out: Buffer[] = [];
+    if (reports.length === 0) return out;
+    for (const batch of packReports(this.self, reports)) {
+      const bytes = this.encode('alive', batch, 0);
+      if (bytes) out.push(bytes);
+    }
+    return out;
+  }
+
+  private sendTo(out: Outgoing[], name: string, bytes: Buffer): void {
+    const p = this.peers.get(name);
+    if (p) out.push({ to: p, bytes });
   }
 
   /** Rule 4: everything a (re)started neighbour needs, our own report first. */
   private pushAll(to: ExpectedPeer): Outgoing[] {
     const reports = [this.ownReport()];
-    for (const h of this.reports.values()) if ((h.suspects.size > 0 || h.wire.starting) && h.wire.origin !== to.name) reports.push(h.wire);
+    for (const [origin, h] of this.reports) if ((h.suspects.size > 0 || h.starting) && origin !== to.name) reports.push(wireOf(origin, h));
     const out: Outgoing[] = [];
     for (const batch of packReports(this.self, reports)) {
       const bytes = this.encode('alive', batch, 0);
