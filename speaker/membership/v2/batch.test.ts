@@ -3,7 +3,9 @@
 // a batch must be the state after receive() of each datagram in turn. A twin engine (same name,
 // boot id and key) receives every batch one datagram at a time, sees the same timer calls, and is
 // compared with the batched engine after every batch, through randomized faults (seed printed):
-// kills, restarts, SIGTERM, stalls, cut and one-way links, loss, peer-list changes.
+// kills, restarts, SIGTERM, stalls, cut and one-way links, loss, peer-list changes. Each time, the
+// engine's down set (kept up to date as reports arrive) must also equal decide.ts's decision
+// computed from scratch over the reports it holds.
 import { randomInt } from 'node:crypto';
 import type { BatchStep, EngineStep, MembershipEngine, Outgoing, Received } from '../engine.js';
 import type { ExpectedPeer, PeerAddress } from '../membership.js';
@@ -26,6 +28,8 @@ class Twin implements MembershipEngine {
   readonly batched: V2Engine;
   readonly inTurn: V2Engine;
   multiBatches = 0;
+  /** The expected names of the last peer list (this node included). */
+  private names: string[] = [];
 
   constructor(
     self: string,
@@ -39,6 +43,7 @@ class Twin implements MembershipEngine {
   }
 
   setPeers(peers: readonly ExpectedPeer[], now: number): EngineStep {
+    this.names = [...new Set([...peers.map((p) => p.name), this.self])];
     this.inTurn.setPeers(peers, now);
     return this.batched.setPeers(peers, now);
   }
@@ -96,6 +101,11 @@ class Twin implements MembershipEngine {
     if (names(this.batched.alive()) !== names(this.inTurn.alive())) this.mismatches.push(`${where}: alive ${names(this.batched.alive())} vs ${names(this.inTurn.alive())}`);
     if (held(this.batched) !== held(this.inTurn)) this.mismatches.push(`${where}: held reports ${held(this.batched)} vs ${held(this.inTurn)}`);
     if (this.batched.settled(now) !== this.inTurn.settled(now)) this.mismatches.push(`${where}: settled differs`);
+    // The decision kept up to date as reports arrive equals decide.ts's over everything held.
+    const alive = this.batched.alive();
+    const down = [...this.batched.specifiedDown()].filter((x) => this.names.includes(x)).sort();
+    const notAlive = this.names.filter((x) => !alive.has(x)).sort();
+    if (down.join() !== notAlive.join()) this.mismatches.push(`${where}: down ${notAlive.join()} but decide.ts gives ${down.join()}`);
   }
 }
 
@@ -178,7 +188,7 @@ describe('membership v2: a batch of datagrams equals the same datagrams one by o
   });
 });
 
-describe('membership v2: held reports', () => {
+describe('membership v2: held reports and leaving marks', () => {
   it('a report is held everywhere while it lists a suspect, reaches a restarted node, and is gone everywhere once empty', () => {
     const sim = new SimNetwork({ names: simNames(12), seed: 3, factory: (self, now) => new V2Engine({ self, ...OPTS }, now) });
     sim.startAll();
@@ -198,5 +208,19 @@ describe('membership v2: held reports', () => {
     sim.drop = () => false;
     sim.run(1000);
     for (const x of sim.running()) expect(heldBy(x.name)).toBe('[]');
+  });
+
+  it('a node that leaves (SIGTERM) and is back 100 ms later with a new boot id is alive everywhere again at once', () => {
+    const sim = new SimNetwork({ names: simNames(12), seed: 5, factory: (self, now) => new V2Engine({ self, ...OPTS }, now) });
+    sim.startAll();
+    sim.run(1500);
+    const x = 'node-0004';
+    sim.leave(x);
+    sim.run(5);
+    for (const r of sim.running()) expect(r.engine?.alive().has(x)).toBe(false);
+    sim.run(95);
+    sim.start(x);
+    sim.run(150); // its first heartbeats, not the 2 x deadAfter after which a mark lapses anyway
+    for (const r of sim.running()) if (r.name !== x) expect(r.engine?.alive().has(x)).toBe(true);
   });
 });

@@ -24,7 +24,9 @@
 //    packed, each to every neighbour but the one it came from; the decision (rule 5) and our own
 //    report (rule 3) are also worked out once per wake-up: the state after it is the state after
 //    the same datagrams one by one, with fewer datagrams sent during a flood.
-// 5. Decision (decide.ts), a function of the topology and the reports held, nothing else:
+// 5. Decision (decide.ts), a function of the topology and the reports held, nothing else; the
+//    engine keeps it up to date as reports change (decide-incremental.ts), re-deciding only
+//    what a change can affect, so a datagram costs what it changed, not O(N). The rules:
 //    mutual reports (X does not hear S, S does not hear X) are about a link: the side that more
 //    others report loses its word, on a tie both words are void. S is dead when the reports that
 //    remain, plus its neighbours that are themselves reported by someone other than S, are a
@@ -73,7 +75,8 @@ import { NO_STEP, type BatchStep, type EngineStep, type MembershipEngine, type O
 import { canonicalHost, type ExpectedPeer, type MembershipChange, type PeerAddress } from '../membership.js';
 import type { RejectReason } from '../protocol.js';
 import { decode2, encode2, packReports, type DatagramType, type Report } from './codec.js';
-import { decideDead, type NameTest, type ReportSet } from './decide.js';
+import { decideDead, type ReportSet } from './decide.js';
+import { IncrementalDecision } from './decide-incremental.js';
 import { neighboursOf, topologyFor, type Topology } from './topology.js';
 
 export interface V2EngineOptions {
@@ -162,12 +165,13 @@ export class V2Engine implements MembershipEngine {
   private myStarting = true;
   private myVersion = 0;
   private readonly reports = new Map<string, HeldReport>();
-  // Kept beside `reports` so a decision costs O(reports that suspect someone), not O(N): every
-  // speaker holds the latest report of every origin, and most of them are empty.
-  private readonly suspecting = new Map<string, ReadonlySet<string>>();
-  private readonly startingOrigins = new Set<string>();
+  // Rule 5 kept up to date as reports and starting marks change (this node's own included), so a
+  // received report costs what it changes, not a walk over every report held.
+  private decision = new IncrementalDecision(this.topology);
   private readonly leaving = new Map<string, { bootId: string; at: number }>();
-  private down: ReadonlySet<string> = NO_NAMES;
+  /** Leaving marks set or lapsed since the last recompute. */
+  private readonly leavingTouched = new Set<string>();
+  private down = new Set<string>();
   private aliveCache: ReadonlySet<string> | null = null;
 
   constructor(opts: V2EngineOptions, now: number) {
@@ -191,11 +195,24 @@ export class V2Engine implements MembershipEngine {
     return this.reportSet();
   }
 
+  /**
+   * The down set as decide.ts specifies it, computed from scratch over everything held (O(N)):
+   * for tests, which check that the kept-up-to-date one equals it.
+   */
+  specifiedDown(): Set<string> {
+    const starting = new Set<string>();
+    for (const [origin, h] of this.reports) if (h.starting) starting.add(origin);
+    if (this.myStarting) starting.add(this.self);
+    const down = decideDead(this.topology, this.reportSet(), starting);
+    for (const name of this.leaving.keys()) down.add(name);
+    return down;
+  }
+
   setPeers(list: readonly ExpectedPeer[], now: number): EngineStep {
     this.stall.observe(now);
     this.expectedSince ??= now;
     const before = this.alive();
-    const downBefore = this.down;
+    const downBefore = new Set(this.down);
     this.peerList = list;
     // The list's own objects where their host is canonical already: N per speaker, N^2 simulated.
     this.peers = new Map(list.map((p) => [p.name, canonicalHost(p.host) === p.host ? p : { ...p, host: canonicalHost(p.host) }]));
@@ -203,14 +220,17 @@ export class V2Engine implements MembershipEngine {
     if (!this.peers.has(this.self)) names.push(this.self);
     const oldNbrs = neighboursOf(this.topology, this.self);
     this.topology = topologyFor(names);
+    if (this.decision.topology !== this.topology) this.decision = new IncrementalDecision(this.topology);
     for (const name of [...this.senders.keys()]) if (!this.peers.has(name)) this.senders.delete(name);
     for (const name of [...this.reports.keys()]) if (!this.peers.has(name)) this.forget(name);
-    for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.leaving.delete(name);
+    for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.dropLeaving(name);
     // Suspects travel as hashes: re-map the held reports to the new list.
     for (const [origin, h] of this.reports) {
       h.suspects = this.namesOf(h.hashes ?? []);
       this.hold(origin, h);
     }
+    this.decision.setReport(this.self, this.mySuspects);
+    this.decision.setStarting(this.self, this.myStarting);
     const send: Outgoing[] = [];
     const nbrs = neighboursOf(this.topology, this.self);
     const newcomer = [...nbrs].some((n) => !oldNbrs.has(n));
@@ -218,7 +238,7 @@ export class V2Engine implements MembershipEngine {
     const own = this.updateOwnReport(now);
     // Introduce ourselves to new neighbours now rather than at the next interval.
     if (own || newcomer) send.push(...this.heartbeats(now));
-    const changes = this.recompute(now, downBefore);
+    const changes = this.recomputeAll(now, downBefore);
     const after = this.alive();
     for (const name of before) if (!after.has(name) && !this.down.has(name)) changes.push({ peer: name, alive: false, at: now, cause: 'removed', silentForMs: 0 });
     for (const name of after) if (!before.has(name) && !downBefore.has(name)) changes.push({ peer: name, alive: true, at: now, cause: 'heard' });
@@ -240,28 +260,23 @@ export class V2Engine implements MembershipEngine {
    */
   receiveMany(batch: readonly Received[], now: number): BatchStep {
     this.stall.observe(now);
-    const downBefore = this.down;
     const send: Outgoing[] = [];
     const fresh: FreshReport[] = [];
     const rejected: (RejectReason | undefined)[] = [];
     let accepted = false;
-    let leavingChanged = false;
     for (const { bytes, from } of batch) {
       const r = this.take(bytes, from, now, send, fresh);
-      rejected.push(r === 'accepted' || r === 'leaving-changed' ? undefined : r);
-      if (r === 'leaving-changed') leavingChanged = true;
-      if (r === 'accepted' || r === 'leaving-changed') accepted = true;
+      rejected.push(r === 'accepted' ? undefined : r);
+      if (r === 'accepted') accepted = true;
     }
     if (!accepted) return { changes: [], send, rejected };
     if (fresh.length > 0) send.push(...this.forward(fresh));
-    const own = this.updateOwnReport(now);
-    if (own) send.push(...this.heartbeats(now));
-    const changed = own || fresh.length > 0 || leavingChanged;
-    return { changes: changed ? this.recompute(now, downBefore) : [], send, rejected };
+    if (this.updateOwnReport(now)) send.push(...this.heartbeats(now));
+    return { changes: this.recompute(now), send, rejected };
   }
 
   /** One datagram of a batch: rules 2, 4 (pushes), 6 and 7; fresh reports are collected. */
-  private take(bytes: Uint8Array, from: PeerAddress, now: number, send: Outgoing[], fresh: FreshReport[]): RejectReason | 'accepted' | 'leaving-changed' {
+  private take(bytes: Uint8Array, from: PeerAddress, now: number, send: Outgoing[], fresh: FreshReport[]): RejectReason | 'accepted' {
     const d = decode2(bytes, this.keys);
     if (!d.ok) return d.reason;
     const dg = d.datagram;
@@ -272,17 +287,12 @@ export class V2Engine implements MembershipEngine {
     const replay = this.checkSequence(peer.name, dg.bootId, dg.seq);
     if (replay !== null) return replay;
 
-    let leavingChanged = false;
     if (dg.type === 'leaving') {
-      leavingChanged = !this.leaving.has(peer.name);
-      this.leaving.set(peer.name, { bootId: dg.bootId, at: now });
+      this.setLeaving(peer.name, { bootId: dg.bootId, at: now });
       this.heard.delete(peer.name);
     } else {
       const left = this.leaving.get(peer.name);
-      if (left && left.bootId !== dg.bootId) {
-        this.leaving.delete(peer.name);
-        leavingChanged = true;
-      }
+      if (left && left.bootId !== dg.bootId) this.dropLeaving(peer.name);
       if (neighboursOf(this.topology, this.self).has(peer.name)) {
         const h = this.heard.get(peer.name);
         if (!h || h.bootId !== dg.bootId) {
@@ -294,26 +304,17 @@ export class V2Engine implements MembershipEngine {
         }
       }
     }
-    const leavingBefore = this.leaving.size;
     for (const r of dg.reports) if (this.accept(r, now)) fresh.push({ report: r, from: peer.name });
-    return leavingChanged || this.leaving.size !== leavingBefore ? 'leaving-changed' : 'accepted';
+    return 'accepted';
   }
 
   timer(now: number): EngineStep {
     this.stall.observe(now);
-    const downBefore = this.down;
-    let expired = false;
-    for (const [name, l] of this.leaving) {
-      if (now - l.at > 2 * this.deadAfterMs) {
-        this.leaving.delete(name);
-        expired = true;
-      }
-    }
+    for (const [name, l] of this.leaving) if (now - l.at > 2 * this.deadAfterMs) this.dropLeaving(name);
     const changed = this.updateOwnReport(now);
     const due = now >= this.roundDueAt();
     const send = changed || due ? this.heartbeats(now) : [];
-    const changes = changed || expired ? this.recompute(now, downBefore) : [];
-    return { changes, send };
+    return { changes: this.recompute(now), send };
   }
 
   nextTimerAt(now: number): number {
@@ -434,7 +435,7 @@ export class V2Engine implements MembershipEngine {
     // Rule 6: a neighbour of a leaving node that no longer reports it has heard it again.
     for (const [name] of this.leaving) {
       const left = this.leaving.get(name);
-      if (left && now - left.at >= this.intervalMs && neighboursOf(this.topology, name).has(r.origin) && !suspects.has(name)) this.leaving.delete(name);
+      if (left && now - left.at >= this.intervalMs && neighboursOf(this.topology, name).has(r.origin) && !suspects.has(name)) this.dropLeaving(name);
     }
     return true;
   }
@@ -456,6 +457,8 @@ export class V2Engine implements MembershipEngine {
     this.mySuspects = next;
     this.myStarting = starting;
     this.myVersion++;
+    this.decision.setReport(this.self, next);
+    this.decision.setStarting(this.self, starting);
     return true;
   }
 
@@ -480,45 +483,70 @@ export class V2Engine implements MembershipEngine {
 
   private hold(origin: string, h: HeldReport): void {
     this.reports.set(origin, h);
-    if (h.suspects.size > 0) this.suspecting.set(origin, h.suspects);
-    else this.suspecting.delete(origin);
-    if (h.starting) this.startingOrigins.add(origin);
-    else this.startingOrigins.delete(origin);
+    this.decision.setReport(origin, h.suspects);
+    this.decision.setStarting(origin, h.starting);
   }
 
   private forget(origin: string): void {
     this.reports.delete(origin);
-    this.suspecting.delete(origin);
-    this.startingOrigins.delete(origin);
+    this.decision.setReport(origin, NO_NAMES);
+    this.decision.setStarting(origin, false);
   }
 
   private reportSet(): Map<string, ReadonlySet<string>> {
-    const out = new Map(this.suspecting);
-    if (this.mySuspects.size > 0) out.set(this.self, this.mySuspects);
-    return out;
+    return new Map(this.decision.reports);
   }
 
-  /** Origins whose latest report says they are starting (rule 3). */
-  private readonly starting: NameTest = { has: (name) => (name === this.self ? this.myStarting : this.startingOrigins.has(name)) };
+  private setLeaving(name: string, mark: { bootId: string; at: number }): void {
+    this.leaving.set(name, mark);
+    this.leavingTouched.add(name);
+  }
 
-  /** Rule 5: the new down set, and the changes from the previous one. */
-  private recompute(now: number, downBefore: ReadonlySet<string>): MembershipChange[] {
-    const down = decideDead(this.topology, this.reportSet(), this.starting);
+  private dropLeaving(name: string): void {
+    if (this.leaving.delete(name)) this.leavingTouched.add(name);
+  }
+
+  /** Rule 5: the verdicts and leaving marks that moved since the last call; the changes they make. */
+  private recompute(now: number): MembershipChange[] {
+    const touched = new Set([...this.decision.flush(), ...this.leavingTouched]);
+    this.leavingTouched.clear();
+    const dead = this.decision.dead();
+    const downs: MembershipChange[] = [];
+    const ups: MembershipChange[] = [];
+    for (const name of touched) {
+      const isDown = dead.has(name) || this.leaving.has(name);
+      if (isDown === this.down.has(name)) continue;
+      if (isDown) this.down.add(name);
+      else this.down.delete(name);
+      this.aliveCache = null;
+      if (!this.topology.neighbours.has(name)) continue;
+      if (isDown) downs.push(this.downChange(name, now));
+      else ups.push({ peer: name, alive: true, at: now, cause: 'heard' });
+    }
+    return [...downs, ...ups];
+  }
+
+  /** Rule 5 after a new peer list: the whole down set again, and the changes from `downBefore`. */
+  private recomputeAll(now: number, downBefore: ReadonlySet<string>): MembershipChange[] {
+    this.decision.flush();
+    this.leavingTouched.clear();
+    const down = new Set(this.decision.dead());
     for (const name of this.leaving.keys()) down.add(name);
     this.down = down;
     this.aliveCache = null;
     const changes: MembershipChange[] = [];
-    for (const name of down) {
-      if (downBefore.has(name) || !this.topology.neighbours.has(name)) continue;
-      const cause = this.leaving.has(name) ? 'leaving' : name === this.self ? 'unheard' : 'timeout';
-      const h = this.heard.get(name);
-      const silent = cause === 'leaving' ? { silentForMs: 0 } : h ? { silentForMs: now - h.at } : {};
-      changes.push({ peer: name, alive: false, at: now, cause, ...silent });
-    }
+    for (const name of down) if (!downBefore.has(name) && this.topology.neighbours.has(name)) changes.push(this.downChange(name, now));
     for (const name of downBefore) {
       if (!down.has(name) && this.topology.neighbours.has(name)) changes.push({ peer: name, alive: true, at: now, cause: 'heard' });
     }
     return changes;
+  }
+
+  private downChange(name: string, now: number): MembershipChange {
+    const cause = this.leaving.has(name) ? 'leaving' : name === this.self ? 'unheard' : 'timeout';
+    const h = this.heard.get(name);
+    const silent = cause === 'leaving' ? { silentForMs: 0 } : h ? { silentForMs: now - h.at } : {};
+    return { peer: name, alive: false, at: now, cause, ...silent };
   }
 
   // ---- datagrams --------------------------------------------------------------------------------
