@@ -15,7 +15,7 @@ function run(seed: number, sizes: readonly number[], steps: number): void {
   const pick = rng(seed);
   const any = <T>(xs: readonly T[]): T => xs[Math.floor(pick() * xs.length)] as T;
   let t: Topology = topologyFor([]);
-  let decision = new IncrementalDecision(t);
+  let decision = new IncrementalDecision(t, new Set());
   const reports = new Map<string, ReadonlySet<string>>();
   const starting = new Set<string>();
   const rebuild = (): void => {
@@ -23,9 +23,8 @@ function run(seed: number, sizes: readonly number[], steps: number): void {
     t = topologyFor(Array.from({ length: n }, (_, i) => `n${i}`));
     for (const o of [...reports.keys()]) if (!t.neighbours.has(o)) reports.delete(o);
     for (const o of [...starting]) if (!t.neighbours.has(o)) starting.delete(o);
-    decision = new IncrementalDecision(t);
+    decision = new IncrementalDecision(t, starting);
     for (const [o, s] of reports) decision.setReport(o, s);
-    for (const o of starting) decision.setStarting(o, true);
     decision.flush();
   };
   rebuild();
@@ -49,9 +48,10 @@ function run(seed: number, sizes: readonly number[], steps: number): void {
         decision.setReport(o, new Set());
       } else if (r < 0.95) {
         const on = pick() < 0.4;
+        if (on === starting.has(o)) continue;
         if (on) starting.add(o);
         else starting.delete(o);
-        decision.setStarting(o, on);
+        decision.startingChanged(o);
       } else if (r < 0.97) {
         // Everyone around a node reports it (a death), with the node reporting them back.
         for (const x of neighboursOf(t, o)) {
@@ -93,7 +93,7 @@ describe('IncrementalDecision equals decideDead', () => {
 
   it('a death everywhere is found, and its own last report is ignored (the second pass)', () => {
     const t = topologyFor(Array.from({ length: 20 }, (_, i) => `n${i}`));
-    const d = new IncrementalDecision(t);
+    const d = new IncrementalDecision(t, new Set());
     const victim = 'n3';
     for (const x of neighboursOf(t, victim)) d.setReport(x, new Set([victim]));
     // The victim's final report blames two of its neighbours.

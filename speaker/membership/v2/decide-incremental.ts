@@ -135,20 +135,25 @@ function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): bo
 
 /**
  * The dead set of decideDead over reports and starting marks that change one origin at a time.
- * Set a report or a mark, then call flush() once for the batch of changes.
+ * Set a report or flip a mark, then call flush() once for the batch of changes.
  */
 export class IncrementalDecision {
   private readonly held = new Map<string, ReadonlySet<string>>();
-  private readonly startingSet = new Set<string>();
-  private readonly startingTest: NameTest = { has: (n) => this.startingSet.has(n) };
   private readonly first: Pass;
   private readonly second: Pass;
   /** Origins whose report became empty or not: whether the second pass ignores them may change. */
   private readonly emptiness = new Set<string>();
 
-  constructor(readonly topology: Topology) {
-    this.first = new Pass(topology, this.held, this.startingTest);
-    this.second = new Pass(topology, this.held, this.startingTest);
+  /**
+   * `starting` is read when a verdict is re-decided: the owner keeps the marks (a speaker has
+   * them in its held reports) and calls startingChanged() when one flips.
+   */
+  constructor(
+    readonly topology: Topology,
+    starting: NameTest,
+  ) {
+    this.first = new Pass(topology, this.held, starting);
+    this.second = new Pass(topology, this.held, starting);
   }
 
   /** The non-empty reports (origin to suspected names). */
@@ -166,10 +171,7 @@ export class IncrementalDecision {
     this.second.refresh(origin);
   }
 
-  setStarting(origin: string, starting: boolean): void {
-    if (this.startingSet.has(origin) === starting) return;
-    if (starting) this.startingSet.add(origin);
-    else this.startingSet.delete(origin);
+  startingChanged(origin: string): void {
     this.first.startingChanged(origin);
     this.second.startingChanged(origin);
   }

@@ -75,7 +75,8 @@ import { NO_STEP, type BatchStep, type EngineStep, type MembershipEngine, type O
 import { canonicalHost, type ExpectedPeer, type MembershipChange, type PeerAddress } from '../membership.js';
 import type { RejectReason } from '../protocol.js';
 import { decode2, encode2, packReports, type DatagramType, type Report } from './codec.js';
-import { decideDead, type ReportSet } from './decide.js';
+import { decideDead, type NameTest, type ReportSet } from './decide.js';
+import { AliveSet } from './alive-set.js';
 import { IncrementalDecision } from './decide-incremental.js';
 import { neighboursOf, topologyFor, type Topology } from './topology.js';
 
@@ -167,7 +168,7 @@ export class V2Engine implements MembershipEngine {
   private readonly reports = new Map<string, HeldReport>();
   // Rule 5 kept up to date as reports and starting marks change (this node's own included), so a
   // received report costs what it changes, not a walk over every report held.
-  private decision = new IncrementalDecision(this.topology);
+  private decision = new IncrementalDecision(this.topology, this.startingTest());
   private readonly leaving = new Map<string, { bootId: string; at: number }>();
   /** Leaving marks set or lapsed since the last recompute. */
   private readonly leavingTouched = new Set<string>();
@@ -220,17 +221,17 @@ export class V2Engine implements MembershipEngine {
     if (!this.peers.has(this.self)) names.push(this.self);
     const oldNbrs = neighboursOf(this.topology, this.self);
     this.topology = topologyFor(names);
-    if (this.decision.topology !== this.topology) this.decision = new IncrementalDecision(this.topology);
+    // A new graph: a new decision (the reports below re-enter it; starting marks are read).
+    if (this.decision.topology !== this.topology) this.decision = new IncrementalDecision(this.topology, this.startingTest());
     for (const name of [...this.senders.keys()]) if (!this.peers.has(name)) this.senders.delete(name);
     for (const name of [...this.reports.keys()]) if (!this.peers.has(name)) this.forget(name);
     for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.dropLeaving(name);
     // Suspects travel as hashes: re-map the held reports to the new list.
     for (const [origin, h] of this.reports) {
       h.suspects = this.namesOf(h.hashes ?? []);
-      this.hold(origin, h);
+      this.hold(origin, h, h.starting);
     }
     this.decision.setReport(this.self, this.mySuspects);
-    this.decision.setStarting(this.self, this.myStarting);
     const send: Outgoing[] = [];
     const nbrs = neighboursOf(this.topology, this.self);
     const newcomer = [...nbrs].some((n) => !oldNbrs.has(n));
@@ -366,11 +367,8 @@ export class V2Engine implements MembershipEngine {
   }
 
   alive(): ReadonlySet<string> {
-    if (this.aliveCache) return this.aliveCache;
-    const out = new Set<string>();
-    for (const name of this.topology.names) if (!this.down.has(name)) out.add(name);
-    this.aliveCache = out;
-    return out;
+    this.aliveCache ??= new AliveSet(this.topology.names, this.topology.neighbours, this.down);
+    return this.aliveCache;
   }
 
   /**
@@ -426,12 +424,13 @@ export class V2Engine implements MembershipEngine {
     }
     const suspects = this.namesOf(r.suspects);
     const h: HeldReport = held ?? { bootId: '', version: 0, starting: false, retired: null, hashes: null, suspects: NO_NAMES };
+    const wasStarting = h.starting;
     h.bootId = internBootId(origin, r.bootId);
     h.version = r.version;
     h.starting = r.starting;
     h.hashes = r.suspects.length > 0 ? r.suspects : null;
     h.suspects = suspects;
-    this.hold(origin, h);
+    this.hold(origin, h, wasStarting);
     // Rule 6: a neighbour of a leaving node that no longer reports it has heard it again.
     for (const [name] of this.leaving) {
       const left = this.leaving.get(name);
@@ -454,11 +453,12 @@ export class V2Engine implements MembershipEngine {
       if (!inGrace || this.mySuspects.has(n)) next.add(n);
     }
     if (starting === this.myStarting && next.size === this.mySuspects.size && [...next].every((n) => this.mySuspects.has(n))) return false;
+    const startingChanged = starting !== this.myStarting;
     this.mySuspects = next;
     this.myStarting = starting;
     this.myVersion++;
     this.decision.setReport(this.self, next);
-    this.decision.setStarting(this.self, starting);
+    if (startingChanged) this.decision.startingChanged(this.self);
     return true;
   }
 
@@ -481,16 +481,22 @@ export class V2Engine implements MembershipEngine {
     return out;
   }
 
-  private hold(origin: string, h: HeldReport): void {
+  private hold(origin: string, h: HeldReport, wasStarting: boolean): void {
     this.reports.set(origin, h);
     this.decision.setReport(origin, h.suspects);
-    this.decision.setStarting(origin, h.starting);
+    if (h.starting !== wasStarting) this.decision.startingChanged(origin);
   }
 
   private forget(origin: string): void {
+    const wasStarting = this.reports.get(origin)?.starting === true;
     this.reports.delete(origin);
     this.decision.setReport(origin, NO_NAMES);
-    this.decision.setStarting(origin, false);
+    if (wasStarting) this.decision.startingChanged(origin);
+  }
+
+  /** Rule 3's starting marks, read from the held reports (and our own) when rule 5 needs one. */
+  private startingTest(): NameTest {
+    return { has: (name) => (name === this.self ? this.myStarting : this.reports.get(name)?.starting === true) };
   }
 
   private reportSet(): Map<string, ReadonlySet<string>> {
