@@ -136,7 +136,6 @@ function internBootId(origin: string, bootId: string): string {
   return bootId;
 }
 
-
 const RETIRED_BOOT_IDS = 8;
 const NEVER = Number.NEGATIVE_INFINITY;
 const NO_NAMES: ReadonlySet<string> = new Set();
