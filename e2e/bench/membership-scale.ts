@@ -86,6 +86,7 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   for (let i = 0; i < n; i += perMs) {
     for (const x of sim.nodes.slice(i, i + perMs)) sim.start(x.name);
     runTracked(1);
+    if (n >= 1000 && sim.t % 100 === 0) progress(`${i + perMs} started, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   }
   for (let ms = 0; ms < 1_500; ms += 100) {
     runTracked(100);
