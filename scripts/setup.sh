@@ -11,7 +11,7 @@ say() { echo "[setup] $*" >&2; }
 declare -A want=(
   [ip]=iproute2 [ping]=iputils-ping [arping]=iputils-arping [ndisc6]=ndisc6
   [tcpdump]=tcpdump [openssl]=openssl [g++]=g++ [make]=make [python3]=python3
-  [bridge]=iproute2 [nsenter]=util-linux [ss]=iproute2 [stress-ng]=stress-ng
+  [bridge]=iproute2 [nsenter]=util-linux [setpriv]=util-linux [ss]=iproute2 [stress-ng]=stress-ng
   # The real-cluster tests' nodes (e2e/realcluster) and `make image` without a registry.
   [containerd]=containerd [runc]=runc [iptables]=iptables [nft]=nftables [conntrack]=conntrack
   [mmdebstrap]=mmdebstrap [buildah]=buildah [curl]=curl [gcc]=gcc
