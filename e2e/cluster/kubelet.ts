@@ -2,42 +2,12 @@
 // speaker Pod (so peers find each other) and backend Pods with a Ready status (so
 // kube-controller-manager's EndpointSlice controller makes real EndpointSlices).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { createRetried, retried } from './api-retry.js';
 
 export interface LabNodeFacts {
   readonly name: string;
   readonly ipv4: string;
   readonly ipv6: string;
-}
-
-/**
- * The connection broke under the request (the API server of a 50-node lab on two cores dropped
- * kept-alive connections: "socket hang up"): the request may or may not have been applied.
- */
-function transportFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  const text = err instanceof Error ? err.message : '';
-  return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|socket disconnected/.test(text);
-}
-
-const httpCode = (err: unknown): number | undefined => {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-};
-
-/** Runs `write` again after a broken connection (three tries); `afterDoubt` decides a reply to a retry. */
-async function retried<T>(write: () => Promise<T>, afterDoubt: (err: unknown) => Promise<T> | undefined = () => undefined): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (attempt > 1) {
-        const settled = afterDoubt(err);
-        if (settled) return settled;
-      }
-      if (attempt >= 3 || !transportFailure(err)) throw err;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-    }
-  }
 }
 
 export class FakeKubelet {
@@ -75,7 +45,7 @@ export class FakeKubelet {
       spec: { nodeName: o.node, automountServiceAccountToken: false, containers: [{ name: 'main', image: 'l2lb.invalid/none' }] },
     };
     // A retry that finds the Pod: the first attempt was applied before the connection broke.
-    await retried(() => this.core.createNamespacedPod({ namespace: o.namespace, body }), (err) => (httpCode(err) === 409 ? this.core.readNamespacedPod({ name: o.name, namespace: o.namespace }) : undefined));
+    await createRetried(() => this.core.createNamespacedPod({ namespace: o.namespace, body }), () => this.core.readNamespacedPod({ name: o.name, namespace: o.namespace }));
     return this.setPodReady(o.namespace, o.name, o.ready ?? true, { podIP: o.podIP, hostIP: o.hostIP });
   }
 

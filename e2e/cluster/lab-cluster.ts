@@ -16,6 +16,7 @@ import { freePort } from '../testenv/ports.js';
 import { serviceAccountKubeconfigText } from '../testenv/service-accounts.js';
 import { repoRoot } from '../testenv/tools.js';
 import { sleep } from '../testenv/wait.js';
+import { createRetried } from './api-retry.js';
 import { FakeKubelet } from './kubelet.js';
 
 const group = 'metallb.io';
@@ -203,22 +204,26 @@ export class LabCluster {
   }
 
   async createPool(name: string, spec: IPAddressPoolSpec): Promise<void> {
-    await this.custom.createNamespacedCustomObject({ group, version, namespace: this.namespace, plural: 'ipaddresspools', body: { apiVersion: `${group}/${version}`, kind: 'IPAddressPool', metadata: { name }, spec } });
+    await this.createCustom('ipaddresspools', { apiVersion: `${group}/${version}`, kind: 'IPAddressPool', metadata: { name }, spec });
   }
 
   async createAdvertisement(name: string, spec: L2AdvertisementSpec = {}): Promise<void> {
-    await this.custom.createNamespacedCustomObject({ group, version, namespace: this.namespace, plural: 'l2advertisements', body: { apiVersion: `${group}/${version}`, kind: 'L2Advertisement', metadata: { name }, spec } });
+    await this.createCustom('l2advertisements', { apiVersion: `${group}/${version}`, kind: 'L2Advertisement', metadata: { name }, spec });
+  }
+
+  private createCustom(plural: string, body: { readonly kind: string; readonly metadata: { readonly name: string }; readonly [field: string]: unknown }): Promise<unknown> {
+    const namespace = this.namespace;
+    return createRetried(() => this.custom.createNamespacedCustomObject({ group, version, namespace, plural, body }), () => this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name: body.metadata.name }));
   }
 
   /** A LoadBalancer Service with Ready backend Pods on the given nodes (real EndpointSlices follow). */
   async createService(name: string, o: ServiceSpecOptions = {}): Promise<V1Service> {
-    const svc = await this.core.createNamespacedService({
-      namespace: this.appNamespace,
-      body: {
-        metadata: { name, annotations: o.annotations ?? {}, labels: o.labels ?? {} },
-        spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: SERVICE_PORT, protocol: 'TCP' }], ...o.spec },
-      },
-    });
+    const body = {
+      metadata: { name, annotations: o.annotations ?? {}, labels: o.labels ?? {} },
+      spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: SERVICE_PORT, protocol: 'TCP' }], ...o.spec },
+    };
+    const namespace = this.appNamespace;
+    const svc = await createRetried(() => this.core.createNamespacedService({ namespace, body }), () => this.core.readNamespacedService({ name, namespace }));
     for (const node of o.endpointsOn ?? this.lab.nodes.map((n) => n.name)) await this.addBackend(name, node);
     return svc;
   }
