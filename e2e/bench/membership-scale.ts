@@ -55,11 +55,6 @@ interface SizeResult {
 function measureSize(n: number, version: WireVersion, seed: number): SizeResult {
   const plan = planFor(n);
   const wallStart = performance.now();
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const bootCpu0 = process.cpuUsage();
-  let peakRss = 0;
   const sim = new SimNetwork({
     names: simNames(n),
     seed,
@@ -86,19 +81,8 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   for (let i = 0; i < n; i += perMs) {
     for (const x of sim.nodes.slice(i, i + perMs)) sim.start(x.name);
     runTracked(1);
-    if (n >= 1000 && sim.t % 100 === 0) progress(`${i + perMs} started, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   }
-  for (let ms = 0; ms < 1_500; ms += 100) {
-    runTracked(100);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    if (n >= 1000) progress(`starting, RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
-  }
-  // The cold start: every node's first reports flood to every other (O(N^2) datagrams in all),
-  // and every node then holds the latest report of every other.
-  const bootCpu = process.cpuUsage(bootCpu0);
-  const bootDatagrams = sim.nodes.reduce((a, x) => a + x.stats.receivedDatagrams, 0);
-  gc?.();
-  const heapPerPair = (process.memoryUsage().heapUsed - heapBefore) / (n * n);
+  runTracked(1_500);
   progress('bootstrapped');
 
   // Steady state. Engine time is wall time; on a loaded machine a call also counts the time the
@@ -191,10 +175,6 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
     { name: `${label} false deaths at 1 % loss`, value: false1, unit: 'nodes', target: n === 1000 ? '0' : undefined },
     { name: `${label} false deaths at 5 % loss`, value: false5, unit: 'nodes' },
     { name: `${label} two answerers after one bad link, longest`, value: twoMs, unit: 'ms', target: n === 1000 ? '0' : undefined },
-    { name: `${label} cold start (2 s simulated): CPU of the whole simulation`, value: round((bootCpu.user + bootCpu.system) / 1e6, 1), unit: 's' },
-    { name: `${label} cold start: datagrams received per node per peer`, value: round(bootDatagrams / n / n, 2), unit: '' },
-    { name: `${label} cold start: heap per (node, peer) after it, simulator included`, value: Math.round(heapPerPair), unit: 'B' },
-    { name: `${label} peak RSS (cold start)`, value: Math.round(peakRss / 2 ** 20), unit: 'MiB' },
   ].map((f) => (f.target === undefined ? { name: f.name, value: f.value, unit: f.unit } : (f as BenchFigure)));
   const notes = [
     `${label}: load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end; the process ran ${(scheduled * 100).toFixed(0)} % of the steady phase's wall time (engine times scaled by it).`,

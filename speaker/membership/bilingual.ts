@@ -20,9 +20,9 @@
 // Version 1 costs N^3 per node: a mixed cluster runs at version 1's scale (tens of nodes).
 import { decodeHeartbeat } from './codec.js';
 import type { EngineOptions } from './create-engine.js';
-import { NO_STEP, type BatchStep, type EngineStep, type MembershipEngine, type Outgoing, type Received } from './engine.js';
+import { NO_STEP, type EngineStep, type MembershipEngine, type Outgoing } from './engine.js';
 import type { ExpectedPeer, MembershipChange, PeerAddress } from './membership.js';
-import { newBootId, type RejectReason } from './protocol.js';
+import { newBootId } from './protocol.js';
 import { V1Engine } from './v1-engine.js';
 import { wireVersionOf } from './v2/codec.js';
 import { V2Engine } from './v2/engine.js';
@@ -79,34 +79,6 @@ export class BilingualEngine implements MembershipEngine {
       return this.merge(step, NO_STEP, now);
     }
     return this.merge(NO_STEP, this.v2.receive(bytes, from, now), now);
-  }
-
-  /** Version 1 datagrams one by one (as receive), version 2's as one batch of the version 2 engine. */
-  receiveMany(batch: readonly Received[], now: number): BatchStep {
-    const changes: MembershipChange[] = [];
-    const send: Outgoing[] = [];
-    const rejected: (RejectReason | undefined)[] = batch.map(() => undefined);
-    const v2: Received[] = [];
-    const v2At: number[] = [];
-    batch.forEach((d, i) => {
-      if (wireVersionOf(d.bytes) !== 1) {
-        v2.push(d);
-        v2At.push(i);
-        return;
-      }
-      const step = this.receive(d.bytes, d.from, now);
-      changes.push(...step.changes);
-      send.push(...step.send);
-      rejected[i] = step.rejected;
-    });
-    if (v2.length > 0) {
-      const b = this.v2.receiveMany(v2, now);
-      const step = this.merge(NO_STEP, { changes: b.changes, send: b.send }, now);
-      changes.push(...step.changes);
-      send.push(...step.send);
-      b.rejected.forEach((r, j) => (rejected[v2At[j] as number] = r));
-    }
-    return { changes, send, rejected };
   }
 
   timer(now: number): EngineStep {

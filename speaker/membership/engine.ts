@@ -18,31 +18,11 @@ export interface EngineStep {
   readonly rejected?: RejectReason;
 }
 
-/** One datagram as the shell read it. */
-export interface Received {
-  readonly bytes: Uint8Array;
-  readonly from: PeerAddress;
-}
-
-/** The step of a batch: one entry of `rejected` per datagram, undefined when it was accepted. */
-export interface BatchStep {
-  readonly changes: readonly MembershipChange[];
-  readonly send: readonly Outgoing[];
-  readonly rejected: readonly (RejectReason | undefined)[];
-}
-
 export interface MembershipEngine {
   readonly self: string;
   /** The speakers Kubernetes lists (this node may be among them). */
   setPeers(peers: readonly ExpectedPeer[], now: number): EngineStep;
   receive(bytes: Uint8Array, from: PeerAddress, now: number): EngineStep;
-  /**
-   * Datagrams read in one wake-up, all at `now`. The state after it is the state after receive()
-   * of each in turn; an engine may do its per-change work (decision, forwarding, own report) once
-   * for the batch rather than once per datagram, so the changes are the net ones and it may send
-   * fewer, fuller datagrams.
-   */
-  receiveMany(batch: readonly Received[], now: number): BatchStep;
   /** Sends what is due, judges silences. The shell calls it at nextTimerAt (or earlier: harmless). */
   timer(now: number): EngineStep;
   /**
@@ -65,17 +45,3 @@ export interface MembershipEngine {
 }
 
 export const NO_STEP: EngineStep = Object.freeze({ changes: [], send: [] });
-
-/** receiveMany for an engine with no batch work to share: receive() of each in turn. */
-export function receiveInTurn(engine: Pick<MembershipEngine, 'receive'>, batch: readonly Received[], now: number): BatchStep {
-  const changes: MembershipChange[] = [];
-  const send: Outgoing[] = [];
-  const rejected: (RejectReason | undefined)[] = [];
-  for (const { bytes, from } of batch) {
-    const step = engine.receive(bytes, from, now);
-    changes.push(...step.changes);
-    send.push(...step.send);
-    rejected.push(step.rejected);
-  }
-  return { changes, send, rejected };
-}

@@ -98,7 +98,7 @@ interface PeerState {
   port: number;
   bootId: string | null;
   lastSeq: bigint;
-  retired: readonly string[];
+  retired: string[];
   /** Receive time of the last accepted alive heartbeat of the current boot id. */
   lastHeardAt: number | null;
   left: boolean;
@@ -109,10 +109,6 @@ interface PeerState {
 }
 
 const RETIRED_BOOT_IDS = 8;
-// Shared by every peer until it has a sequence or a retired boot id: a version 2 speaker keeps
-// this state idle for every peer (bilingual.ts), and per-peer copies were most of it.
-const NO_SEQ = -1n;
-const NONE_RETIRED: readonly string[] = Object.freeze([]);
 const NEVER = Number.NEGATIVE_INFINITY;
 
 /** Canonical host text so "::ffff:10.0.0.1" (dual-stack socket) matches "10.0.0.1", and case differences in IPv6 do not. */
@@ -162,8 +158,8 @@ export class Membership {
           host: canonicalHost(p.host),
           port: p.port,
           bootId: null,
-          lastSeq: NO_SEQ,
-          retired: NONE_RETIRED,
+          lastSeq: -1n,
+          retired: [],
           lastHeardAt: null,
           left: false,
           view: null,
@@ -189,7 +185,7 @@ export class Membership {
       if (st.retired.includes(hb.bootId)) return { ok: false, reason: 'stale-boot' };
       if (st.bootId !== null) st.retired = [st.bootId, ...st.retired].slice(0, RETIRED_BOOT_IDS);
       st.bootId = hb.bootId;
-      st.lastSeq = NO_SEQ;
+      st.lastSeq = -1n;
       st.left = false;
       st.lastHeardAt = null;
       st.view = null;

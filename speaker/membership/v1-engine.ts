@@ -3,7 +3,7 @@
 // speaker speaks it while version 1 speakers remain, see bilingual.ts) and as the baseline of the
 // membership-scale benchmark. Its cost grows as N^3 per node: fine for a handful of nodes only.
 import type { HeartbeatType } from './codec.js';
-import { NO_STEP, receiveInTurn, type BatchStep, type EngineStep, type MembershipEngine, type Outgoing, type Received } from './engine.js';
+import { NO_STEP, type EngineStep, type MembershipEngine, type Outgoing } from './engine.js';
 import type { ExpectedPeer, MembershipChange, PeerAddress } from './membership.js';
 import { HeartbeatProtocol, type ProtocolOptions } from './protocol.js';
 
@@ -40,10 +40,6 @@ export class V1Engine implements MembershipEngine {
     const r = this.protocol.incoming(bytes, from, now);
     if (!r.ok) return { ...NO_STEP, rejected: r.reason };
     return this.after(r.changes, now);
-  }
-
-  receiveMany(batch: readonly Received[], now: number): BatchStep {
-    return receiveInTurn(this, batch, now);
   }
 
   timer(now: number): EngineStep {

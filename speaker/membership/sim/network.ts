@@ -4,7 +4,7 @@
 // (nextTimerAt), as in the UDP shell. It measures what each node spends (wall time inside its engine
 // calls, datagrams and bytes in and out) and records every membership change, so tests and the
 // membership-scale benchmark read agreement, detection times and false deaths from the same run.
-import type { BatchStep, EngineStep, MembershipEngine, Outgoing, Received } from '../engine.js';
+import type { MembershipEngine, EngineStep, Outgoing } from '../engine.js';
 import type { ExpectedPeer, MembershipChange } from '../membership.js';
 
 /** Deterministic PRNG (mulberry32): a failing run is replayed from its seed. */
@@ -34,11 +34,6 @@ export interface SimOptions {
   readonly seed?: number;
   /** Measure wall time inside engine calls (costs two clock reads per call). */
   readonly measureCpu?: boolean;
-  /**
-   * Hand each datagram to receive() on its own, as a shell that reads one per wake-up, rather
-   * than the datagrams that reach one node in one ms to receiveMany() together.
-   */
-  readonly oneByOne?: boolean;
 }
 
 export interface NodeStats {
@@ -96,7 +91,6 @@ export class SimNetwork {
   private readonly delayMs: number;
   private readonly timerEveryMs: boolean;
   private readonly measure: boolean;
-  private readonly oneByOne: boolean;
   private readonly factory: EngineFactory;
 
   constructor(opts: SimOptions) {
@@ -104,7 +98,6 @@ export class SimNetwork {
     this.delayMs = Math.max(1, Math.round(opts.delayMs ?? 1));
     this.timerEveryMs = opts.timerEveryMs ?? false;
     this.measure = opts.measureCpu ?? false;
-    this.oneByOne = opts.oneByOne ?? false;
     this.factory = opts.factory;
     this.peers = opts.names.map((name, i) => ({ name, host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 7946 }));
     this.nodes = this.peers.map((peer, index) => ({
@@ -206,14 +199,7 @@ export class SimNetwork {
     const due = this.queue.get(this.t);
     if (due) {
       this.queue.delete(this.t);
-      // What reaches a node in one ms is read in one wake-up.
-      const byNode = new Map<number, Packet[]>();
-      for (const p of due) {
-        const list = byNode.get(p.to);
-        if (list) list.push(p);
-        else byNode.set(p.to, [p]);
-      }
-      for (const [to, packets] of byNode) this.deliver(this.nodes[to] as SimNode, packets);
+      for (const p of due) this.deliver(p);
     }
     for (const n of this.nodes) {
       if (!n.engine) continue;
@@ -222,7 +208,7 @@ export class SimNetwork {
       if (n.held.length > 0) {
         const held = n.held;
         n.held = [];
-        this.deliver(n, held);
+        for (const p of held) this.deliver(p);
         if (!n.engine) continue;
       }
       if (this.t < n.timerAt && !this.timerEveryMs) continue;
@@ -238,28 +224,19 @@ export class SimNetwork {
     if (e) n.timerAt = Math.max(this.t + 1, Math.ceil(this.timed(n, () => e.nextTimerAt(this.t))));
   }
 
-  private deliver(n: SimNode, packets: Packet[]): void {
-    const e = n.engine;
-    if (!e) return;
+  private deliver(p: Packet): void {
+    const n = this.nodes[p.to] as SimNode;
+    if (!n.engine) return;
     if (this.t < n.stalledUntil) {
-      n.held.push(...packets);
+      n.held.push(p);
       return;
     }
-    const batch: Received[] = [];
-    for (const p of packets) {
-      n.stats.receivedDatagrams++;
-      n.stats.receivedBytes += p.bytes.length;
-      batch.push({ bytes: p.bytes, from: (this.nodes[p.from] as SimNode).peer });
-    }
-    if (this.oneByOne) {
-      for (const d of batch) {
-        const step = this.apply(n, () => e.receive(d.bytes, d.from, this.t));
-        if (step.rejected !== undefined) n.stats.rejected++;
-      }
-      return;
-    }
-    const step = this.apply(n, () => e.receiveMany(batch, this.t));
-    for (const r of step.rejected) if (r !== undefined) n.stats.rejected++;
+    n.stats.receivedDatagrams++;
+    n.stats.receivedBytes += p.bytes.length;
+    const e = n.engine;
+    const from = (this.nodes[p.from] as SimNode).peer;
+    const step = this.apply(n, () => e.receive(p.bytes, from, this.t));
+    if (step.rejected !== undefined) n.stats.rejected++;
   }
 
   private timed<T>(n: SimNode, f: () => T): T {
@@ -270,7 +247,7 @@ export class SimNetwork {
     return r;
   }
 
-  private apply<S extends EngineStep | BatchStep>(n: SimNode, f: () => S): S {
+  private apply(n: SimNode, f: () => EngineStep): EngineStep {
     const step = this.timed(n, f);
     for (const c of step.changes) this.onChange?.({ ...c, observer: n.name, t: this.t });
     this.transmit(n, step.send);

@@ -11,7 +11,7 @@ export interface NameTest {
   has(name: string): boolean;
 }
 
-export const majority = (n: number): number => Math.floor(n / 2) + 1;
+const majority = (n: number): number => Math.floor(n / 2) + 1;
 
 function deadOnce(t: Topology, reports: ReportSet, starting: NameTest, ignore: ReadonlySet<string>): Set<string> {
   // 1. Reports that count: from an expected origin not ignored, about one of its neighbours.

@@ -20,13 +20,7 @@
 //    than the one it holds (same boot id and higher version, or a boot id it never saw) keeps it
 //    and forwards it to its other neighbours at once. A node hearing a neighbour's new boot id
 //    sends it every non-empty report it holds, so a (re)started node learns the current facts.
-//    The reports of the datagrams read in one wake-up (receiveMany) are forwarded together,
-//    packed, each to every neighbour but the one it came from; the decision (rule 5) and our own
-//    report (rule 3) are also worked out once per wake-up: the state after it is the state after
-//    the same datagrams one by one, with fewer datagrams sent during a flood.
-// 5. Decision (decide.ts), a function of the topology and the reports held, nothing else; the
-//    engine keeps it up to date as reports change (decide-incremental.ts), re-deciding only
-//    what a change can affect, so a datagram costs what it changed, not O(N). The rules:
+// 5. Decision (decide.ts), a function of the topology and the reports held, nothing else:
 //    mutual reports (X does not hear S, S does not hear X) are about a link: the side that more
 //    others report loses its word, on a tie both words are void. S is dead when the reports that
 //    remain, plus its neighbours that are themselves reported by someone other than S, are a
@@ -71,13 +65,11 @@
 // TIMING CONSTRAINTS as version 1: interval + stallThreshold < deadAfter; deadAfter >= 3 × interval.
 import { StallDetector } from '../stall.js';
 import { randomBytes } from 'node:crypto';
-import { NO_STEP, type BatchStep, type EngineStep, type MembershipEngine, type Outgoing, type Received } from '../engine.js';
+import { NO_STEP, type EngineStep, type MembershipEngine, type Outgoing } from '../engine.js';
 import { canonicalHost, type ExpectedPeer, type MembershipChange, type PeerAddress } from '../membership.js';
 import type { RejectReason } from '../protocol.js';
 import { decode2, encode2, packReports, type DatagramType, type Report } from './codec.js';
 import { decideDead, type NameTest, type ReportSet } from './decide.js';
-import { AliveSet } from './alive-set.js';
-import { IncrementalDecision } from './decide-incremental.js';
 import { neighboursOf, topologyFor, type Topology } from './topology.js';
 
 export interface V2EngineOptions {
@@ -99,42 +91,16 @@ interface SenderState {
   retired: string[];
 }
 
-/** A report newer than the one held, and the sender it came from (not sent back there). */
-interface FreshReport {
-  readonly report: Report;
-  readonly from: string;
-}
-
-/**
- * The latest report of one origin. A speaker holds one for every expected peer and most are empty,
- * so it is kept small and updated in place: an empty report keeps no copy of its datagram form
- * (wireOf rebuilds it) and no list of retired boot ids until the origin restarts.
- */
 interface HeldReport {
   bootId: string;
   version: number;
-  starting: boolean;
-  /** Boot ids the origin moved on from, newest first; null until it restarts. */
-  retired: string[] | null;
-  /** The suspects as received (hashes, forwarded as they are); null when there are none. */
-  hashes: readonly string[] | null;
+  retired: string[];
+  /** As received (hashes), forwarded as they are. */
+  wire: Report;
   /** Mapped to names of the current topology. */
   suspects: ReadonlySet<string>;
 }
 
-/** A held report as it travels. */
-const wireOf = (origin: string, h: HeldReport): Report => ({ origin, bootId: h.bootId, version: h.version, suspects: h.hashes ?? [], starting: h.starting });
-
-// Boot ids by origin, shared by the engines of one process: a simulation runs thousands of
-// engines that all hold the same boot id of every origin, and keeps one string for all of them.
-// A speaker has one engine; its table is one entry per name ever listed.
-const internedBootIds = new Map<string, string>();
-function internBootId(origin: string, bootId: string): string {
-  const known = internedBootIds.get(origin);
-  if (known === bootId) return known;
-  internedBootIds.set(origin, bootId);
-  return bootId;
-}
 
 const RETIRED_BOOT_IDS = 8;
 const NEVER = Number.NEGATIVE_INFINITY;
@@ -165,13 +131,12 @@ export class V2Engine implements MembershipEngine {
   private myStarting = true;
   private myVersion = 0;
   private readonly reports = new Map<string, HeldReport>();
-  // Rule 5 kept up to date as reports and starting marks change (this node's own included), so a
-  // received report costs what it changes, not a walk over every report held.
-  private decision = new IncrementalDecision(this.topology, this.startingTest());
+  // Kept beside `reports` so a decision costs O(reports that suspect someone), not O(N): every
+  // speaker holds the latest report of every origin, and most of them are empty.
+  private readonly suspecting = new Map<string, ReadonlySet<string>>();
+  private readonly startingOrigins = new Set<string>();
   private readonly leaving = new Map<string, { bootId: string; at: number }>();
-  /** Leaving marks set or lapsed since the last recompute. */
-  private readonly leavingTouched = new Set<string>();
-  private down = new Set<string>();
+  private down: ReadonlySet<string> = NO_NAMES;
   private aliveCache: ReadonlySet<string> | null = null;
 
   constructor(opts: V2EngineOptions, now: number) {
@@ -195,42 +160,22 @@ export class V2Engine implements MembershipEngine {
     return this.reportSet();
   }
 
-  /**
-   * The down set as decide.ts specifies it, computed from scratch over everything held (O(N)):
-   * for tests, which check that the kept-up-to-date one equals it.
-   */
-  specifiedDown(): Set<string> {
-    const starting = new Set<string>();
-    for (const [origin, h] of this.reports) if (h.starting) starting.add(origin);
-    if (this.myStarting) starting.add(this.self);
-    const down = decideDead(this.topology, this.reportSet(), starting);
-    for (const name of this.leaving.keys()) down.add(name);
-    return down;
-  }
-
   setPeers(list: readonly ExpectedPeer[], now: number): EngineStep {
     this.stall.observe(now);
     this.expectedSince ??= now;
     const before = this.alive();
-    const downBefore = new Set(this.down);
+    const downBefore = this.down;
     this.peerList = list;
-    // The list's own objects where their host is canonical already: N per speaker, N^2 simulated.
-    this.peers = new Map(list.map((p) => [p.name, canonicalHost(p.host) === p.host ? p : { ...p, host: canonicalHost(p.host) }]));
+    this.peers = new Map(list.map((p) => [p.name, { ...p, host: canonicalHost(p.host) }]));
     const names = list.map((p) => p.name);
     if (!this.peers.has(this.self)) names.push(this.self);
     const oldNbrs = neighboursOf(this.topology, this.self);
     this.topology = topologyFor(names);
-    // A new graph: a new decision (the reports below re-enter it; starting marks are read).
-    if (this.decision.topology !== this.topology) this.decision = new IncrementalDecision(this.topology, this.startingTest());
     for (const name of [...this.senders.keys()]) if (!this.peers.has(name)) this.senders.delete(name);
     for (const name of [...this.reports.keys()]) if (!this.peers.has(name)) this.forget(name);
-    for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.dropLeaving(name);
+    for (const name of [...this.leaving.keys()]) if (!this.peers.has(name)) this.leaving.delete(name);
     // Suspects travel as hashes: re-map the held reports to the new list.
-    for (const [origin, h] of this.reports) {
-      h.suspects = this.namesOf(h.hashes ?? []);
-      this.hold(origin, h, h.starting);
-    }
-    this.decision.setReport(this.self, this.mySuspects);
+    for (const [origin, h] of this.reports) this.hold(origin, { ...h, suspects: this.namesOf(h.wire.suspects) });
     const send: Outgoing[] = [];
     const nbrs = neighboursOf(this.topology, this.self);
     const newcomer = [...nbrs].some((n) => !oldNbrs.has(n));
@@ -238,7 +183,7 @@ export class V2Engine implements MembershipEngine {
     const own = this.updateOwnReport(now);
     // Introduce ourselves to new neighbours now rather than at the next interval.
     if (own || newcomer) send.push(...this.heartbeats(now));
-    const changes = this.recomputeAll(now, downBefore);
+    const changes = this.recompute(now, downBefore);
     const after = this.alive();
     for (const name of before) if (!after.has(name) && !this.down.has(name)) changes.push({ peer: name, alive: false, at: now, cause: 'removed', silentForMs: 0 });
     for (const name of after) if (!before.has(name) && !downBefore.has(name)) changes.push({ peer: name, alive: true, at: now, cause: 'heard' });
@@ -246,57 +191,34 @@ export class V2Engine implements MembershipEngine {
   }
 
   receive(bytes: Uint8Array, from: PeerAddress, now: number): EngineStep {
-    const step = this.receiveMany([{ bytes, from }], now);
-    const rejected = step.rejected[0];
-    return rejected === undefined ? { changes: step.changes, send: step.send } : { ...NO_STEP, rejected };
-  }
-
-  /**
-   * The datagrams of one wake-up: each is checked and taken in turn (rules 2, 4, 6, 7), then the
-   * work a change causes is done once for all of them: our own report (rule 3), the forwarding of
-   * the fresh reports (rule 4, packed together, none back to the neighbour it came from) and the
-   * decision (rule 5). During a flood, neighbours relay the same wave in the same millisecond, so
-   * this is most of the datagrams a speaker receives then.
-   */
-  receiveMany(batch: readonly Received[], now: number): BatchStep {
     this.stall.observe(now);
-    const send: Outgoing[] = [];
-    const fresh: FreshReport[] = [];
-    const rejected: (RejectReason | undefined)[] = [];
-    let accepted = false;
-    for (const { bytes, from } of batch) {
-      const r = this.take(bytes, from, now, send, fresh);
-      rejected.push(r === 'accepted' ? undefined : r);
-      if (r === 'accepted') accepted = true;
-    }
-    if (!accepted) return { changes: [], send, rejected };
-    if (fresh.length > 0) send.push(...this.forward(fresh));
-    if (this.updateOwnReport(now)) send.push(...this.heartbeats(now));
-    return { changes: this.recompute(now), send, rejected };
-  }
-
-  /** One datagram of a batch: rules 2, 4 (pushes), 6 and 7; fresh reports are collected. */
-  private take(bytes: Uint8Array, from: PeerAddress, now: number, send: Outgoing[], fresh: FreshReport[]): RejectReason | 'accepted' {
     const d = decode2(bytes, this.keys);
-    if (!d.ok) return d.reason;
+    if (!d.ok) return { ...NO_STEP, rejected: d.reason };
     const dg = d.datagram;
-    if (dg.node === this.self) return 'self';
+    if (dg.node === this.self) return { ...NO_STEP, rejected: 'self' };
     const peer = this.peers.get(dg.node);
-    if (!peer) return 'unknown-peer';
-    if (this.verifySource && (canonicalHost(from.host) !== peer.host || from.port !== peer.port)) return 'address-mismatch';
-    const replay = this.checkSequence(peer.name, dg.bootId, dg.seq);
-    if (replay !== null) return replay;
+    if (!peer) return { ...NO_STEP, rejected: 'unknown-peer' };
+    if (this.verifySource && (canonicalHost(from.host) !== peer.host || from.port !== peer.port)) return { ...NO_STEP, rejected: 'address-mismatch' };
+    const replay = this.checkSequence(dg.node, dg.bootId, dg.seq);
+    if (replay !== null) return { ...NO_STEP, rejected: replay };
 
+    const downBefore = this.down;
+    const send: Outgoing[] = [];
+    let leavingChanged = false;
     if (dg.type === 'leaving') {
-      this.setLeaving(peer.name, { bootId: dg.bootId, at: now });
-      this.heard.delete(peer.name);
+      leavingChanged = !this.leaving.has(dg.node);
+      this.leaving.set(dg.node, { bootId: dg.bootId, at: now });
+      this.heard.delete(dg.node);
     } else {
-      const left = this.leaving.get(peer.name);
-      if (left && left.bootId !== dg.bootId) this.dropLeaving(peer.name);
-      if (neighboursOf(this.topology, this.self).has(peer.name)) {
-        const h = this.heard.get(peer.name);
+      const left = this.leaving.get(dg.node);
+      if (left && left.bootId !== dg.bootId) {
+        this.leaving.delete(dg.node);
+        leavingChanged = true;
+      }
+      if (neighboursOf(this.topology, this.self).has(dg.node)) {
+        const h = this.heard.get(dg.node);
         if (!h || h.bootId !== dg.bootId) {
-          this.heard.set(peer.name, { at: now, bootId: dg.bootId, count: 1 });
+          this.heard.set(dg.node, { at: now, bootId: dg.bootId, count: 1 });
           send.push(...this.pushAll(peer));
         } else {
           h.at = now;
@@ -304,17 +226,31 @@ export class V2Engine implements MembershipEngine {
         }
       }
     }
-    for (const r of dg.reports) if (this.accept(r, now)) fresh.push({ report: r, from: peer.name });
-    return 'accepted';
+    const fresh: Report[] = [];
+    const leavingBefore = this.leaving.size;
+    for (const r of dg.reports) if (this.accept(r, now)) fresh.push(r);
+    if (fresh.length > 0) send.push(...this.forward(fresh, dg.node));
+    const own = this.updateOwnReport(now);
+    if (own) send.push(...this.heartbeats(now));
+    const changed = own || fresh.length > 0 || leavingChanged || this.leaving.size !== leavingBefore;
+    return { changes: changed ? this.recompute(now, downBefore) : [], send };
   }
 
   timer(now: number): EngineStep {
     this.stall.observe(now);
-    for (const [name, l] of this.leaving) if (now - l.at > 2 * this.deadAfterMs) this.dropLeaving(name);
+    const downBefore = this.down;
+    let expired = false;
+    for (const [name, l] of this.leaving) {
+      if (now - l.at > 2 * this.deadAfterMs) {
+        this.leaving.delete(name);
+        expired = true;
+      }
+    }
     const changed = this.updateOwnReport(now);
     const due = now >= this.roundDueAt();
     const send = changed || due ? this.heartbeats(now) : [];
-    return { changes: this.recompute(now), send };
+    const changes = changed || expired ? this.recompute(now, downBefore) : [];
+    return { changes, send };
   }
 
   nextTimerAt(now: number): number {
@@ -366,8 +302,11 @@ export class V2Engine implements MembershipEngine {
   }
 
   alive(): ReadonlySet<string> {
-    this.aliveCache ??= new AliveSet(this.topology.names, this.topology.neighbours, this.down);
-    return this.aliveCache;
+    if (this.aliveCache) return this.aliveCache;
+    const out = new Set<string>();
+    for (const name of this.topology.names) if (!this.down.has(name)) out.add(name);
+    this.aliveCache = out;
+    return out;
   }
 
   /**
@@ -409,31 +348,22 @@ export class V2Engine implements MembershipEngine {
 
   /** Rules 4 and 7 for reports: keeps a report newer than the one held; true when kept. */
   private accept(r: Report, now: number): boolean {
-    const peer = r.origin === this.self ? undefined : this.peers.get(r.origin);
-    if (!peer) return false;
-    const origin = peer.name;
-    const held = this.reports.get(origin);
+    if (r.origin === this.self || !this.peers.has(r.origin)) return false;
+    const held = this.reports.get(r.origin);
     if (held) {
       if (held.bootId === r.bootId) {
         if (r.version <= held.version) return false;
       } else {
-        if (held.retired?.includes(r.bootId)) return false;
-        held.retired = [held.bootId, ...(held.retired ?? [])].slice(0, RETIRED_BOOT_IDS);
+        if (held.retired.includes(r.bootId)) return false;
+        held.retired = [held.bootId, ...held.retired].slice(0, RETIRED_BOOT_IDS);
       }
     }
     const suspects = this.namesOf(r.suspects);
-    const h: HeldReport = held ?? { bootId: '', version: 0, starting: false, retired: null, hashes: null, suspects: NO_NAMES };
-    const wasStarting = h.starting;
-    h.bootId = internBootId(origin, r.bootId);
-    h.version = r.version;
-    h.starting = r.starting;
-    h.hashes = r.suspects.length > 0 ? r.suspects : null;
-    h.suspects = suspects;
-    this.hold(origin, h, wasStarting);
+    this.hold(r.origin, { bootId: r.bootId, version: r.version, retired: held?.retired ?? [], wire: r, suspects });
     // Rule 6: a neighbour of a leaving node that no longer reports it has heard it again.
     for (const [name] of this.leaving) {
       const left = this.leaving.get(name);
-      if (left && now - left.at >= this.intervalMs && neighboursOf(this.topology, name).has(r.origin) && !suspects.has(name)) this.dropLeaving(name);
+      if (left && now - left.at >= this.intervalMs && neighboursOf(this.topology, name).has(r.origin) && !suspects.has(name)) this.leaving.delete(name);
     }
     return true;
   }
@@ -452,12 +382,9 @@ export class V2Engine implements MembershipEngine {
       if (!inGrace || this.mySuspects.has(n)) next.add(n);
     }
     if (starting === this.myStarting && next.size === this.mySuspects.size && [...next].every((n) => this.mySuspects.has(n))) return false;
-    const startingChanged = starting !== this.myStarting;
     this.mySuspects = next;
     this.myStarting = starting;
     this.myVersion++;
-    this.decision.setReport(this.self, next);
-    if (startingChanged) this.decision.startingChanged(this.self);
     return true;
   }
 
@@ -480,78 +407,47 @@ export class V2Engine implements MembershipEngine {
     return out;
   }
 
-  private hold(origin: string, h: HeldReport, wasStarting: boolean): void {
+  private hold(origin: string, h: HeldReport): void {
     this.reports.set(origin, h);
-    this.decision.setReport(origin, h.suspects);
-    if (h.starting !== wasStarting) this.decision.startingChanged(origin);
+    if (h.suspects.size > 0) this.suspecting.set(origin, h.suspects);
+    else this.suspecting.delete(origin);
+    if (h.wire.starting) this.startingOrigins.add(origin);
+    else this.startingOrigins.delete(origin);
   }
 
   private forget(origin: string): void {
-    const wasStarting = this.reports.get(origin)?.starting === true;
     this.reports.delete(origin);
-    this.decision.setReport(origin, NO_NAMES);
-    if (wasStarting) this.decision.startingChanged(origin);
-  }
-
-  /** Rule 3's starting marks, read from the held reports (and our own) when rule 5 needs one. */
-  private startingTest(): NameTest {
-    return { has: (name) => (name === this.self ? this.myStarting : this.reports.get(name)?.starting === true) };
+    this.suspecting.delete(origin);
+    this.startingOrigins.delete(origin);
   }
 
   private reportSet(): Map<string, ReadonlySet<string>> {
-    return new Map(this.decision.reports);
+    const out = new Map(this.suspecting);
+    if (this.mySuspects.size > 0) out.set(this.self, this.mySuspects);
+    return out;
   }
 
-  private setLeaving(name: string, mark: { bootId: string; at: number }): void {
-    this.leaving.set(name, mark);
-    this.leavingTouched.add(name);
-  }
+  /** Origins whose latest report says they are starting (rule 3). */
+  private readonly starting: NameTest = { has: (name) => (name === this.self ? this.myStarting : this.startingOrigins.has(name)) };
 
-  private dropLeaving(name: string): void {
-    if (this.leaving.delete(name)) this.leavingTouched.add(name);
-  }
-
-  /** Rule 5: the verdicts and leaving marks that moved since the last call; the changes they make. */
-  private recompute(now: number): MembershipChange[] {
-    const touched = new Set([...this.decision.flush(), ...this.leavingTouched]);
-    this.leavingTouched.clear();
-    const dead = this.decision.dead();
-    const downs: MembershipChange[] = [];
-    const ups: MembershipChange[] = [];
-    for (const name of touched) {
-      const isDown = dead.has(name) || this.leaving.has(name);
-      if (isDown === this.down.has(name)) continue;
-      if (isDown) this.down.add(name);
-      else this.down.delete(name);
-      this.aliveCache = null;
-      if (!this.topology.neighbours.has(name)) continue;
-      if (isDown) downs.push(this.downChange(name, now));
-      else ups.push({ peer: name, alive: true, at: now, cause: 'heard' });
-    }
-    return [...downs, ...ups];
-  }
-
-  /** Rule 5 after a new peer list: the whole down set again, and the changes from `downBefore`. */
-  private recomputeAll(now: number, downBefore: ReadonlySet<string>): MembershipChange[] {
-    this.decision.flush();
-    this.leavingTouched.clear();
-    const down = new Set(this.decision.dead());
+  /** Rule 5: the new down set, and the changes from the previous one. */
+  private recompute(now: number, downBefore: ReadonlySet<string>): MembershipChange[] {
+    const down = decideDead(this.topology, this.reportSet(), this.starting);
     for (const name of this.leaving.keys()) down.add(name);
     this.down = down;
     this.aliveCache = null;
     const changes: MembershipChange[] = [];
-    for (const name of down) if (!downBefore.has(name) && this.topology.neighbours.has(name)) changes.push(this.downChange(name, now));
+    for (const name of down) {
+      if (downBefore.has(name) || !this.topology.neighbours.has(name)) continue;
+      const cause = this.leaving.has(name) ? 'leaving' : name === this.self ? 'unheard' : 'timeout';
+      const h = this.heard.get(name);
+      const silent = cause === 'leaving' ? { silentForMs: 0 } : h ? { silentForMs: now - h.at } : {};
+      changes.push({ peer: name, alive: false, at: now, cause, ...silent });
+    }
     for (const name of downBefore) {
       if (!down.has(name) && this.topology.neighbours.has(name)) changes.push({ peer: name, alive: true, at: now, cause: 'heard' });
     }
     return changes;
-  }
-
-  private downChange(name: string, now: number): MembershipChange {
-    const cause = this.leaving.has(name) ? 'leaving' : name === this.self ? 'unheard' : 'timeout';
-    const h = this.heard.get(name);
-    const silent = cause === 'leaving' ? { silentForMs: 0 } : h ? { silentForMs: now - h.at } : {};
-    return { peer: name, alive: false, at: now, cause, ...silent };
   }
 
   // ---- datagrams --------------------------------------------------------------------------------
@@ -578,43 +474,20 @@ export class V2Engine implements MembershipEngine {
     return bytes ? this.toNeighbours(bytes) : [];
   }
 
-  /**
-   * Rule 4: new reports to every neighbour but the one each came from. Neighbours that sent none
-   * of them share one encoding; each that sent some gets the others.
-   */
-  private forward(fresh: readonly FreshReport[]): Outgoing[] {
+  /** Rule 4: new reports to every neighbour but the one they came from. */
+  private forward(reports: readonly Report[], from: string): Outgoing[] {
     const out: Outgoing[] = [];
-    const sources = new Set(fresh.map((f) => f.from));
-    const all = fresh.map((f) => f.report);
-    const others = [...neighboursOf(this.topology, this.self)].filter((n) => !sources.has(n));
-    for (const bytes of this.packed(all)) for (const n of others) this.sendTo(out, n, bytes);
-    for (const source of sources) {
-      if (!neighboursOf(this.topology, this.self).has(source)) continue;
-      const rest = fresh.filter((f) => f.from !== source).map((f) => f.report);
-      for (const bytes of this.packed(rest)) this.sendTo(out, source, bytes);
-    }
-    return out;
-  }
-
-  private packed(reports: readonly Report[]): Buffer[] {
-    const out: Buffer[] = [];
-    if (reports.length === 0) return out;
     for (const batch of packReports(this.self, reports)) {
       const bytes = this.encode('alive', batch, 0);
-      if (bytes) out.push(bytes);
+      if (bytes) out.push(...this.toNeighbours(bytes, from));
     }
     return out;
-  }
-
-  private sendTo(out: Outgoing[], name: string, bytes: Buffer): void {
-    const p = this.peers.get(name);
-    if (p) out.push({ to: p, bytes });
   }
 
   /** Rule 4: everything a (re)started neighbour needs, our own report first. */
   private pushAll(to: ExpectedPeer): Outgoing[] {
     const reports = [this.ownReport()];
-    for (const [origin, h] of this.reports) if ((h.suspects.size > 0 || h.starting) && origin !== to.name) reports.push(wireOf(origin, h));
+    for (const h of this.reports.values()) if ((h.suspects.size > 0 || h.wire.starting) && h.wire.origin !== to.name) reports.push(h.wire);
     const out: Outgoing[] = [];
     for (const batch of packReports(this.self, reports)) {
       const bytes = this.encode('alive', batch, 0);

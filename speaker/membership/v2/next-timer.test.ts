@@ -8,7 +8,7 @@
 // may find one, as it always did), so a speaker deciding by version 1's rules is not held to it.
 import type { BilingualEngine } from '../bilingual.js';
 import { createEngine, type WireVersion } from '../create-engine.js';
-import type { BatchStep, EngineStep, MembershipEngine, Outgoing, Received } from '../engine.js';
+import type { EngineStep, MembershipEngine, Outgoing } from '../engine.js';
 import type { ExpectedPeer, PeerAddress } from '../membership.js';
 import { SimNetwork, simNames } from '../sim/network.js';
 import { V1Engine } from '../v1-engine.js';
@@ -35,10 +35,6 @@ class PromiseChecker implements MembershipEngine {
 
   receive(bytes: Uint8Array, from: PeerAddress, now: number): EngineStep {
     return this.inner.receive(bytes, from, now);
-  }
-
-  receiveMany(batch: readonly Received[], now: number): BatchStep {
-    return this.inner.receiveMany(batch, now);
   }
 
   timer(now: number): EngineStep {
