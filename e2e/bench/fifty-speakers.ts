@@ -65,10 +65,7 @@ export async function fiftySpeakersPhase(figures: BenchFigure[], notes: string[]
     );
     // Where the time goes (medians over the trials; the speakers' own log lines).
     const stage = (label: string, pick: (t: (typeof kill)[number]) => number | undefined): void => {
-      const xs = kill.flatMap((t) => {
-        const v = pick(t);
-        return v === undefined ? [] : [v];
-      });
+      const xs = kill.map(pick).filter((v): v is number => v !== undefined);
       figures.push({ name: `${NODES} speakers: fault to ${label}, median`, value: xs.length === 0 ? Number.NaN : percentile(xs.sort((a, b) => a - b), 50), unit: 'ms' });
     };
     stage("the first survivor's heartbeat thread deciding the death", (t) => t.timeline.firstDecisionMs);

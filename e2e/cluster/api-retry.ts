@@ -3,10 +3,7 @@
 // hang up", a TLS handshake cut off) and single writes failed whole test runs. The product's own
 // client has its rules for this (shared/k8s); the harness uses @kubernetes/client-node.
 
-/**
- * The connection broke under the request (the API server of a 50-node lab on two cores dropped
- * kept-alive connections: "socket hang up"): the request may or may not have been applied.
- */
+/** The connection broke under the request: it may or may not have been applied. */
 function transportFailure(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   const text = err instanceof Error ? err.message : '';
