@@ -122,12 +122,21 @@ export async function measureSpreadThroughput(c: RealCluster, client: FlowClient
   const owner = await announcingNode(c, service);
   if (!owner) throw new Error(`no ServiceL2Status for ${service}`);
   await setSpreading(c, service, false);
-  await waitFor('every new flow on the owner', async () => new Set(await client.open(vip, 10)).size === 1, { timeoutMs: 30_000, intervalMs: 500 });
+  // Off means: the owner's table has no rule for the VIP, the client still sends to the owner,
+  // and new flows answer from the owner. Checked in that order, each a fact rather than a chance
+  // (ten flows on one node of three could also be luck while the rules are still in).
+  await waitFor(`${owner}'s table without ${vip}`, async () => (await forwardedFrom(c, owner, vip)) === undefined, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitFor(`every new flow on ${owner}`, async () => (await client.open(vip, 10)).every((n) => n === owner), { timeoutMs: 30_000, intervalMs: 500 });
+  const held = await nodeTheClientHolds(c, vip);
+  if (held !== owner) throw new Error(`with spreading off the client holds ${held ?? 'no'} MAC for ${vip}, the owner is ${owner}`);
   const before = await replies();
   let cpu = cpuBusySince();
   const off = await client.pull(vip, pull);
   const cpuOff = cpu();
   const mid = await replies();
+  // A move of the VIP during the pull would put its bytes on another node: say so, not "spread".
+  const ownerAfterOff = await announcingNode(c, service);
+  if (ownerAfterOff !== owner) throw new Error(`${service} moved from ${owner} to ${ownerAfterOff ?? 'nobody'} during the pull with spreading off`);
   await setSpreading(c, service, true);
   await flowsReaching(client, vip, c.nodes.map((n) => n.plan.name));
   const mid2 = await replies();
