@@ -39,7 +39,7 @@ export async function currentAnswerer(c: LabCluster, ip: string, timeoutMs = 10_
 export async function measureFailover(c: LabCluster, ip: string, fault: Fault, timeoutMs = 10_000): Promise<FailoverMeasurement> {
   const from = await currentAnswerer(c, ip);
   const oldMac = c.node(from).mac;
-  const prober = new Prober(c.lab, ip);
+  const prober = new Prober(c.lab, ip, 5, 50, { schedule: 'overlap' });
   const monitor = new NeighborMonitor(c.lab);
   try {
     await prober.waitFor((r) => r.ok && r.node === from, 5_000, `a probe answered by ${from}`);

@@ -25,6 +25,17 @@ export const VIP_RANGE_V4 = '192.0.2.200/29';
 export const VIP_RANGE_V6 = '2001:db8::200/125';
 export const SERVICE_PORT = 8080;
 
+/**
+ * The lab's stand-ins for other machines run raised: the client's observers (observe.ts) and each
+ * node's name server (the Service's backend, a pod with its own share of a real node). On this
+ * shared 2-core machine 50 speakers keep the cores busy, and stand-ins at the default priority
+ * timed their own wait for a core: up to 100 ms between the client's neighbour entry moving and
+ * the first connection, 100-200 ms for the new owner's name server to answer a connection that
+ * had already reached its node. Raised, they time the network and the speakers, which run at the
+ * default priority like the chart's pods. Root can raise them (the lab runs as root).
+ */
+export const STAND_IN_PRIORITY = ['nice', '-n', '-15'];
+
 /** Nodes set up (registered, network prepared, speaker started) at once. */
 const SETUP_WIDTH = 10;
 
@@ -179,7 +190,7 @@ export class LabCluster {
     ];
     // One command in the namespace, not six: each enters the namespace anew, slow when many labs share the machine.
     await this.lab.execOk(n.ns, ['sh', '-ec', cmds.join('\n')]);
-    const server = this.lab.spawn(n.ns, [process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/name-server.mjs'), n.name, String(SERVICE_PORT)]);
+    const server = this.lab.spawn(n.ns, [...STAND_IN_PRIORITY, process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/name-server.mjs'), n.name, String(SERVICE_PORT)]);
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Lab } from '../lab/lab.js';
 import { repoRoot } from '../testenv/tools.js';
-import { SERVICE_PORT } from './lab-cluster.js';
+import { SERVICE_PORT, STAND_IN_PRIORITY } from './lab-cluster.js';
 
 export interface ProbeResult {
   /** Wall-clock ms (sub-ms precision) when the attempt started. */
@@ -57,19 +57,13 @@ export interface ProberOptions {
   /** tcp: the server names its node unasked (the process lab); http: an l2lb-echo backend. */
   readonly mode?: 'tcp' | 'http';
   readonly maxMs?: number;
+  /** serial (default): one attempt at a time; overlap: one starts every interval (fixtures/prober.mjs). */
+  readonly schedule?: 'serial' | 'overlap';
 }
 
-/**
- * The client's observers stand for another machine: on this shared one, 50 speakers keep the
- * cores busy, and observers at the default priority timed their own wait for a core (up to
- * 100 ms between the neighbour entry moving and the first connection). Raised, they time the
- * network. Root can raise them (the lab runs as root).
- */
-const CLIENT_PRIORITY = ['nice', '-n', '-15'];
-
 export class Prober extends LineWatcher<ProbeResult> {
-  constructor(lab: Lab, ip: string, intervalMs = 5, timeoutMs = 50, o: ProberOptions = {}) {
-    super(lab.spawn(lab.client.ns, [...CLIENT_PRIORITY, process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/prober.mjs'), ip, String(o.port ?? SERVICE_PORT), String(intervalMs), String(timeoutMs), String(o.maxMs ?? 120_000), o.mode ?? 'tcp']));
+  constructor(lab: Lab, ip: string, intervalMs = 5, private readonly timeoutMs = 50, o: ProberOptions = {}) {
+    super(lab.spawn(lab.client.ns, [...STAND_IN_PRIORITY, process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/prober.mjs'), ip, String(o.port ?? SERVICE_PORT), String(intervalMs), String(timeoutMs), String(o.maxMs ?? 120_000), o.mode ?? 'tcp', o.schedule ?? 'serial']));
   }
 
   protected parse(line: string): ProbeResult | undefined {
@@ -80,9 +74,16 @@ export class Prober extends LineWatcher<ProbeResult> {
     }
   }
 
-  /** First successful answer at or after t from a node other than `not`. */
-  answeredAfter(t: number, not: string, timeoutMs: number): Promise<ProbeResult> {
-    return this.waitFor((r) => r.ok && r.t >= t && r.node !== not, timeoutMs, `answer from a node other than ${not}`);
+  /**
+   * The earliest-started successful answer at or after t from a node other than `not`. With
+   * overlapping attempts the first to end need not be the first to start: once one succeeded,
+   * every attempt started before it has ended within the probe timeout.
+   */
+  async answeredAfter(t: number, not: string, timeoutMs: number): Promise<ProbeResult> {
+    const matches = (r: ProbeResult): boolean => r.ok && r.t >= t && r.node !== not;
+    const first = await this.waitFor(matches, timeoutMs, `answer from a node other than ${not}`);
+    await new Promise((r) => setTimeout(r, this.timeoutMs + 20));
+    return this.items.filter(matches).reduce((a, b) => (b.t < a.t ? b : a), first);
   }
 
   results(): readonly ProbeResult[] {
@@ -107,7 +108,7 @@ export function parseNeighborLine(line: string): NeighborChange | undefined {
 
 export class NeighborMonitor extends LineWatcher<NeighborChange> {
   constructor(lab: Lab) {
-    super(lab.spawn(lab.client.ns, [...CLIENT_PRIORITY, 'ip', '-ts', 'monitor', 'neigh'], { env: { ...process.env, TZ: 'UTC' } }));
+    super(lab.spawn(lab.client.ns, [...STAND_IN_PRIORITY, 'ip', '-ts', 'monitor', 'neigh'], { env: { ...process.env, TZ: 'UTC' } }));
   }
 
   protected parse(line: string): NeighborChange | undefined {
