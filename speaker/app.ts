@@ -120,6 +120,8 @@ export class Speaker {
         log.info('interfaces', 'usable interfaces changed', { usable: this.usable.map((u) => u.name), skipped: snap.selection.skipped });
         // An interface re-created or re-addressed under us: reopen it and announce from the new MAC.
         for (const e of this.announcer?.interfacesChanged().errors ?? []) log.error('announceError', e);
+        // Sockets ready on every usable interface before any takeover (Announcer.setStandby).
+        for (const e of this.announcer?.setStandby(this.usable.map((u) => u.name)).errors ?? []) log.warn('standbyOpenFailed', `could not open the answering sockets ahead of a takeover; a takeover opens them: ${e}`);
         this.scheduleElection();
         // kube-proxy's IPVS mode shows up as an interface (kube-ipvs0).
         void this.strictArp.interfacesChanged(snap.raw.map((r) => r.name), this.usable.map((u) => u.name));

@@ -42,9 +42,14 @@ class RecordingMembership implements GroupMembership {
 const eth0: InterfaceInfo = { name: 'eth0', index: 2, mac: mac('02:00:00:00:00:01') };
 
 function setup() {
-  const links = { arp: new RecordingLink(), ndp: new RecordingLink(), membership: new RecordingMembership() };
+  const links = { arp: new RecordingLink(), ndp: new RecordingLink(), membership: new RecordingMembership(), opened: 0 };
   const factory: LinkFactory = {
-    openArp: () => ({ ok: true, value: links.arp }),
+    openArp: () => {
+      // A fresh link per open, as the real factory gives: a closed one stays closed.
+      links.opened++;
+      links.arp = new RecordingLink();
+      return { ok: true, value: links.arp };
+    },
     openNdp: () => ({ ok: true, value: links.ndp }),
     openMembership: () => ({ ok: true, value: links.membership }),
   };
@@ -158,6 +163,49 @@ describe('Announcer', () => {
     const g = parseArpFrame(opened[1]!.sent[0]!);
     expect(g.ok && g.packet.arp.senderMac).toEqual(mac('02:00:00:00:00:07'));
     announcer.close();
+  });
+
+  test('standby: sockets open before any takeover and stay open without owned pairs; leaving standby closes them', () => {
+    const { links, announcer } = setup();
+    expect(announcer.setStandby(['eth0']).errors).toEqual([]);
+    expect(links.opened).toBe(1);
+    const standbyLink = links.arp;
+    // Owning nothing, it answers nothing.
+    standbyLink.deliver(whoHas('192.0.2.200'));
+    expect(standbyLink.sent).toEqual([]);
+    // A takeover uses the open sockets and announces at once.
+    announcer.setOwned([{ ip: ip('192.0.2.200'), interfaceName: 'eth0' }]);
+    expect(links.opened).toBe(1);
+    expect(standbyLink.sent.length).toBe(2);
+    // Losing the last pair keeps the sockets; answers stop.
+    announcer.setOwned([]);
+    expect(standbyLink.closed).toBe(false);
+    standbyLink.sent = [];
+    standbyLink.deliver(whoHas('192.0.2.200'));
+    expect(standbyLink.sent).toEqual([]);
+    // Out of standby with nothing owned: closed.
+    announcer.setStandby([]);
+    expect(standbyLink.closed).toBe(true);
+    announcer.close();
+  });
+
+  test('standby: an owned interface left out of standby stays open until its last pair goes', () => {
+    const { links, announcer } = setup();
+    announcer.setStandby(['eth0']);
+    announcer.setOwned([{ ip: ip('192.0.2.200'), interfaceName: 'eth0' }]);
+    announcer.setStandby([]);
+    expect(links.arp.closed).toBe(false);
+    announcer.setOwned([]);
+    expect(links.arp.closed).toBe(true);
+    announcer.close();
+  });
+
+  test('standby: an unknown interface is reported; close() closes standby sockets too', () => {
+    const { links, announcer } = setup();
+    expect(announcer.setStandby(['eth0', 'nope0']).errors).toEqual(['interface nope0 not found']);
+    announcer.close();
+    expect(links.arp.closed).toBe(true);
+    expect(announcer.setStandby(['eth0']).errors).toEqual(['announcer is closed']);
   });
 
   test('an unknown interface is reported, other pairs still work', () => {
