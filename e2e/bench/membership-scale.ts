@@ -72,15 +72,19 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   const runTracked = (ms: number): void => sim.run(ms, () => tracker.update());
 
   const progress = (what: string): void => {
-    process.stdout.write(`  N=${n} ${what} (simulated ${(sim.t / 1000).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s)\n`);
+    process.stdout.write(`  N=${n} ${what} (simulated ${(sim.t / 1000).toFixed(1)} s, wall ${((performance.now() - wallStart) / 1000).toFixed(0)} s, RSS ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB)\n`);
   };
   // The speakers start spread over STARTUP_SPREAD_MS, as a DaemonSet's pods do, not all in one
   // simulated millisecond: with N^2 first reports flooding at once, the simulator alone held
   // gigabytes of datagrams in flight at 1,000 nodes (the protocol's work is the same either way).
   const perMs = Math.ceil(n / STARTUP_SPREAD_MS);
+  // From 1,000 nodes the start alone takes minutes: say how far it got, so that a run stopped
+  // before its figures (5,000 on this machine) still shows where the time and memory went.
+  const startStep = n >= 1_000 ? Math.max(perMs, Math.round(n / 10)) : Number.POSITIVE_INFINITY;
   for (let i = 0; i < n; i += perMs) {
     for (const x of sim.nodes.slice(i, i + perMs)) sim.start(x.name);
     runTracked(1);
+    if (Math.floor((i + perMs) / startStep) > Math.floor(i / startStep)) progress(`${Math.min(n, i + perMs)} of ${n} started`);
   }
   runTracked(1_500);
   progress('bootstrapped');
