@@ -7,8 +7,10 @@
 // MEMBERSHIP_SCALE_PROTOCOL=v1 measures the previous wire version (full mesh), v2-only version 2
 // without the idle version 1 state a rolling-upgrade speaker keeps (O(N) per node, N^2 here); MEMBERSHIP_SCALE_N
 // picks sizes (e.g. "10,100"). CPU is wall time inside engine calls on a shared machine: compare
-// runs of one session, not across machines.
+// runs of one session, not across machines. A size whose start outruns its budget (startCut: 5,000
+// here) reports how far the start got instead of its figures.
 import { loadavg } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { createEngine, type WireVersion } from '../../speaker/membership/create-engine.js';
 import { AnswerTracker } from '../../speaker/membership/sim/answerers.js';
 import { SimNetwork, rng, simNames, type ChangeRecord } from '../../speaker/membership/sim/network.js';
@@ -34,6 +36,15 @@ const plans: Record<number, Plan> = {
   1000: { steadyMs: 2_000, kills: 5, lossMs: 5_000, badLinkMs: 2_000 },
   5000: { steadyMs: 1_000, kills: 3, lossMs: 2_000, badLinkMs: 1_000 },
 };
+/**
+ * How long the simulated start may take (MEMBERSHIP_SCALE_START_BUDGET_S, default 20 minutes of
+ * wall time), and how much of the heap limit it may fill (70 %). The start is O(N^2) in one
+ * process: 5,000 does not finish here. Past either bound the size reports how far its start got
+ * (nodes started, wall time, RSS) instead of its figures, and the next size runs.
+ */
+const START_BUDGET_S = Number(process.env['MEMBERSHIP_SCALE_START_BUDGET_S'] ?? 1_200) || 1_200;
+const START_HEAP_SHARE = 0.7;
+
 /** MEMBERSHIP_SCALE_SHORTEN=10 divides every phase by 10 (the full-mesh protocol at 100 nodes). */
 const shorten = Math.max(1, Number(process.env['MEMBERSHIP_SCALE_SHORTEN'] ?? 1) || 1);
 function planFor(n: number): Plan {
@@ -81,10 +92,15 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
   // From 1,000 nodes the start alone takes minutes: say how far it got, so that a run stopped
   // before its figures (5,000 on this machine) still shows where the time and memory went.
   const startStep = n >= 1_000 ? Math.max(perMs, Math.round(n / 10)) : Number.POSITIVE_INFINITY;
+  const heapLimit = getHeapStatistics().heap_size_limit;
   for (let i = 0; i < n; i += perMs) {
     for (const x of sim.nodes.slice(i, i + perMs)) sim.start(x.name);
     runTracked(1);
-    if (Math.floor((i + perMs) / startStep) > Math.floor(i / startStep)) progress(`${Math.min(n, i + perMs)} of ${n} started`);
+    const started = Math.min(n, i + perMs);
+    if (Math.floor(started / startStep) > Math.floor(i / startStep)) progress(`${started} of ${n} started`);
+    const wallS = (performance.now() - wallStart) / 1000;
+    const heapShare = getHeapStatistics().used_heap_size / heapLimit;
+    if (started < n && (wallS > START_BUDGET_S || heapShare > START_HEAP_SHARE)) return startCut(n, started, wallS, heapShare, heapLimit);
   }
   runTracked(1_500);
   progress('bootstrapped');
@@ -185,6 +201,24 @@ function measureSize(n: number, version: WireVersion, seed: number): SizeResult 
     `${label}: ${plan.kills} kill(s) (${unfinished} not agreed within 3 s), ${plan.lossMs / 1000} s per loss rate, ${plan.badLinkMs / 1000} s per bad-link phase; simulated ${(sim.t / 1000).toFixed(1)} s in ${wallS.toFixed(0)} s of wall time.`,
   ];
   return { n, figures, notes };
+}
+
+/** A size whose start went past its budget: how far it got, and why it stopped. */
+function startCut(n: number, started: number, wallS: number, heapShare: number, heapLimit: number): SizeResult {
+  const label = `N=${n}`;
+  const why = wallS > START_BUDGET_S ? `the ${START_BUDGET_S} s start budget (MEMBERSHIP_SCALE_START_BUDGET_S)` : `${Math.round(START_HEAP_SHARE * 100)} % of the ${(heapLimit / 2 ** 30).toFixed(1)} GiB heap limit (raise it with node --max-old-space-size)`;
+  process.stdout.write(`  ${label} start stopped at ${started} of ${n} nodes: past ${why}\n`);
+  return {
+    n,
+    figures: [
+      { name: `${label} nodes started before the start's budget ran out (no other figure at this size)`, value: started, unit: `of ${n}` },
+      { name: `${label} wall time of that partial start`, value: Math.round(wallS), unit: 's' },
+      { name: `${label} RSS at that point (one process holding every node)`, value: round(process.memoryUsage.rss() / 2 ** 30, 2), unit: 'GiB' },
+    ],
+    notes: [
+      `${label}: the start was stopped past ${why}, heap ${(heapShare * 100).toFixed(0)} % full. One process holds every node's copy of every other node's report (N^2) and carries the O(N^2) datagrams of all N starting within ${STARTUP_SPREAD_MS} ms; a real speaker holds N reports.`,
+    ],
+  };
 }
 
 /** Two running nodes that heartbeat each other (any two for a full mesh). */
