@@ -62,8 +62,11 @@ export interface ProberOptions {
 }
 
 export class Prober extends LineWatcher<ProbeResult> {
+  private readonly overlapping: boolean;
+
   constructor(lab: Lab, ip: string, intervalMs = 5, private readonly timeoutMs = 50, o: ProberOptions = {}) {
     super(lab.spawn(lab.client.ns, [...STAND_IN_PRIORITY, process.execPath, join(repoRoot(), 'e2e/cluster/fixtures/prober.mjs'), ip, String(o.port ?? SERVICE_PORT), String(intervalMs), String(timeoutMs), String(o.maxMs ?? 120_000), o.mode ?? 'tcp', o.schedule ?? 'serial']));
+    this.overlapping = o.schedule === 'overlap';
   }
 
   protected parse(line: string): ProbeResult | undefined {
@@ -77,11 +80,13 @@ export class Prober extends LineWatcher<ProbeResult> {
   /**
    * The earliest-started successful answer at or after t from a node other than `not`. With
    * overlapping attempts the first to end need not be the first to start: once one succeeded,
-   * every attempt started before it has ended within the probe timeout.
+   * every attempt started before it has ended within the probe timeout. Serial attempts end in
+   * the order they start, so the first to end is the answer.
    */
   async answeredAfter(t: number, not: string, timeoutMs: number): Promise<ProbeResult> {
     const matches = (r: ProbeResult): boolean => r.ok && r.t >= t && r.node !== not;
     const first = await this.waitFor(matches, timeoutMs, `answer from a node other than ${not}`);
+    if (!this.overlapping) return first;
     await new Promise((r) => setTimeout(r, this.timeoutMs + 20));
     return this.items.filter(matches).reduce((a, b) => (b.t < a.t ? b : a), first);
   }
